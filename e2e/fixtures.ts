@@ -1,0 +1,46 @@
+import { test as base, expect, type Page } from '@playwright/test';
+
+export interface PageWatch {
+  consoleErrors: string[];
+  foreignRequests: string[];
+}
+
+/**
+ * Every test watches the page: console errors (page and worker) and any request leaving the app's own origin.
+ * The lab must work offline, so a request to another host is a failure.
+ */
+export const test = base.extend<{ watch: PageWatch }>({
+  watch: async ({ page, context, baseURL }, use) => {
+    const origin = new URL(baseURL ?? 'http://127.0.0.1:4173').origin;
+    const watch: PageWatch = { consoleErrors: [], foreignRequests: [] };
+    page.on('console', (m) => {
+      if (m.type() === 'error') watch.consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => watch.consoleErrors.push(`pageerror: ${e.message}`));
+    context.on('request', (r) => {
+      const url = r.url();
+      if (url.startsWith('data:') || url.startsWith('blob:')) return;
+      if (new URL(url).origin !== origin) watch.foreignRequests.push(url);
+    });
+    await use(watch);
+  },
+});
+export { expect };
+
+/** Waits until the header badge says a backend is running, and returns which. */
+export async function waitForBackend(page: Page, timeout = 120_000): Promise<string> {
+  const badge = page.getByTestId('backend-badge');
+  await expect(badge).toHaveAttribute('data-status', 'ready', { timeout });
+  return (await badge.getAttribute('data-backend')) ?? '';
+}
+
+/** Runs "check against cpu" in the worker and returns the worst difference it reports. */
+export async function runBackendCheck(page: Page, timeout = 150_000): Promise<{ backend: string; maxAbsDiff: number }> {
+  await page.getByTestId('run-check').click();
+  const result = page.getByTestId('check-result');
+  await expect(result).toBeVisible({ timeout });
+  return {
+    backend: (await result.getAttribute('data-backend')) ?? '',
+    maxAbsDiff: Number(await result.getAttribute('data-max-abs-diff')),
+  };
+}

@@ -1,0 +1,71 @@
+import { useCallback, useMemo } from 'react';
+import { parseBackendChoice, type BackendChoice } from '../worker/backendChoice';
+import { BackendBadge } from './components/BackendBadge';
+import { BackendPanel } from './components/BackendPanel';
+import { Pipeline } from './components/Pipeline';
+import { WorkerMessages } from './components/WorkerMessages';
+import { useLab } from './useLab';
+
+export function App() {
+  const initial = useMemo(() => parseBackendChoice(window.location.search), []);
+  const lab = useLab(initial.choice, initial.warning ? [initial.warning] : []);
+  const { state } = lab;
+
+  // A chosen backend goes into the address, so the link reproduces the setup.
+  const choose = useCallback(
+    (choice: BackendChoice) => {
+      const url = new URL(window.location.href);
+      if (choice === 'auto') url.searchParams.delete('backend');
+      else url.searchParams.set('backend', choice);
+      window.history.replaceState(null, '', url);
+      void lab.selectBackend(choice);
+    },
+    [lab],
+  );
+
+  return (
+    <>
+      <header className="top">
+        <div>
+          <h1>RTO Lab</h1>
+          <p className="tagline">Reinforced Token Optimization, trained in your browser</p>
+        </div>
+        <BackendBadge state={state} />
+      </header>
+      <main>
+        <section className="panel intro">
+          <p>
+            RLHF usually scores a whole response with one number at its end. The RTO paper (Zhong, Shan et al., “DPO
+            Meets PPO: Reinforced Token Optimization for RLHF”, arXiv 2404.18922) shows that a DPO-trained model already
+            knows which <em>tokens</em> earned the reward: β·log(π_dpo/π_ref) for each token. This lab trains small
+            language models right here — fine-tuning, preference data, a reward model, DPO, then PPO with the usual
+            end-of-response reward next to RTO with dense per-token rewards — and lets you watch, token by token, where
+            the reward comes from and which method learns faster. Everything runs on this computer; nothing is sent
+            anywhere.
+          </p>
+        </section>
+        {state.worker === 'crashed' && (
+          <section className="panel error" role="alert" data-testid="worker-crashed">
+            <p>The lab worker stopped: {state.workerError}</p>
+            <button type="button" onClick={lab.restartWorker}>
+              Restart the worker
+            </button>
+          </section>
+        )}
+        {state.deviceLost && (
+          <p className="panel error" role="alert">
+            {state.deviceLost}
+          </p>
+        )}
+        {state.notices.map((n) => (
+          <p key={n} className="panel notice" role="status" data-testid="notice">
+            {n}
+          </p>
+        ))}
+        <Pipeline />
+        <BackendPanel lab={lab} onChoose={choose} />
+        <WorkerMessages logs={state.logs} />
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,45 @@
+import type { LabState } from '../labState';
+
+/** The header's summary of where the maths runs: backend, adapter, and whether it is a real GPU. */
+export function BackendBadge({ state }: { state: LabState }) {
+  const { selection, backendStatus } = state;
+  if (backendStatus === 'selecting' || (backendStatus === 'idle' && state.worker !== 'crashed')) {
+    const what = state.choice === 'auto' ? 'measuring backends…' : `starting ${state.choice}…`;
+    return (
+      <div className="badge badge-pending" data-testid="backend-badge" data-status="selecting" role="status">
+        {what}
+      </div>
+    );
+  }
+  if (!selection || backendStatus === 'failed') {
+    return (
+      <div className="badge badge-error" data-testid="backend-badge" data-status="failed" role="status">
+        no backend
+      </div>
+    );
+  }
+  const { info } = selection;
+  const adapter = info.adapter;
+  const detail = adapter
+    ? `${adapter.vendor} · ${adapter.architecture}${adapter.isFallbackAdapter ? ' (software)' : ''}`
+    : info.wasm
+      ? `SIMD · threads ${info.wasm.threads ? 'on' : 'off'}`
+      : info.backend === 'cpu'
+        ? 'plain JavaScript'
+        : 'GPU via WebGL';
+  return (
+    <div
+      className={`badge ${adapter?.isFallbackAdapter ? 'badge-warn' : 'badge-ok'}`}
+      data-testid="backend-badge"
+      data-status="ready"
+      data-backend={info.backend}
+      data-adapter-architecture={adapter?.architecture ?? ''}
+      role="status"
+      title={selection.reason}
+    >
+      <strong>{info.backend}</strong>
+      <span className="badge-detail">{detail}</span>
+      {selection.choice === 'auto' && <span className="badge-auto">auto</span>}
+    </div>
+  );
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { initialLabState, labReducer, type LabState } from './labState';
+import type { BackendSelection, Event } from '../worker/protocol';
+
+const selection: BackendSelection = {
+  choice: 'auto',
+  info: { backend: 'wasm', adapter: null, wasm: { simd: true, threads: false, threadsWhy: 'x' }, initMs: 3 },
+  reason: 'fastest',
+  probe: null,
+  probeFromCache: false,
+};
+const apply = (state: LabState, ...events: Event[]) => events.reduce((s, event) => labReducer(s, { type: 'event', event }), state);
+
+describe('lab UI state', () => {
+  it('goes from starting to a ready backend', () => {
+    let s = initialLabState('auto');
+    s = apply(s, { type: 'workerReady' });
+    expect(s.worker).toBe('ready');
+    s = labReducer(s, { type: 'selecting', choice: 'wasm' });
+    expect(s.backendStatus).toBe('selecting');
+    s = apply(s, { type: 'backendSelected', requestId: 'r1', selection });
+    expect(s.backendStatus).toBe('ready');
+    expect(s.selection?.info.backend).toBe('wasm');
+  });
+
+  it('follows a check run by runId and ignores events of other runs', () => {
+    let s = labReducer(initialLabState('wasm'), { type: 'checkRequested', runId: 'run-1' });
+    s = apply(s, { type: 'runProgress', runId: 'run-9', done: 5, total: 14, label: 'stale' });
+    expect(s.check?.done).toBe(0);
+    s = apply(s, { type: 'runProgress', runId: 'run-1', done: 3, total: 14, label: 'softmax on wasm' });
+    expect(s.check).toMatchObject({ done: 3, total: 14, label: 'softmax on wasm', status: 'running' });
+    s = apply(s, { type: 'runFailed', runId: 'run-1', message: 'NaN loss' });
+    expect(s.check).toMatchObject({ status: 'failed', error: 'NaN loss' });
+  });
+
+  it('marks a crashed worker, fails its running check, and keeps the log across a restart', () => {
+    let s = apply(initialLabState('auto'), { type: 'workerReady' }, { type: 'console', level: 'warn', message: 'slow' });
+    s = labReducer(s, { type: 'checkRequested', runId: 'run-1' });
+    s = labReducer(s, { type: 'workerCrashed', message: 'boom' });
+    expect(s).toMatchObject({ worker: 'crashed', workerError: 'boom', backendStatus: 'failed' });
+    expect(s.check?.status).toBe('failed');
+    s = labReducer(s, { type: 'workerRestarting' });
+    expect(s.worker).toBe('starting');
+    expect(s.backendStatus).toBe('idle');
+    expect(s.logs).toHaveLength(1);
+  });
+
+  it('reports a lost GPU device and caps the log', () => {
+    let s = apply(initialLabState('webgpu'), { type: 'backendSelected', requestId: 'r', selection });
+    s = apply(s, { type: 'deviceLost', backend: 'webgpu', reason: 'unknown', message: 'GPU process crashed' });
+    expect(s.backendStatus).toBe('failed');
+    expect(s.deviceLost).toContain('GPU process crashed');
+    for (let i = 0; i < 250; i++) s = apply(s, { type: 'uncaught', source: 'error', message: `e${i}`, stack: null });
+    expect(s.logs).toHaveLength(200);
+    expect(s.logs.at(-1)?.message).toContain('e249');
+  });
+
+  it('adds a notice once', () => {
+    let s = labReducer(initialLabState('auto'), { type: 'notice', message: 'quota' });
+    s = labReducer(s, { type: 'notice', message: 'quota' });
+    expect(s.notices).toEqual(['quota']);
+  });
+});

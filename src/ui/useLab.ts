@@ -1,0 +1,119 @@
+/**
+ * The lab worker's lifecycle (after transformers.js-examples' worker hook): created once per mount in an effect,
+ * kept in a ref, listeners removed and the worker terminated on cleanup. Requests are matched to responses by
+ * requestId; everything else feeds the reducer in labState.ts.
+ */
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import type { BackendChoice } from '../worker/backendChoice';
+import type { Command, Event } from '../worker/protocol';
+import { initialLabState, labReducer, type LabState } from './labState';
+import { clearProbeCache, loadProbeCache, saveProbeCache } from './probeCache';
+
+type Pending = { resolve: (event: Event) => void; reject: (error: Error) => void };
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type RequestCommand = DistributiveOmit<Extract<Command, { requestId: string }>, 'requestId'>;
+
+export interface LabApi {
+  state: LabState;
+  selectBackend(choice: BackendChoice, options?: { reprobe?: boolean }): Promise<void>;
+  runBackendCheck(): void;
+  cancelRun(): void;
+  restartWorker(): void;
+  request(command: RequestCommand): Promise<Event>;
+}
+
+export function useLab(initialChoice: BackendChoice, initialNotices: string[]): LabApi {
+  const [state, dispatch] = useReducer(labReducer, undefined, () => initialLabState(initialChoice, initialNotices));
+  const workerRef = useRef<Worker | null>(null);
+  const pending = useRef(new Map<string, Pending>());
+  const nextId = useRef(0);
+  const [generation, setGeneration] = useState(0);
+
+  const rejectAll = useCallback((message: string) => {
+    for (const p of pending.current.values()) p.reject(new Error(message));
+    pending.current.clear();
+  }, []);
+
+  useEffect(() => {
+    const worker = new Worker(new URL('../worker/lab.worker.ts', import.meta.url), { type: 'module', name: 'rto-lab' });
+    workerRef.current = worker;
+    const onMessage = (e: MessageEvent<Event>) => {
+      const event = e.data;
+      if ('requestId' in event) {
+        const waiter = pending.current.get(event.requestId);
+        pending.current.delete(event.requestId);
+        if (waiter && event.type === 'requestFailed') waiter.reject(new Error(event.message));
+        else waiter?.resolve(event);
+      }
+      dispatch({ type: 'event', event });
+    };
+    // Reaches the page only when the worker could not start or died: errors inside it are reported as events.
+    const onError = (e: ErrorEvent) => {
+      e.preventDefault();
+      const message = e.message || 'The lab worker stopped (it failed to load or crashed).';
+      rejectAll(message);
+      dispatch({ type: 'workerCrashed', message });
+    };
+    worker.addEventListener('message', onMessage);
+    worker.addEventListener('error', onError);
+    return () => {
+      worker.removeEventListener('message', onMessage);
+      worker.removeEventListener('error', onError);
+      worker.terminate();
+      workerRef.current = null;
+      rejectAll('the lab worker was restarted');
+    };
+  }, [generation, rejectAll]);
+
+  const request = useCallback((command: RequestCommand): Promise<Event> => {
+    const worker = workerRef.current;
+    if (!worker) return Promise.reject(new Error('the lab worker is not running'));
+    const requestId = `req-${++nextId.current}`;
+    return new Promise<Event>((resolve, reject) => {
+      pending.current.set(requestId, { resolve, reject });
+      worker.postMessage({ ...command, requestId } as Command);
+    });
+  }, []);
+
+  const selectBackend = useCallback(
+    async (choice: BackendChoice, options: { reprobe?: boolean } = {}) => {
+      if (options.reprobe) clearProbeCache();
+      dispatch({ type: 'selecting', choice });
+      try {
+        const event = await request({ type: 'selectBackend', choice, cachedProbe: options.reprobe ? null : loadProbeCache() });
+        if (event.type === 'backendSelected' && event.selection.probe && !event.selection.probeFromCache) {
+          const problem = saveProbeCache(event.selection.probe);
+          if (problem) dispatch({ type: 'notice', message: problem });
+        }
+      } catch (error) {
+        dispatch({ type: 'selectFailed', message: error instanceof Error ? error.message : String(error) });
+      }
+    },
+    [request],
+  );
+
+  const runBackendCheck = useCallback(() => {
+    const runId = `run-${++nextId.current}`;
+    dispatch({ type: 'checkRequested', runId });
+    workerRef.current?.postMessage({ type: 'startRun', runId, job: { kind: 'backendCheck' } } satisfies Command);
+  }, []);
+
+  const cancelRun = useCallback(() => {
+    if (state.check?.status === 'running') {
+      workerRef.current?.postMessage({ type: 'cancelRun', runId: state.check.runId } satisfies Command);
+    }
+  }, [state.check]);
+
+  const restartWorker = useCallback(() => {
+    dispatch({ type: 'workerRestarting' });
+    setGeneration((g) => g + 1);
+  }, []);
+
+  // Choose the backend as soon as the (re)started worker says it is ready.
+  const choice = state.choice;
+  useEffect(() => {
+    if (state.worker === 'ready' && state.backendStatus === 'idle') void selectBackend(choice);
+  }, [state.worker, state.backendStatus, choice, selectBackend]);
+
+  return { state, selectBackend, runBackendCheck, cancelRun, restartWorker, request };
+}

@@ -1,0 +1,149 @@
+/**
+ * Loading, initialising and choosing the tfjs backend inside the worker. Backends are imported lazily, so a
+ * page that runs on wasm never downloads the WebGPU shaders' code. The wasm binaries are bundled by Vite (`?url`)
+ * and served by the app itself; the threaded wasm build is kept off on purpose (see README, "wasm threads").
+ */
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core alone registers neither gradients nor the chained tensor methods (x.reshape(...)); the umbrella
+// @tensorflow/tfjs does both, and so do we here, so the worker runs lab/ exactly as Node does (cli/nodeBackend.ts).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
+import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { timeProbe } from '../lab/checks/probe';
+import {
+  decideAuto,
+  readCachedProbe,
+  type BackendChoice,
+  type BackendName,
+  type ProbeEntry,
+  type ProbeRecord,
+} from './backendChoice';
+import { errorMessage, type AdapterInfo, type BackendInfo, type BackendSelection } from './protocol';
+
+const PROBE_VERSION = 1;
+/** Per-backend probe budget, warm-up included; keeps auto's first run to a few seconds even on SwiftShader. */
+export const PROBE_BUDGET_MS = 1500;
+const WASM_THREADS_WHY = 'no speed-up was measured on 2 cores, and the threaded build breaks when minified';
+
+const loaded = new Set<BackendName>();
+const now = (): number => performance.now();
+
+async function loadBackendModule(name: BackendName): Promise<void> {
+  if (loaded.has(name)) return;
+  switch (name) {
+    case 'cpu':
+      await import('@tensorflow/tfjs-backend-cpu');
+      break;
+    case 'webgl':
+      await import('@tensorflow/tfjs-backend-webgl');
+      break;
+    case 'webgpu':
+      if (!('gpu' in navigator) || !navigator.gpu) throw new Error('this browser exposes no WebGPU (navigator.gpu is missing)');
+      await import('@tensorflow/tfjs-backend-webgpu');
+      break;
+    case 'wasm': {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      wasm.setWasmPaths({
+        'tfjs-backend-wasm.wasm': wasmPlainUrl,
+        'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+        'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
+      });
+      break;
+    }
+  }
+  loaded.add(name);
+}
+
+/** The adapter WebGPU would use, as the browser describes it (null when there is none). */
+export async function readAdapterInfo(): Promise<AdapterInfo | null> {
+  if (!('gpu' in navigator) || !navigator.gpu) return null;
+  const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) return null;
+  // `adapter.info` replaced requestAdapterInfo(); isFallbackAdapter moved from the adapter onto its info.
+  type Info = { vendor: string; architecture: string; description: string; device: string; isFallbackAdapter?: boolean };
+  const withInfo = adapter as GPUAdapter & { info?: Info; isFallbackAdapter?: boolean };
+  const info: Info = withInfo.info ?? { vendor: '', architecture: '', description: '', device: '' };
+  const legacyFallback = withInfo.isFallbackAdapter;
+  const isSwiftShader = /swiftshader/i.test(`${info.architecture} ${info.description} ${info.device}`);
+  return {
+    vendor: info.vendor || 'unknown',
+    architecture: info.architecture || 'unknown',
+    description: info.description || '',
+    isFallbackAdapter: Boolean(info.isFallbackAdapter ?? legacyFallback) || isSwiftShader,
+  };
+}
+
+/** Makes `name` the active tfjs backend. Throws a readable error when the browser cannot run it. */
+export async function activateBackend(name: BackendName): Promise<BackendInfo> {
+  const start = now();
+  await loadBackendModule(name);
+  let ok = false;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (error) {
+    throw new Error(`${name} failed to start: ${errorMessage(error)}`);
+  }
+  if (!ok) throw new Error(`${name} is not available in this browser`);
+  await tf.ready();
+  return {
+    backend: name,
+    adapter: name === 'webgpu' ? await readAdapterInfo() : null,
+    wasm: name === 'wasm' ? { simd: true, threads: false, threadsWhy: WASM_THREADS_WHY } : null,
+    initMs: now() - start,
+  };
+}
+
+/** Calls `onLost` if the WebGPU device behind the active backend is lost (driver reset, GPU process crash). */
+export function watchWebGpuDevice(onLost: (reason: string, message: string) => void): void {
+  if (tf.getBackend() !== 'webgpu') return;
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  device?.lost.then((info) => onLost(info.reason ?? 'unknown', info.message || 'the GPU device was lost')).catch(() => {});
+}
+
+/** Identity of this browser and GPU; probe timings are cached against it. */
+export async function probeFingerprint(): Promise<string> {
+  const adapter = await readAdapterInfo().catch(() => null);
+  const gpu = adapter ? `${adapter.vendor}/${adapter.architecture}/${adapter.description}` : 'no-webgpu';
+  return `v${PROBE_VERSION}|${navigator.userAgent}|${navigator.hardwareConcurrency}|${gpu}`;
+}
+
+async function probeOne(name: BackendName, bestStepMs: number): Promise<ProbeEntry> {
+  const base = { backend: name, software: false, passes: 0, overBudget: false, warmupMs: null, stepMs: null };
+  try {
+    const info = await activateBackend(name);
+    const timing = await timeProbe({ now, budgetMs: PROBE_BUDGET_MS, giveUpAboveMs: 3 * bestStepMs });
+    return { ...base, ...timing, ok: true, software: info.adapter?.isFallbackAdapter ?? false, error: null };
+  } catch (error) {
+    return { ...base, ok: false, error: errorMessage(error) };
+  }
+}
+
+/** Times the probe on every backend this browser can start. */
+export async function probeAllBackends(fingerprint: string): Promise<ProbeRecord> {
+  // CPU-side backends first: they are quick to time, and a GPU backend's warm-up then runs last.
+  const order: BackendName[] = ['wasm', 'cpu', 'webgpu', 'webgl'];
+  const entries: ProbeEntry[] = [];
+  for (const name of order) {
+    const best = Math.min(...entries.map((e) => e.stepMs ?? Number.POSITIVE_INFINITY));
+    entries.push(await probeOne(name, best));
+  }
+  return { version: PROBE_VERSION, fingerprint, measuredAt: new Date().toISOString(), entries };
+}
+
+/** Resolves the user's choice to an active backend: forced choices are taken as they are, auto probes (or reuses a cached probe). */
+export async function selectBackend(choice: BackendChoice, cachedProbe: unknown): Promise<BackendSelection> {
+  if (choice !== 'auto') {
+    const info = await activateBackend(choice);
+    const reason = `chosen in the menu or the address (?backend=${choice}); started in ${Math.round(info.initMs)} ms.`;
+    return { choice, info, reason, probe: null, probeFromCache: false };
+  }
+  const fingerprint = await probeFingerprint();
+  const cached = readCachedProbe(cachedProbe, fingerprint);
+  const probe = cached ?? (await probeAllBackends(fingerprint));
+  const decision = decideAuto(probe.entries);
+  const info = await activateBackend(decision.backend);
+  return { choice, info, reason: decision.reason, probe, probeFromCache: cached !== null };
+}

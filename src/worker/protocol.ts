@@ -1,0 +1,81 @@
+/**
+ * The only contract between the UI and the lab worker (after vinhowe/piston's train/protocol.ts).
+ * Commands go UI → worker, events worker → UI. Request/response pairs share a `requestId`; everything a run
+ * emits carries its `runId`. Console warnings/errors and uncaught errors inside the worker arrive as events.
+ */
+import type { BackendChoice, BackendName, ProbeRecord } from './backendChoice';
+import type { OpComparison } from '../lab/checks/opSuite';
+
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  description: string;
+  /** A software rasteriser (SwiftShader) rather than a GPU. */
+  isFallbackAdapter: boolean;
+}
+
+export interface BackendInfo {
+  backend: BackendName;
+  /** Present when backend is webgpu. */
+  adapter: AdapterInfo | null;
+  /** Present when backend is wasm. */
+  wasm: { simd: boolean; threads: boolean; threadsWhy: string } | null;
+  /** How long setBackend + tf.ready took, in ms. */
+  initMs: number;
+}
+
+export interface BackendSelection {
+  choice: BackendChoice;
+  info: BackendInfo;
+  /** Why this backend: "forced by the address bar", or auto's probe summary. */
+  reason: string;
+  /** The probe behind an auto choice (null when forced). */
+  probe: ProbeRecord | null;
+  probeFromCache: boolean;
+}
+
+/** Jobs a run can do. Later stages (SFT, RM, DPO, PPO, RTO) join this union. */
+export type RunJob = { kind: 'backendCheck' };
+
+export interface BackendCheckResult {
+  backend: BackendName;
+  reference: 'cpu';
+  comparisons: OpComparison[];
+  /** Worst difference over every op, forward and gradient. */
+  maxAbsDiff: number;
+  elapsedMs: number;
+}
+
+export type Command =
+  | { type: 'selectBackend'; requestId: string; choice: BackendChoice; cachedProbe: unknown }
+  | { type: 'getMemory'; requestId: string }
+  | { type: 'startRun'; runId: string; job: RunJob }
+  | { type: 'cancelRun'; runId: string };
+
+export type Event =
+  | { type: 'workerReady' }
+  | { type: 'backendSelected'; requestId: string; selection: BackendSelection }
+  | { type: 'memory'; requestId: string; backend: string; numTensors: number; numBytes: number }
+  | { type: 'requestFailed'; requestId: string; message: string }
+  | { type: 'runStarted'; runId: string; job: RunJob; backend: BackendName }
+  | { type: 'runProgress'; runId: string; done: number; total: number; label: string }
+  | { type: 'runFinished'; runId: string; result: BackendCheckResult }
+  | { type: 'runFailed'; runId: string; message: string }
+  | { type: 'runCancelled'; runId: string }
+  | { type: 'deviceLost'; backend: 'webgpu'; reason: string; message: string }
+  | { type: 'console'; level: 'warn' | 'error'; message: string }
+  | { type: 'uncaught'; source: 'error' | 'unhandledrejection'; message: string; stack: string | null };
+
+export type EventOf<T extends Event['type']> = Extract<Event, { type: T }>;
+export type CommandOf<T extends Command['type']> = Extract<Command, { type: T }>;
+
+/** Turns anything thrown into one readable line. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  if (typeof error === 'string') return error;
+  try {
+    return JSON.stringify(error);
+  } catch {
+    return String(error);
+  }
+}
