@@ -6,6 +6,7 @@ test('?backend=webgpu runs on the SwiftShader adapter and matches cpu within 1e-
   const badge = page.getByTestId('backend-badge');
   await expect(badge).toHaveAttribute('data-adapter-architecture', 'swiftshader');
   await expect(badge).toContainText('(software)');
+  await expect(page.getByTestId('software-adapter-warning')).toContainText('software rasteriser');
   const { backend, maxAbsDiff } = await runBackendCheck(page);
   expect(backend).toBe('webgpu');
   console.log(`webgpu versus cpu: worst difference ${maxAbsDiff.toExponential(2)} over every op, forward and gradient`);

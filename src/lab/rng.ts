@@ -1,5 +1,5 @@
 /**
- * Seeded randomness for the whole lab. Nothing in src/lab calls Math.random: the same seed gives the
+ * Seeded randomness for the whole lab. Nothing in src/lab draws unseeded random numbers: the same seed gives the
  * same numbers on every backend and in every shell (worker, Node CLI, tests).
  *
  * Generator: mulberry32 (32-bit state, period 2^32), enough for toy-scale sampling and initialisation.

@@ -27,6 +27,7 @@ export function BackendBadge({ state }: { state: LabState }) {
       : info.backend === 'cpu'
         ? 'plain JavaScript'
         : 'GPU via WebGL';
+  const measured = selection.probe?.entries.find((e) => e.backend === info.backend)?.stepMs ?? null;
   return (
     <div
       className={`badge ${adapter?.isFallbackAdapter ? 'badge-warn' : 'badge-ok'}`}
@@ -39,6 +40,7 @@ export function BackendBadge({ state }: { state: LabState }) {
     >
       <strong>{info.backend}</strong>
       <span className="badge-detail">{detail}</span>
+      {measured !== null && <span className="badge-detail">· {measured < 10 ? measured.toFixed(1) : Math.round(measured)} ms/probe step</span>}
       {selection.choice === 'auto' && <span className="badge-auto">auto</span>}
     </div>
   );

@@ -53,6 +53,12 @@ export function BackendPanel({ lab, onChoose }: { lab: LabApi; onChoose: (choice
             Using <strong>{selection.info.backend}</strong> — {selection.reason}
             {selection.info.wasm && ` WebAssembly threads are off on purpose: ${selection.info.wasm.threadsWhy}.`}
           </p>
+          {selection.info.adapter?.isFallbackAdapter && (
+            <p className="notice" data-testid="software-adapter-warning">
+              This WebGPU adapter is a software rasteriser ({selection.info.adapter.architecture}), not a GPU: results are
+              correct but training is slow. Choose auto to use the fastest backend on this computer.
+            </p>
+          )}
           {selection.probe && <ProbeTable probe={selection.probe} chosen={selection.info.backend} fromCache={selection.probeFromCache} />}
           <div className="row">
             <button type="button" data-testid="run-check" disabled={busy} onClick={lab.runBackendCheck}>

@@ -3,7 +3,7 @@ import type { CheckRun } from '../labState';
 /** Agreement of the active backend with cpu, op by op; 1e-4 is the lab's tolerance for GPU backends. */
 export const CHECK_TOLERANCE = 1e-4;
 
-const sci = (v: number) => (Number.isFinite(v) ? v.toExponential(1) : '∞');
+const sci = (v: number) => (v === 0 ? '0' : Number.isFinite(v) ? v.toExponential(1) : '∞');
 
 export function CheckResults({ check }: { check: CheckRun }) {
   if (check.status === 'running') {
