@@ -28,7 +28,7 @@ const steps: Step[] = [
   },
   {
     name: 'e2e',
-    command: 'npx vite build && npx playwright test',
+    command: 'npm run build && npx playwright test',
     counts: () => {
       const r = readJson('test-results/e2e.json') as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } } | null;
       return r

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, normalArray, type Rng } from '../rng';
-import { causalMask, embed, gelu, layerNorm, logSoftmaxCrossEntropy, maskedAttention } from '../model/layers';
+import { causalMask, embed, gelu, layerNorm, logSoftmaxCrossEntropy, maskedAttention, matMul2d } from '../model/layers';
 
 export interface OpCheckResult {
   name: string;
@@ -44,7 +44,7 @@ export const OP_CASES: readonly OpCase[] = [
       { shape: [5, 7], values: normalArray(rng, 35) },
       { shape: [7, 3], values: normalArray(rng, 21) },
     ],
-    forward: (xs) => tf.matMul(arg(xs, 0) as tf.Tensor2D, arg(xs, 1) as tf.Tensor2D),
+    forward: (xs) => matMul2d(arg(xs, 0) as tf.Tensor2D, arg(xs, 1) as tf.Tensor2D),
   },
   {
     name: 'softmax',

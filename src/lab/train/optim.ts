@@ -1,0 +1,116 @@
+/**
+ * The optimiser every stage uses (rto-spec.md, "PPO machinery"; OpenRLHF defaults): Adam with betas (0.9, 0.95),
+ * no weight decay, a cosine learning-rate schedule with linear warm-up and a floor, and global-norm gradient
+ * clipping. Written out rather than taken from tf.train so its state is visible, checkpointable and per-step LR.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Params } from '../model/gpt';
+
+export interface ScheduleSettings {
+  peakLr: number;
+  totalSteps: number;
+  /** Fraction of steps spent warming up linearly from 0 (e.g. 0.03). */
+  warmupFraction: number;
+  /** The cosine decays to this fraction of the peak (e.g. 0.1). */
+  floorFraction: number;
+}
+
+/** Learning rate at 0-based step `step`: linear warm-up to the peak, then cosine down to floor·peak. */
+export function cosineLr(step: number, s: ScheduleSettings): number {
+  const warmup = Math.max(1, Math.round(s.warmupFraction * s.totalSteps));
+  if (step < warmup) return (s.peakLr * (step + 1)) / warmup;
+  const progress = Math.min(1, (step - warmup) / Math.max(1, s.totalSteps - warmup));
+  const floor = s.floorFraction * s.peakLr;
+  return floor + 0.5 * (s.peakLr - floor) * (1 + Math.cos(Math.PI * progress));
+}
+
+export interface AdamSettings {
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+export const ADAM_DEFAULTS: AdamSettings = { beta1: 0.9, beta2: 0.95, eps: 1e-8 };
+
+/** Scales gradients so their global L2 norm is at most maxNorm; returns the norm before clipping (a scalar tensor). */
+export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): { clipped: tf.Tensor[]; norm: tf.Scalar } {
+  return tf.tidy(() => {
+    const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+    const scale = tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6)));
+    return { clipped: grads.map((g) => tf.mul(g, scale)), norm };
+  });
+}
+
+export class Adam {
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+  private t = 0;
+
+  constructor(
+    private readonly params: Params,
+    private readonly settings: AdamSettings = ADAM_DEFAULTS,
+  ) {
+    for (const [name, p] of params) {
+      // tf.variable copies its initial value, so the zeros are made (and freed) inside a tidy.
+      this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+      this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    }
+  }
+
+  get stepCount(): number {
+    return this.t;
+  }
+
+  /** One Adam update with learning rate `lr`; `grads` in the order of the params map. */
+  apply(grads: tf.Tensor[], lr: number): void {
+    this.t += 1;
+    const { beta1, beta2, eps } = this.settings;
+    const c1 = 1 - beta1 ** this.t;
+    const c2 = 1 - beta2 ** this.t;
+    let i = 0;
+    for (const [name, p] of this.params) {
+      const g = grads[i++];
+      const m = this.m.get(name);
+      const v = this.v.get(name);
+      if (!g || !m || !v) throw new Error(`Adam: no gradient or state for ${name}`);
+      tf.tidy(() => {
+        const mNext = tf.add(tf.mul(beta1, m), tf.mul(1 - beta1, g));
+        const vNext = tf.add(tf.mul(beta2, v), tf.mul(1 - beta2, tf.square(g)));
+        m.assign(mNext);
+        v.assign(vNext);
+        const update = tf.div(tf.div(mNext, c1), tf.add(tf.sqrt(tf.div(vNext, c2)), eps));
+        p.assign(tf.sub(p, tf.mul(lr, update)));
+      });
+    }
+  }
+
+  dispose(): void {
+    for (const x of [...this.m.values(), ...this.v.values()]) x.dispose();
+  }
+}
+
+/**
+ * Loss, gradients, clipping and one Adam step. Returns [loss, grad norm] in one read-back, so a training loop
+ * touches the device once per step.
+ */
+export async function optimiserStep(
+  params: Params,
+  adam: Adam,
+  loss: () => tf.Scalar,
+  lr: number,
+  maxGradNorm: number,
+): Promise<{ loss: number; gradNorm: number }> {
+  const vars = [...params.values()];
+  const { value, grads } = tf.variableGrads(loss, vars);
+  // A parameter the loss does not reach (e.g. the scalar head under an LM loss) has gradient zero.
+  const ordered = vars.map((v) => grads[v.name] ?? tf.zerosLike(v));
+  const { clipped, norm } = clipByGlobalNorm(ordered, maxGradNorm);
+  tf.dispose(ordered);
+  const both = tf.stack([value, norm]);
+  tf.dispose([value, norm]);
+  const read = both.data<'float32'>();
+  adam.apply(clipped, lr);
+  tf.dispose(clipped);
+  const [l = NaN, n = NaN] = await read;
+  both.dispose();
+  return { loss: l, gradNorm: n };
+}
