@@ -3,6 +3,7 @@ import { parseBackendChoice, type BackendChoice } from '../worker/backendChoice'
 import { BackendBadge } from './components/BackendBadge';
 import { BackendPanel } from './components/BackendPanel';
 import { Pipeline } from './components/Pipeline';
+import { SftPanel } from './components/SftPanel';
 import { WorkerMessages } from './components/WorkerMessages';
 import { useLab } from './useLab';
 
@@ -62,8 +63,9 @@ export function App() {
             {n}
           </p>
         ))}
-        <Pipeline />
+        <Pipeline state={state} />
         <BackendPanel lab={lab} onChoose={choose} />
+        <SftPanel lab={lab} />
         <WorkerMessages logs={state.logs} />
       </main>
     </>

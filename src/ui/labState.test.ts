@@ -55,6 +55,26 @@ describe('lab UI state', () => {
     expect(s.logs.at(-1)?.message).toContain('e249');
   });
 
+  it('follows an SFT run: loss points, held-out points, samples, and the finished model', () => {
+    let s = labReducer(initialLabState('wasm'), { type: 'runRequested', runId: 'run-2', job: { kind: 'sft', preset: 'tiny', overrides: {}, dataUrl: 'x' } });
+    expect(s.sft?.status).toBe('running');
+    s = apply(
+      s,
+      { type: 'stage', runId: 'run-2', event: { type: 'metrics', stage: 'sft', step: 1, totalSteps: 2, values: { loss: 6.9 } } },
+      { type: 'stage', runId: 'run-2', event: { type: 'metrics', stage: 'sft', step: 2, totalSteps: 2, values: { loss: 6.5, 'eval/loss': 6.4, 'eval/unigram_loss': 4.6 } } },
+      { type: 'stage', runId: 'run-2', event: { type: 'samples', stage: 'sft', step: 2, samples: [{ prompt: 'the', response: 'end.', gold: 0 }] } },
+      { type: 'stage', runId: 'other', event: { type: 'metrics', stage: 'sft', step: 3, totalSteps: 3, values: { loss: 1 } } },
+    );
+    expect(s.sft?.points).toEqual([{ step: 1, loss: 6.9 }, { step: 2, loss: 6.5, evalLoss: 6.4 }]);
+    expect(s.sft?.unigramLoss).toBe(4.6);
+    expect(s.sft?.samples?.samples[0]?.response).toBe('end.');
+    expect(s.sftModel).toBeNull();
+    const summary = { steps: 2, stopped: false, heldOutLoss: 6.4, heldOutPerplexity: 600, unigramLoss: 4.6, parameters: 10, seconds: 1, settings: {} as never, backend: 'wasm' };
+    s = apply(s, { type: 'runFinished', runId: 'run-2', result: { kind: 'sft', ...summary } });
+    expect(s.sft?.status).toBe('done');
+    expect(s.sftModel?.heldOutLoss).toBe(6.4);
+  });
+
   it('adds a notice once', () => {
     let s = labReducer(initialLabState('auto'), { type: 'notice', message: 'quota' });
     s = labReducer(s, { type: 'notice', message: 'quota' });

@@ -2,7 +2,8 @@
  * The UI's view of the lab worker, as a reducer over protocol events (pure: tested in Node).
  */
 import type { BackendChoice } from '../worker/backendChoice';
-import type { BackendCheckResult, BackendSelection, Event } from '../worker/protocol';
+import type { SampleText } from '../lab/events';
+import type { BackendCheckResult, BackendSelection, Event, RunJob, SftSummary } from '../worker/protocol';
 
 export interface LogLine {
   level: 'warn' | 'error';
@@ -19,6 +20,25 @@ export interface CheckRun {
   error: string | null;
 }
 
+export interface LossPoint {
+  step: number;
+  loss: number;
+  evalLoss?: number;
+}
+
+export interface SftRun {
+  runId: string;
+  status: 'running' | 'done' | 'failed';
+  done: number;
+  total: number;
+  label: string;
+  points: LossPoint[];
+  /** Held-out loss of the unigram model: the line SFT must get under. */
+  unigramLoss: number | null;
+  samples: { step: number; samples: SampleText[] } | null;
+  error: string | null;
+}
+
 export interface LabState {
   worker: 'starting' | 'ready' | 'crashed';
   workerError: string | null;
@@ -29,6 +49,9 @@ export interface LabState {
   /** Messages for the user that are not errors of the lab (a bad ?backend= value, a full storage quota). */
   notices: string[];
   check: CheckRun | null;
+  sft: SftRun | null;
+  /** The SFT model the worker holds (trained here or loaded from a checkpoint). */
+  sftModel: SftSummary | null;
   deviceLost: string | null;
   logs: LogLine[];
 }
@@ -38,6 +61,8 @@ export type Action =
   | { type: 'selecting'; choice: BackendChoice }
   | { type: 'selectFailed'; message: string }
   | { type: 'checkRequested'; runId: string }
+  | { type: 'runRequested'; runId: string; job: RunJob }
+  | { type: 'sftModelLoaded'; summary: SftSummary }
   | { type: 'notice'; message: string }
   | { type: 'workerCrashed'; message: string }
   | { type: 'workerRestarting' };
@@ -53,14 +78,28 @@ export const initialLabState = (choice: BackendChoice, notices: string[] = []): 
   backendError: null,
   notices,
   check: null,
+  sft: null,
+  sftModel: null,
   deviceLost: null,
   logs: [],
 });
 
-function onRun(state: LabState, runId: string, patch: Partial<CheckRun>): LabState {
+function onCheck(state: LabState, runId: string, patch: Partial<CheckRun>): LabState {
   if (!state.check || state.check.runId !== runId) return state;
   return { ...state, check: { ...state.check, ...patch } };
 }
+
+function onSft(state: LabState, runId: string, patch: (run: SftRun) => Partial<SftRun>): LabState {
+  if (!state.sft || state.sft.runId !== runId) return state;
+  return { ...state, sft: { ...state.sft, ...patch(state.sft) } };
+}
+
+/** Routes a run event to the run it belongs to (by runId); events of runs the UI no longer shows are dropped. */
+function onRunEvent(state: LabState, runId: string, check: Partial<CheckRun>, sft: (run: SftRun) => Partial<SftRun>): LabState {
+  return onSft(onCheck(state, runId, check), runId, sft);
+}
+
+const MAX_POINTS = 5000;
 
 function reduceEvent(state: LabState, event: Event): LabState {
   switch (event.type) {
@@ -70,17 +109,34 @@ function reduceEvent(state: LabState, event: Event): LabState {
       return { ...state, backendStatus: 'ready', selection: event.selection, backendError: null, deviceLost: null };
     case 'requestFailed':
     case 'memory':
+    case 'checkpointExported':
       return state; // answered through the request's promise
+    case 'checkpointImported':
+      return { ...state, sftModel: event.summary };
     case 'runStarted':
-      return onRun(state, event.runId, { status: 'running' });
-    case 'runProgress':
-      return onRun(state, event.runId, { done: event.done, total: event.total, label: event.label });
-    case 'runFinished':
-      return onRun(state, event.runId, { status: 'done', result: event.result, done: event.result.comparisons.length * 2 });
+      return onRunEvent(state, event.runId, { status: 'running' }, () => ({ status: 'running' }));
+    case 'runProgress': {
+      const p = { done: event.done, total: event.total, label: event.label };
+      return onRunEvent(state, event.runId, p, () => p);
+    }
+    case 'stage': {
+      const e = event.event;
+      if (e.type === 'samples') return onSft(state, event.runId, () => ({ samples: { step: e.step, samples: e.samples } }));
+      const point: LossPoint = { step: e.step, loss: e.values.loss ?? NaN };
+      if (e.values['eval/loss'] !== undefined) point.evalLoss = e.values['eval/loss'];
+      const unigram = e.values['eval/unigram_loss'];
+      return onSft(state, event.runId, (run) => ({ points: [...run.points, point].slice(-MAX_POINTS), unigramLoss: unigram ?? run.unigramLoss }));
+    }
+    case 'runFinished': {
+      const r = event.result;
+      if (r.kind === 'backendCheck') return onCheck(state, event.runId, { status: 'done', result: r, done: r.comparisons.length * 2 });
+      const next = onSft(state, event.runId, () => ({ status: 'done' }));
+      return next === state ? state : { ...next, sftModel: r };
+    }
     case 'runFailed':
-      return onRun(state, event.runId, { status: 'failed', error: event.message });
+      return onRunEvent(state, event.runId, { status: 'failed', error: event.message }, () => ({ status: 'failed', error: event.message }));
     case 'runCancelled':
-      return onRun(state, event.runId, { status: 'cancelled' });
+      return onRunEvent(state, event.runId, { status: 'cancelled' }, () => ({ status: 'failed', error: 'cancelled' }));
     case 'deviceLost':
       return { ...state, backendStatus: 'failed', deviceLost: `The WebGPU device was lost (${event.reason}): ${event.message}. Choose a backend to continue.` };
     case 'console':
@@ -100,6 +156,11 @@ export function labReducer(state: LabState, action: Action): LabState {
       return { ...state, backendStatus: 'failed', backendError: action.message };
     case 'checkRequested':
       return { ...state, check: { runId: action.runId, status: 'running', done: 0, total: 0, label: 'starting', result: null, error: null } };
+    case 'runRequested':
+      if (action.job.kind === 'backendCheck') return labReducer(state, { type: 'checkRequested', runId: action.runId });
+      return { ...state, sft: { runId: action.runId, status: 'running', done: 0, total: 0, label: 'starting', points: [], unigramLoss: null, samples: null, error: null } };
+    case 'sftModelLoaded':
+      return { ...state, sftModel: action.summary };
     case 'notice':
       return state.notices.includes(action.message) ? state : { ...state, notices: [...state.notices, action.message] };
     case 'workerCrashed':
@@ -109,6 +170,8 @@ export function labReducer(state: LabState, action: Action): LabState {
         workerError: action.message,
         backendStatus: 'failed',
         check: state.check?.status === 'running' ? { ...state.check, status: 'failed', error: 'the worker crashed' } : state.check,
+        sft: state.sft?.status === 'running' ? { ...state.sft, status: 'failed', error: 'the worker crashed' } : state.sft,
+        sftModel: null,
       };
     case 'workerRestarting':
       return { ...initialLabState(state.choice, state.notices), logs: state.logs };

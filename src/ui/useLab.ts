@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import type { BackendChoice } from '../worker/backendChoice';
-import type { Command, Event } from '../worker/protocol';
+import type { Command, Event, RunJob } from '../worker/protocol';
 import { initialLabState, labReducer, type LabState } from './labState';
 import { clearProbeCache, loadProbeCache, saveProbeCache } from './probeCache';
 
@@ -17,7 +17,13 @@ export interface LabApi {
   state: LabState;
   selectBackend(choice: BackendChoice, options?: { reprobe?: boolean }): Promise<void>;
   runBackendCheck(): void;
+  startRun(job: RunJob): void;
+  /** Stops the running job with this runId (SFT keeps what it has learned so far). */
+  stopRun(runId: string): void;
   cancelRun(): void;
+  /** The SFT checkpoint as a file (binary checkpoint format). */
+  exportSftCheckpoint(): Promise<{ bytes: ArrayBuffer; fileName: string }>;
+  importSftCheckpoint(bytes: ArrayBuffer): Promise<void>;
   restartWorker(): void;
   request(command: RequestCommand): Promise<Event>;
 }
@@ -92,17 +98,32 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
     [request],
   );
 
-  const runBackendCheck = useCallback(() => {
+  const startRun = useCallback((job: RunJob) => {
     const runId = `run-${++nextId.current}`;
-    dispatch({ type: 'checkRequested', runId });
-    workerRef.current?.postMessage({ type: 'startRun', runId, job: { kind: 'backendCheck' } } satisfies Command);
+    dispatch({ type: 'runRequested', runId, job });
+    workerRef.current?.postMessage({ type: 'startRun', runId, job } satisfies Command);
   }, []);
+  const runBackendCheck = useCallback(() => startRun({ kind: 'backendCheck' }), [startRun]);
 
+  const stopRun = useCallback((runId: string) => {
+    workerRef.current?.postMessage({ type: 'cancelRun', runId } satisfies Command);
+  }, []);
   const cancelRun = useCallback(() => {
-    if (state.check?.status === 'running') {
-      workerRef.current?.postMessage({ type: 'cancelRun', runId: state.check.runId } satisfies Command);
-    }
-  }, [state.check]);
+    if (state.check?.status === 'running') stopRun(state.check.runId);
+  }, [state.check, stopRun]);
+
+  const exportSftCheckpoint = useCallback(async () => {
+    const event = await request({ type: 'exportCheckpoint', stage: 'sft' });
+    if (event.type !== 'checkpointExported') throw new Error('unexpected answer from the worker');
+    return { bytes: event.bytes, fileName: event.fileName };
+  }, [request]);
+
+  const importSftCheckpoint = useCallback(
+    async (bytes: ArrayBuffer) => {
+      await request({ type: 'importCheckpoint', stage: 'sft', bytes });
+    },
+    [request],
+  );
 
   const restartWorker = useCallback(() => {
     dispatch({ type: 'workerRestarting' });
@@ -115,5 +136,5 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
     if (state.worker === 'ready' && state.backendStatus === 'idle') void selectBackend(choice);
   }, [state.worker, state.backendStatus, choice, selectBackend]);
 
-  return { state, selectBackend, runBackendCheck, cancelRun, restartWorker, request };
+  return { state, selectBackend, runBackendCheck, startRun, stopRun, cancelRun, exportSftCheckpoint, importSftCheckpoint, restartWorker, request };
 }

@@ -3,14 +3,15 @@
  * Module worker, created once by the UI (src/ui/useLab.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { compareOpResults, OP_CASES, runOpSuite } from '../lab/checks/opSuite';
-import { selectBackend, activateBackend, watchWebGpuDevice } from './backend';
-import { errorMessage, type BackendCheckResult, type Command, type Event } from './protocol';
+import { selectBackend, watchWebGpuDevice } from './backend';
 import type { BackendName } from './backendChoice';
+import { RunCancelled, runJob } from './jobs';
+import { errorMessage, type Command, type Event } from './protocol';
+import { exportSftCheckpoint, importSftCheckpoint } from './session';
 
 /** The few worker-global members used here (the project type-checks against the DOM lib). */
 interface WorkerScope {
-  postMessage(event: Event): void;
+  postMessage(event: Event, transfer?: Transferable[]): void;
   addEventListener(type: 'message', listener: (e: MessageEvent<Command>) => void): void;
   addEventListener(type: 'error', listener: (e: ErrorEvent) => void): void;
   addEventListener(type: 'unhandledrejection', listener: (e: PromiseRejectionEvent) => void): void;
@@ -35,30 +36,6 @@ scope.addEventListener('unhandledrejection', (e) => {
 
 let activeBackend: BackendName | null = null;
 const cancelled = new Set<string>();
-
-class RunCancelled extends Error {}
-
-async function backendCheck(runId: string): Promise<BackendCheckResult> {
-  const backend = activeBackend;
-  if (!backend) throw new Error('no backend is active yet');
-  const start = performance.now();
-  const total = 2 * OP_CASES.length;
-  let done = 0;
-  const progress = (where: string) => (name: string) => {
-    if (cancelled.has(runId)) throw new RunCancelled();
-    post({ type: 'runProgress', runId, done: done++, total, label: `${name} on ${where}` });
-  };
-  const onBackend = await runOpSuite('backend-check', progress(backend));
-  await activateBackend('cpu');
-  try {
-    const onCpu = await runOpSuite('backend-check', progress('cpu'));
-    const comparisons = compareOpResults(onBackend, onCpu);
-    const maxAbsDiff = Math.max(...comparisons.map((c) => Math.max(c.maxAbsDiffOutput, c.maxAbsDiffGrad)));
-    return { backend, reference: 'cpu', comparisons, maxAbsDiff, elapsedMs: performance.now() - start };
-  } finally {
-    await activateBackend(backend);
-  }
-}
 
 async function handle(command: Command): Promise<void> {
   switch (command.type) {
@@ -89,13 +66,32 @@ async function handle(command: Command): Promise<void> {
       }
       post({ type: 'runStarted', runId, job, backend: activeBackend });
       try {
-        const result = await backendCheck(runId);
+        const result = await runJob({ runId, backend: activeBackend, post, cancelled: () => cancelled.has(runId) }, job);
         post({ type: 'runFinished', runId, result });
       } catch (error) {
         if (error instanceof RunCancelled) post({ type: 'runCancelled', runId });
         else post({ type: 'runFailed', runId, message: errorMessage(error) });
       } finally {
         cancelled.delete(runId);
+      }
+      return;
+    }
+    case 'exportCheckpoint': {
+      try {
+        const bytes = await exportSftCheckpoint();
+        const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+        scope.postMessage({ type: 'checkpointExported', requestId: command.requestId, bytes: buffer, fileName: 'rto-lab-sft.ckpt' }, [buffer]);
+      } catch (error) {
+        post({ type: 'requestFailed', requestId: command.requestId, message: errorMessage(error) });
+      }
+      return;
+    }
+    case 'importCheckpoint': {
+      try {
+        const summary = importSftCheckpoint(new Uint8Array(command.bytes), tf.getBackend());
+        post({ type: 'checkpointImported', requestId: command.requestId, summary });
+      } catch (error) {
+        post({ type: 'requestFailed', requestId: command.requestId, message: `could not load the checkpoint: ${errorMessage(error)}` });
       }
       return;
     }

@@ -5,6 +5,8 @@
  */
 import type { BackendChoice, BackendName, ProbeRecord } from './backendChoice';
 import type { OpComparison } from '../lab/checks/opSuite';
+import type { PresetName, Settings } from '../lab/config';
+import type { StageEvent } from '../lab/events';
 
 export interface AdapterInfo {
   vendor: string;
@@ -34,8 +36,26 @@ export interface BackendSelection {
   probeFromCache: boolean;
 }
 
-/** Jobs a run can do. Later stages (SFT, RM, DPO, PPO, RTO) join this union. */
-export type RunJob = { kind: 'backendCheck' };
+/** Jobs a run can do. Later stages (RM, DPO, PPO, RTO) join this union. */
+export type RunJob =
+  | { kind: 'backendCheck' }
+  /** SFT on the sentiment task; `dataUrl` is where the app serves public/data/brown.json. */
+  | { kind: 'sft'; preset: PresetName; overrides: Partial<Settings>; dataUrl: string };
+
+/** What a finished SFT run (or an imported SFT checkpoint) amounts to. */
+export interface SftSummary {
+  steps: number;
+  stopped: boolean;
+  heldOutLoss: number;
+  heldOutPerplexity: number;
+  unigramLoss: number;
+  parameters: number;
+  seconds: number;
+  settings: Settings;
+  backend: string;
+}
+
+export type RunResult = ({ kind: 'backendCheck' } & BackendCheckResult) | ({ kind: 'sft' } & SftSummary);
 
 export interface BackendCheckResult {
   backend: BackendName;
@@ -49,6 +69,8 @@ export interface BackendCheckResult {
 export type Command =
   | { type: 'selectBackend'; requestId: string; choice: BackendChoice; cachedProbe: unknown }
   | { type: 'getMemory'; requestId: string }
+  | { type: 'exportCheckpoint'; requestId: string; stage: 'sft' }
+  | { type: 'importCheckpoint'; requestId: string; stage: 'sft'; bytes: ArrayBuffer }
   | { type: 'startRun'; runId: string; job: RunJob }
   | { type: 'cancelRun'; runId: string };
 
@@ -59,7 +81,10 @@ export type Event =
   | { type: 'requestFailed'; requestId: string; message: string }
   | { type: 'runStarted'; runId: string; job: RunJob; backend: BackendName }
   | { type: 'runProgress'; runId: string; done: number; total: number; label: string }
-  | { type: 'runFinished'; runId: string; result: BackendCheckResult }
+  | { type: 'runFinished'; runId: string; result: RunResult }
+  | { type: 'stage'; runId: string; event: StageEvent }
+  | { type: 'checkpointExported'; requestId: string; bytes: ArrayBuffer; fileName: string }
+  | { type: 'checkpointImported'; requestId: string; summary: SftSummary }
   | { type: 'runFailed'; runId: string; message: string }
   | { type: 'runCancelled'; runId: string }
   | { type: 'deviceLost'; backend: 'webgpu'; reason: string; message: string }

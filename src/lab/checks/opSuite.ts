@@ -6,6 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, normalArray, type Rng } from '../rng';
+import { maskedNll, parameterSpecs, type GptConfig } from '../model/gpt';
+import { clipByGlobalNorm } from '../train/optim';
 import { causalMask, embed, gelu, layerNorm, logSoftmaxCrossEntropy, maskedAttention, matMul2d } from '../model/layers';
 
 export interface OpCheckResult {
@@ -18,6 +20,7 @@ export interface OpCheckResult {
 
 export interface OpComparison {
   name: string;
+  /** Worst difference, absolute below magnitude 1 and relative above it (see scaledMaxDiff). */
   maxAbsDiffOutput: number;
   maxAbsDiffGrad: number;
 }
@@ -29,6 +32,9 @@ interface OpCase {
   /** Builds the op's output from the inputs; constants it needs are drawn from `rng` too. */
   forward(xs: tf.Tensor[], rng: Rng): tf.Tensor;
 }
+
+const GPT: GptConfig = { vocabSize: 1000, contextLength: 22, layers: 2, heads: 2, width: 16, scalarHead: false };
+const GPT_SPECS = parameterSpecs(GPT);
 
 const randomInts = (rng: Rng, n: number, max: number): Int32Array => Int32Array.from({ length: n }, () => rng.int(max));
 const arg = (xs: tf.Tensor[], i: number): tf.Tensor => {
@@ -85,6 +91,45 @@ export const OP_CASES: readonly OpCase[] = [
     inputs: (rng) => [{ shape: [11, 6], values: normalArray(rng, 66, 0.5) }],
     forward: (xs, rng) => embed(tf.tensor2d(randomInts(rng, 10, 11), [2, 5], 'int32'), arg(xs, 0) as tf.Tensor2D),
   },
+  {
+    // Training-sized: 1,408 lookups into 1,000 rows, so many rows are hit several times (the gradient must add them).
+    name: 'embedding lookup, 1408 ids',
+    inputs: (rng) => [{ shape: [1000, 16], values: normalArray(rng, 16000, 0.5) }],
+    forward: (xs, rng) => embed(tf.tensor2d(randomInts(rng, 1408, 1000).map((v) => v % 300), [64, 22], 'int32'), arg(xs, 0) as tf.Tensor2D),
+  },
+  {
+    // The whole model: the SFT loss of a 2-layer GPT on a batch of 8 sequences, and its gradient for every parameter.
+    name: 'tiny GPT loss',
+    inputs: (rng) =>
+      GPT_SPECS.map((spec) => {
+        const size = spec.shape.reduce((a, b) => a * b, 1);
+        // Larger than GPT-2's init so every parameter matters to the loss.
+        const values = spec.init === 'ones' ? normalArray(rng, size, 0.1).map((x) => 1 + x) : normalArray(rng, size, spec.init === 'zeros' ? 0.1 : 0.2);
+        return { shape: spec.shape, values };
+      }),
+    forward: (xs, rng) => {
+      const params = new Map(GPT_SPECS.map((spec, i) => [spec.name, arg(xs, i)]));
+      const ids = tf.tensor2d(randomInts(rng, 8 * 22, 1000), [8, 22], 'int32');
+      return maskedNll(params, GPT, ids, Array.from({ length: 8 * 22 }, (_, i) => (i % 22 >= 6 ? 1 : 0)));
+    },
+  },
+  {
+    // The gradient clip of every training step: a global L2 norm over 30 tensors of assorted shapes.
+    name: 'global-norm clip, 30 tensors',
+    inputs: (rng) => Array.from({ length: 30 }, (_, i) => ({ shape: [1 + (i % 7), 3 + (i % 5)], values: normalArray(rng, (1 + (i % 7)) * (3 + (i % 5)), 0.3) })),
+    forward: (xs) => {
+      const { clipped, norm } = clipByGlobalNorm(xs, 1);
+      return tf.concat([tf.reshape(norm, [1]), ...clipped.map((c) => tf.reshape(c, [-1]))]);
+    },
+  },
+  {
+    name: 'output layer matmul, vocab 1000',
+    inputs: (rng) => [
+      { shape: [256, 32], values: normalArray(rng, 256 * 32) },
+      { shape: [32, 1000], values: normalArray(rng, 32000, 0.2) },
+    ],
+    forward: (xs) => matMul2d(arg(xs, 0) as tf.Tensor2D, arg(xs, 1) as tf.Tensor2D),
+  },
 ];
 
 /**
@@ -120,19 +165,25 @@ export async function runOpSuite(
   return results;
 }
 
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+/**
+ * Worst |a − b| over the elements, divided by max(1, max |b|): an absolute difference for values of order one, a
+ * relative one for large values (a sum of 1,000 products carries float32 rounding in proportion to its size).
+ */
+function scaledMaxDiff(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return Number.POSITIVE_INFINITY;
   let worst = 0;
+  let scale = 1;
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs((a[i] ?? 0) - (b[i] ?? 0));
     // NaN anywhere is the worst possible disagreement.
     if (Number.isNaN(d)) return Number.POSITIVE_INFINITY;
     if (d > worst) worst = d;
+    scale = Math.max(scale, Math.abs(b[i] ?? 0));
   }
-  return worst;
+  return worst / scale;
 }
 
-/** Per-op worst absolute difference between two runs of the suite (e.g. webgpu versus cpu). */
+/** Per-op worst difference (see scaledMaxDiff) between two runs of the suite, `b` the reference (e.g. cpu). */
 export function compareOpResults(a: OpCheckResult[], b: OpCheckResult[]): OpComparison[] {
   return a.map((ra) => {
     const rb = b.find((r) => r.name === ra.name);
@@ -141,8 +192,8 @@ export function compareOpResults(a: OpCheckResult[], b: OpCheckResult[]): OpComp
     }
     return {
       name: ra.name,
-      maxAbsDiffOutput: maxAbsDiff(ra.output, rb.output),
-      maxAbsDiffGrad: Math.max(0, ...ra.grads.map((g, i) => maxAbsDiff(g, rb.grads[i] ?? new Float32Array()))),
+      maxAbsDiffOutput: scaledMaxDiff(ra.output, rb.output),
+      maxAbsDiffGrad: Math.max(0, ...ra.grads.map((g, i) => scaledMaxDiff(g, rb.grads[i] ?? new Float32Array()))),
     };
   });
 }

@@ -13,7 +13,7 @@ const ids = [
   [1, 10, 4, 2, 0, 0],
 ];
 // Loss on "response" tokens: positions 2.. up to and including <eos> (id 2).
-const mask = [
+const maskRows = [
   [0, 0, 1, 1, 1, 0],
   [0, 0, 1, 1, 1, 1],
   [0, 0, 1, 1, 0, 0],
@@ -23,12 +23,13 @@ describe('tiny GPT', () => {
   let params: Params;
   let idsT: tf.Tensor2D;
   let maskT: tf.Tensor2D;
+  const mask = maskRows.flat();
 
   beforeAll(async () => {
     await useNodeBackend('cpu');
     params = initGpt(config, createRng('gpt-test'));
     idsT = tf.tensor2d(ids, [B, T], 'int32');
-    maskT = tf.tensor2d(mask, [B, T]);
+    maskT = tf.tensor2d(maskRows, [B, T]);
   });
   afterAll(() => {
     disposeParams(params);
@@ -54,14 +55,14 @@ describe('tiny GPT', () => {
         const row = lg[b]![t - 1]!;
         const max = Math.max(...row);
         const lse = max + Math.log(row.reduce((s, x) => s + Math.exp(x - max), 0));
-        const direct = (row[ids[b]![t]!]! - lse) * mask[b]![t]!;
+        const direct = (row[ids[b]![t]!]! - lse) * maskRows[b]![t]!;
         expect(lp[b]![t]).toBeCloseTo(direct, 5);
         total += direct;
-        count += mask[b]![t]!;
+        count += maskRows[b]![t]!;
       }
       expect(lp[b]![0]).toBe(0);
     }
-    expect(maskedNll(params, config, idsT, maskT).dataSync()[0]).toBeCloseTo(-total / count, 5);
+    expect(maskedNll(params, config, idsT, mask).dataSync()[0]).toBeCloseTo(-total / count, 5);
   });
 
   it('is causal: changing a later token leaves earlier log-probs unchanged', () => {
@@ -76,8 +77,8 @@ describe('tiny GPT', () => {
 
   it('passes a finite-difference gradient check of the full loss (relative error < 1e-2)', () => {
     const vars = [...params.values()];
-    const { grads } = tf.variableGrads(() => maskedNll(params, config, idsT, maskT), vars);
-    const loss = (): number => maskedNll(params, config, idsT, maskT).dataSync()[0] ?? NaN;
+    const { grads } = tf.variableGrads(() => maskedNll(params, config, idsT, mask), vars);
+    const loss = (): number => maskedNll(params, config, idsT, mask).dataSync()[0] ?? NaN;
     const eps = 2e-3;
     let checked = 0;
     for (const name of ['wte', 'wpe', 'h0.attn.wqkv', 'h0.attn.wo', 'h1.mlp.w1', 'h1.mlp.w2', 'lnf.g', 'lnf.b']) {
@@ -117,11 +118,10 @@ describe('tiny GPT across backends', () => {
       expect(await useNodeBackend(backend)).toBe(backend);
       const p = initGpt(config, createRng('cross-backend'));
       const idsT = tf.tensor2d(ids, [B, T], 'int32');
-      const maskT = tf.tensor2d(mask, [B, T]);
       const vars = [...p.values()].filter((v) => !v.name.endsWith('head.w')); // the LM loss does not use the scalar head
-      const { value, grads } = tf.variableGrads(() => maskedNll(p, config, idsT, maskT), vars);
+      const { value, grads } = tf.variableGrads(() => maskedNll(p, config, idsT, maskRows.flat()), vars);
       const out = { loss: value.dataSync()[0]!, grads: vars.map((v) => Array.from(grads[v.name]!.dataSync())) };
-      tf.dispose([value, idsT, maskT, ...Object.values(grads)]);
+      tf.dispose([value, idsT, ...Object.values(grads)]);
       disposeParams(p);
       return out;
     };

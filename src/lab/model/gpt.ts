@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { normalArray, type Rng } from '../rng';
-import { causalMask, embed, gelu, layerNorm, logSoftmaxCrossEntropy, maskedAttention, matMul2d, pickLast } from './layers';
+import { causalMask, embed, gatherRows, gelu, layerNorm, logSoftmaxCrossEntropy, maskedAttention, matMul2d, pickLast } from './layers';
 
 export interface GptConfig {
   vocabSize: number;
@@ -21,6 +21,8 @@ export interface GptConfig {
 }
 
 export type Params = Map<string, tf.Variable>;
+/** Read-only view for the forward functions: variables, or plain tensors (the cross-backend check passes those). */
+export type ParamTensors = ReadonlyMap<string, tf.Tensor>;
 
 export function validateGptConfig(c: GptConfig): void {
   const bad = (m: string) => {
@@ -101,7 +103,7 @@ export function parameterCount(params: Params): number {
   return n;
 }
 
-function get(params: Params, name: string): tf.Tensor {
+function get(params: ParamTensors, name: string): tf.Tensor {
   const p = params.get(name);
   if (!p) throw new Error(`missing parameter ${name}`);
   return p;
@@ -114,7 +116,7 @@ function linear(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
 }
 
 /** Final hidden states [B, T, d] for token ids [B, T] (T ≤ contextLength). */
-export function hidden(params: Params, c: GptConfig, ids: tf.Tensor2D): tf.Tensor3D {
+export function hidden(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D): tf.Tensor3D {
   return tf.tidy(() => {
     const [B, T] = ids.shape;
     if (T > c.contextLength) throw new RangeError(`sequence of ${T} tokens exceeds the context length ${c.contextLength}`);
@@ -141,7 +143,7 @@ export function hidden(params: Params, c: GptConfig, ids: tf.Tensor2D): tf.Tenso
 }
 
 /** Next-token logits [B, T, V]: position t scores token t+1 (the output head is the token embedding, tied). */
-export function logits(params: Params, c: GptConfig, ids: tf.Tensor2D): tf.Tensor3D {
+export function logits(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D): tf.Tensor3D {
   return tf.tidy(() => {
     const [B, T] = ids.shape;
     const h = tf.reshape(hidden(params, c, ids), [B * T, c.width]) as tf.Tensor2D;
@@ -153,7 +155,7 @@ export function logits(params: Params, c: GptConfig, ids: tf.Tensor2D): tf.Tenso
  * ℓ(t) = log π(ids[t] | ids[<t]) for every position, [B, T], times `mask` (position 0, which has no context,
  * is always 0). Summed over a response's positions it is the sequence log-likelihood log π(y | x).
  */
-export function tokenLogProbs(params: Params, c: GptConfig, ids: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D {
+export function tokenLogProbs(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     const [B, T] = ids.shape;
     const lp = tf.logSoftmax(tf.slice(logits(params, c, ids), [0, 0, 0], [B, T - 1, c.vocabSize]), -1);
@@ -162,22 +164,35 @@ export function tokenLogProbs(params: Params, c: GptConfig, ids: tf.Tensor2D, ma
   });
 }
 
+/** Flat indices b·T + t of the tokens a [B, T] mask scores (t ≥ 1: token 0 has no context). Read on the CPU. */
+export function scoredPositions(mask: ArrayLike<number>, batch: number, length: number): Int32Array {
+  const out: number[] = [];
+  for (let b = 0; b < batch; b++) for (let t = 1; t < length; t++) if (mask[b * length + t]) out.push(b * length + t);
+  return Int32Array.from(out);
+}
+
 /**
- * Mean next-token cross-entropy over the positions where `mask` is 1 (mask[t] = 1 means token t is scored):
- * −Σ mask·ℓ / Σ mask. SFT uses a mask that covers the response and its <eos>, not the prompt.
+ * Mean next-token cross-entropy over the tokens where `mask` [B, T] (row-major, on the CPU) is 1:
+ * −Σ mask·ℓ / Σ mask. SFT's mask covers the response and its <eos>, not the prompt. Only the scored positions go
+ * through the output layer (the vocabulary-sized matmul and softmax, the costliest part of a step), so prompt and
+ * padding cost nothing there.
  */
-export function maskedNll(params: Params, c: GptConfig, ids: tf.Tensor2D, mask: tf.Tensor2D): tf.Scalar {
+export function maskedNll(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, mask: ArrayLike<number>): tf.Scalar {
   return tf.tidy(() => {
     const [B, T] = ids.shape;
-    const lg = tf.reshape(tf.slice(logits(params, c, ids), [0, 0, 0], [B, T - 1, c.vocabSize]), [B * (T - 1), c.vocabSize]);
-    const targets = tf.reshape(tf.slice(ids, [0, 1], [B, T - 1]), [B * (T - 1)]);
-    const weights = tf.reshape(tf.slice(mask, [0, 1], [B, T - 1]), [B * (T - 1)]);
-    return logSoftmaxCrossEntropy(lg as tf.Tensor2D, targets as tf.Tensor1D, weights as tf.Tensor1D);
+    const positions = scoredPositions(mask, B, T);
+    if (positions.length === 0) throw new Error('maskedNll: the mask scores no token');
+    const h = tf.reshape(hidden(params, c, ids), [B * T, c.width]) as tf.Tensor2D;
+    // Token at flat position p is predicted from the hidden state at p − 1.
+    const before = gatherRows(h, tf.tensor1d(positions.map((p) => p - 1), 'int32'));
+    const lg = matMul2d(before, tf.transpose(get(params, 'wte') as tf.Tensor2D));
+    const targets = tf.gather(tf.reshape(ids, [B * T]), tf.tensor1d(positions, 'int32')) as tf.Tensor1D;
+    return logSoftmaxCrossEntropy(lg, targets, tf.ones([positions.length]) as tf.Tensor1D);
   });
 }
 
 /** The scalar head at every position, [B, T] (the reward model reads it at <eos>, the critic everywhere). */
-export function scalarOutputs(params: Params, c: GptConfig, ids: tf.Tensor2D): tf.Tensor2D {
+export function scalarOutputs(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D): tf.Tensor2D {
   if (!c.scalarHead) throw new Error('this model has no scalar head (config.scalarHead is false)');
   return tf.tidy(() => {
     const [B, T] = ids.shape;

@@ -40,24 +40,29 @@ export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return matMulT(a, b);
 }
 
-/** Token embedding lookup table[ids] → [...ids.shape, width]; its gradient scatter-adds rows back into the table. */
-export function embed(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor {
-  const [vocab, width] = table.shape;
-  const flatIds = tf.tidy(() => tf.cast(tf.reshape(ids, [-1]), 'int32') as tf.Tensor1D);
+/** Rows of `table` [N, d] at `indices` [M] → [M, d]; the gradient scatter-adds each row back (ScatterNd sums duplicates). */
+export function gatherRows(table: tf.Tensor2D, indices: tf.Tensor1D): tf.Tensor2D {
+  const [rows, width] = table.shape;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [t, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    save([flatIds]);
+    save([indices]);
     return {
-      value: tf.reshape(tf.gather(t, flatIds), [...ids.shape, width]),
+      value: tf.gather(t, indices),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [idx] = saved as [tf.Tensor1D];
-        return tf.scatterND(tf.reshape(idx, [-1, 1]), tf.reshape(dy, [-1, width]), [vocab, width]);
+        return tf.scatterND(tf.reshape(idx, [-1, 1]), dy, [rows, width]);
       },
     };
   });
-  const out = op(table);
-  flatIds.dispose();
-  return out;
+  return op(table) as tf.Tensor2D;
+}
+
+/** Token embedding lookup table[ids] → [...ids.shape, width]. */
+export function embed(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor {
+  return tf.tidy(() => {
+    const flatIds = tf.cast(tf.reshape(ids, [-1]), 'int32') as tf.Tensor1D;
+    return tf.reshape(gatherRows(table, flatIds), [...ids.shape, table.shape[1]]);
+  });
 }
 
 /** Picks x[..., index] along the last axis (a one-hot contraction, so it is differentiable on every backend). */

@@ -94,12 +94,12 @@ export async function sampleResponses(
   const done = new Array<boolean>(B).fill(false);
   const responses: number[][] = prompts.map(() => []);
   for (let step = 0; step < options.maxNewTokens && done.some((d) => !d); step++) {
-    const width = Math.max(...cursor);
+    // Always the full row length: causal attention keeps the padding after a row's cursor from mattering, and one
+    // fixed shape means WebGPU/WebGL compile their shaders once instead of once per step.
     const picked = tf.tidy(() => {
-      const rowsOfIds = Array.from({ length: B }, (_, b) => Array.from(ids.subarray(b * L, b * L + width)));
-      const lg = tf.reshape(logits(params, config, tf.tensor2d(rowsOfIds, [B, width], 'int32')), [B * width, config.vocabSize]);
+      const lg = tf.reshape(logits(params, config, tf.tensor2d(ids, [B, L], 'int32')), [B * L, config.vocabSize]);
       // Each row's next-token logits sit at its own last position (prompts differ in length).
-      return tf.gather(lg, tf.tensor1d(cursor.map((c, b) => b * width + c - 1), 'int32'));
+      return tf.gather(lg, tf.tensor1d(cursor.map((c, b) => b * L + c - 1), 'int32'));
     });
     const rows = await picked.data<'float32'>();
     picked.dispose();

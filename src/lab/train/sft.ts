@@ -64,7 +64,7 @@ export async function heldOutNll(params: Params, config: GptConfig, task: Task, 
     const packed = packExamples(examples.slice(i, i + batchSize), config.contextLength);
     const count = packed.mask.reduce((a, b) => a + b, 0);
     const loss = tf.tidy(() =>
-      maskedNll(params, config, tf.tensor2d(packed.ids, [packed.batch, packed.length], 'int32'), tf.tensor2d(packed.mask, [packed.batch, packed.length])),
+      maskedNll(params, config, tf.tensor2d(packed.ids, [packed.batch, packed.length], 'int32'), packed.mask),
     );
     nll += ((await loss.data())[0] ?? NaN) * count;
     loss.dispose();
@@ -129,9 +129,8 @@ export async function runSft(run: SftRun): Promise<SftResult> {
       const lr = cosineLr(step, schedule);
       const t0 = now();
       const ids = tf.tensor2d(batch.ids, [batch.batch, batch.length], 'int32');
-      const mask = tf.tensor2d(batch.mask, [batch.batch, batch.length]);
-      const { loss, gradNorm } = await optimiserStep(params, adam, () => maskedNll(params, config, ids, mask), lr, s.maxGradNorm);
-      tf.dispose([ids, mask]);
+      const { loss, gradNorm } = await optimiserStep(params, adam, () => maskedNll(params, config, ids, batch.mask), lr, s.maxGradNorm);
+      ids.dispose();
       trainMs += now() - t0;
       if (!Number.isFinite(loss)) throw new Error(`SFT loss became ${loss} at step ${step + 1}; lower the learning rate (now ${s.lr})`);
       const stepTokens = batch.mask.reduce((a, b) => a + b, 0);

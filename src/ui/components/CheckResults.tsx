@@ -27,7 +27,7 @@ export function CheckResults({ check }: { check: CheckRun }) {
         <thead>
           <tr>
             <th scope="col">op</th>
-            <th scope="col">max |Δ| value</th>
+            <th scope="col">max |Δ| value*</th>
             <th scope="col">max |Δ| gradient</th>
           </tr>
         </thead>
@@ -41,6 +41,7 @@ export function CheckResults({ check }: { check: CheckRun }) {
           ))}
         </tbody>
       </table>
+      <p className="hint">* the worst |difference|, divided by the largest |value| where that exceeds 1 (relative for big numbers).</p>
     </div>
   );
 }

@@ -1,0 +1,23 @@
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { LossPoint } from '../labState';
+
+/** Training and held-out loss per step, with the unigram model's held-out loss as the line to get under. */
+export function LossChart({ points, unigram }: { points: LossPoint[]; unigram: number | null }) {
+  if (points.length === 0) return null;
+  return (
+    <div className="chart" data-testid="sft-loss-chart" data-points={points.length}>
+      <ResponsiveContainer width="100%" height={220}>
+        <LineChart data={points} margin={{ top: 8, right: 24, bottom: 8, left: 0 }}>
+          <CartesianGrid stroke="#e6e9ef" />
+          <XAxis dataKey="step" type="number" allowDecimals={false} domain={['dataMin', 'dataMax']} label={{ value: 'step', position: 'insideBottomRight', offset: -4 }} />
+          <YAxis domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(1)} width={56} label={{ value: 'loss (nats)', angle: -90, position: 'insideLeft', dy: 36 }} />
+          <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
+          <Legend />
+          <Line type="monotone" dataKey="loss" name="train loss" stroke="#2f5bd3" dot={false} isAnimationActive={false} />
+          <Line type="monotone" dataKey="evalLoss" name="held-out loss" stroke="#c2410c" connectNulls dot isAnimationActive={false} />
+          {unigram !== null && <ReferenceLine y={unigram} ifOverflow="extendDomain" stroke="#6b7280" strokeDasharray="4 4" label={{ value: 'unigram baseline', position: 'insideTopRight', fill: '#6b7280' }} />}
+        </LineChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}

@@ -1,0 +1,125 @@
+import { useRef, useState } from 'react';
+import { PRESETS, PRESET_NAMES, resolveSettings, validateSettings, type PresetName } from '../../lab/config';
+import type { LabApi } from '../useLab';
+import { LossChart } from './LossChart';
+
+const dataUrl = () => new URL('data/brown.json', document.baseURI).href;
+
+/** Stage 1 in the page: train the SFT model on the sentiment task, watch its loss and samples, save or load it. */
+export function SftPanel({ lab }: { lab: LabApi }) {
+  const { state } = lab;
+  const [preset, setPreset] = useState<PresetName>('tiny');
+  const [stepsText, setStepsText] = useState(String(resolveSettings('tiny').sftSteps));
+  const [fileError, setFileError] = useState<string | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const run = state.sft;
+  const running = run?.status === 'running';
+  const steps = Number(stepsText);
+  const problems = validateSettings({ sftSteps: steps });
+  const ready = state.backendStatus === 'ready' && state.check?.status !== 'running';
+
+  const choosePreset = (p: PresetName) => {
+    setPreset(p);
+    setStepsText(String(resolveSettings(p).sftSteps));
+  };
+  const start = () => lab.startRun({ kind: 'sft', preset, overrides: { sftSteps: steps }, dataUrl: dataUrl() });
+  const save = async () => {
+    setFileError(null);
+    try {
+      const { bytes, fileName } = await lab.exportSftCheckpoint();
+      const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+      const a = Object.assign(document.createElement('a'), { href: url, download: fileName });
+      a.click();
+      URL.revokeObjectURL(url);
+    } catch (error) {
+      setFileError(error instanceof Error ? error.message : String(error));
+    }
+  };
+  const load = async (file: File | undefined) => {
+    if (!file) return;
+    setFileError(null);
+    try {
+      await lab.importSftCheckpoint(await file.arrayBuffer());
+    } catch (error) {
+      setFileError(error instanceof Error ? error.message : String(error));
+    } finally {
+      if (fileInput.current) fileInput.current.value = '';
+    }
+  };
+
+  const latest = run?.points.at(-1);
+  const progress = run && run.total > 0 ? Math.min(1, run.done / run.total) : 0;
+  return (
+    <section className="panel" aria-labelledby="sft-title">
+      <h2 id="sft-title">Stage 1 · Supervised fine-tuning</h2>
+      <p className="hint">
+        A tiny GPT learns to continue the first words of Brown-corpus sentences. The loss counts only the response
+        tokens. Held-out loss must fall well below the unigram baseline (a model that ignores context).
+      </p>
+      <div className="row">
+        <label htmlFor="sft-preset">Preset</label>
+        <select id="sft-preset" value={preset} disabled={running} onChange={(e) => choosePreset(e.target.value as PresetName)}>
+          {PRESET_NAMES.map((p) => (
+            <option key={p} value={p}>
+              {p}
+            </option>
+          ))}
+        </select>
+        <label htmlFor="sft-steps">Steps</label>
+        <input id="sft-steps" data-testid="sft-steps" inputMode="numeric" size={6} value={stepsText} disabled={running} onChange={(e) => setStepsText(e.target.value)} aria-invalid={problems.length > 0} />
+        {running ? (
+          <button type="button" onClick={() => run && lab.stopRun(run.runId)}>
+            Stop
+          </button>
+        ) : (
+          <button type="button" data-testid="sft-start" disabled={!ready || problems.length > 0} onClick={start}>
+            Train SFT
+          </button>
+        )}
+        <button type="button" data-testid="sft-save" disabled={running || !state.sftModel} onClick={() => void save()}>
+          Save checkpoint
+        </button>
+        <button type="button" disabled={running || !ready} onClick={() => fileInput.current?.click()}>
+          Load checkpoint
+        </button>
+        <input ref={fileInput} data-testid="sft-load" type="file" accept=".ckpt" hidden onChange={(e) => void load(e.target.files?.[0])} />
+      </div>
+      <p className="hint">{PRESETS[preset].description}</p>
+      {problems.length > 0 && <p className="error" role="alert">{problems.join('; ')}</p>}
+      {fileError && (
+        <p className="error" role="alert" data-testid="sft-file-error">
+          {fileError}
+        </p>
+      )}
+      {run && (
+        <div data-testid="sft-run" data-status={run.status}>
+          <progress max={1} value={progress} aria-label="SFT progress" />{' '}
+          <span>
+            {run.status === 'running' ? run.label : run.status === 'failed' ? `failed: ${run.error}` : 'done'}
+            {latest && ` · loss ${latest.loss.toFixed(3)}`}
+          </span>
+          <LossChart points={run.points} unigram={run.unigramLoss} />
+          {run.samples && (
+            <div className="samples" data-testid="sft-samples">
+              <p className="hint">Samples at step {run.samples.step} (temperature 0.8), with their gold reward (VADER compound, −1…1):</p>
+              <ul>
+                {run.samples.samples.map((s, i) => (
+                  <li key={i}>
+                    <span className="prompt">{s.prompt}</span> ▸ {s.response} <span className="gold">{s.gold.toFixed(2)}</span>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+        </div>
+      )}
+      {state.sftModel && (
+        <p data-testid="sft-summary" data-heldout-loss={state.sftModel.heldOutLoss} data-steps={state.sftModel.steps}>
+          SFT model ready ({state.sftModel.parameters.toLocaleString()} parameters, {state.sftModel.steps} steps
+          {state.sftModel.stopped ? ', stopped early' : ''}): held-out loss {state.sftModel.heldOutLoss.toFixed(3)} (perplexity{' '}
+          {state.sftModel.heldOutPerplexity.toFixed(1)}) against the unigram baseline {state.sftModel.unigramLoss.toFixed(3)}.
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,84 @@
+/**
+ * What the worker keeps between runs: the task (built once per vocabulary and seed) and the SFT model that later
+ * stages start from. Owns those tensors; nothing else in the worker holds a model.
+ */
+import { parseCorpusAsset, type CorpusAsset } from '../lab/data/brown';
+import { checkpointFromBinary, checkpointToBinary, makeCheckpoint, paramsFromCheckpoint } from '../lab/model/checkpoint';
+import { disposeParams, parameterCount, type GptConfig, type Params } from '../lab/model/gpt';
+import { sentimentTask } from '../lab/tasks/sentiment';
+import type { Task } from '../lab/tasks/task';
+import type { Settings } from '../lab/config';
+import { tokenizerFromVocab } from '../lab/data/tokenizer';
+import type { SftSummary } from './protocol';
+
+export interface TrainedModel {
+  params: Params;
+  config: GptConfig;
+  vocab: readonly string[];
+  summary: SftSummary;
+}
+
+let corpus: { url: string; asset: CorpusAsset } | null = null;
+let task: { key: string; task: Task } | null = null;
+let sftModel: TrainedModel | null = null;
+
+async function loadCorpus(url: string): Promise<CorpusAsset> {
+  if (corpus?.url === url) return corpus.asset;
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new Error(`could not load the corpus from ${url}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!response.ok) throw new Error(`could not load the corpus from ${url}: HTTP ${response.status}`);
+  const asset = parseCorpusAsset(await response.json());
+  corpus = { url, asset };
+  return asset;
+}
+
+/** The sentiment task for these settings, built once and reused. */
+export async function sentimentTaskFor(dataUrl: string, settings: Settings): Promise<Task> {
+  const key = `${dataUrl}|${settings.vocabSize}|${settings.seed}`;
+  if (task?.key === key) return task.task;
+  const built = sentimentTask(await loadCorpus(dataUrl), { vocabSize: settings.vocabSize, seed: settings.seed });
+  task = { key, task: built };
+  return built;
+}
+
+/** Replaces the SFT model (the previous one's tensors are freed). */
+export function setSftModel(model: TrainedModel): void {
+  if (sftModel) disposeParams(sftModel.params);
+  sftModel = model;
+}
+
+export function getSftModel(): TrainedModel | null {
+  return sftModel;
+}
+
+export async function exportSftCheckpoint(): Promise<Uint8Array> {
+  if (!sftModel) throw new Error('there is no SFT model yet: train one or load a checkpoint first');
+  const ckpt = await makeCheckpoint(sftModel.params, sftModel.config, sftModel.vocab, 'sft', { summary: sftModel.summary });
+  return checkpointToBinary(ckpt);
+}
+
+/** Loads an SFT checkpoint file; a file that is not one, or is damaged, is refused with the reason. */
+export function importSftCheckpoint(bytes: Uint8Array, backend: string): SftSummary {
+  const ckpt = checkpointFromBinary(bytes);
+  if (ckpt.header.kind !== 'sft') throw new Error(`this checkpoint holds a "${ckpt.header.kind}" model, not an SFT policy`);
+  tokenizerFromVocab(ckpt.header.vocab);
+  const params = paramsFromCheckpoint(ckpt);
+  const saved = (ckpt.header.meta.summary ?? {}) as Partial<SftSummary>;
+  const summary: SftSummary = {
+    steps: saved.steps ?? 0,
+    stopped: saved.stopped ?? false,
+    heldOutLoss: saved.heldOutLoss ?? NaN,
+    heldOutPerplexity: saved.heldOutPerplexity ?? NaN,
+    unigramLoss: saved.unigramLoss ?? NaN,
+    parameters: parameterCount(params),
+    seconds: saved.seconds ?? 0,
+    settings: saved.settings as Settings,
+    backend,
+  };
+  setSftModel({ params, config: ckpt.header.config, vocab: ckpt.header.vocab, summary });
+  return summary;
+}
