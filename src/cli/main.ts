@@ -1,6 +1,6 @@
 /**
  * The lab's command line: the same src/lab code as the browser, on tfjs's wasm or cpu backend under Node.
- *   npm run lab -- sft --preset tiny|small [--steps N] [--seed S] [--out DIR]
+ *   npm run lab -- sft|prefs|rm|dpo --task sentiment|oracle --preset tiny|small [--seed S] [--out DIR]
  *   npm run lab -- check [--backend wasm]   every GPT op and its gradient, compared with cpu
  *   npm run lab -- probe                     auto mode's speed probe, timed on each Node backend
  */
@@ -8,15 +8,17 @@ import { parseArgs } from 'node:util';
 import { isPresetName, PRESET_NAMES, resolveSettings } from '../lab/config';
 import { checkCommand } from './commands/check';
 import { probeCommand } from './commands/probe';
-import { sftCommand } from './commands/sft';
+import { stageCommand } from './commands/stages';
 import { isNodeBackendName, NODE_BACKENDS } from './nodeBackend';
 
 const USAGE = `usage: npm run lab -- <command> [options]
 
 commands:
-  sft    [--preset tiny|small] [--steps N] [--seed S] [--backend wasm|cpu] [--out DIR]
-         supervised fine-tuning on the sentiment task; prints one line per step and samples; writes
-         DIR/sft.ckpt and DIR/sft.metrics.json (DIR defaults to .lab-out/sentiment-<preset>-seed<S>)
+  sft | prefs | rm | dpo   [--task sentiment|oracle] [--preset tiny|small] [--seed S] [--steps N] [--backend wasm|cpu]
+         [--out DIR]   runs the chain SFT → preference pairs → reward model / DPO up to the named stage, reusing
+         what DIR already holds when its settings match (sft always retrains); one line per step; writes
+         DIR/<stage>.ckpt (or prefs.json) and DIR/<stage>.metrics.json. DIR defaults to
+         .lab-out/<task>-<preset>-seed<S>. --steps sets the SFT steps.
   check  [--backend wasm|cpu]   every GPT op and its gradient on the backend and on cpu; prints the differences
   probe  [--passes N]           times auto mode's probe (3 matmuls + 1 gradient step) on each Node backend
 `;
@@ -42,6 +44,7 @@ async function main(): Promise<number> {
         backend: { type: 'string', default: 'wasm' },
         passes: { type: 'string', default: '5' },
         preset: { type: 'string', default: 'tiny' },
+        task: { type: 'string', default: 'sentiment' },
         steps: { type: 'string' },
         seed: { type: 'string' },
         out: { type: 'string' },
@@ -67,9 +70,14 @@ async function main(): Promise<number> {
       if (passes < 1 || passes > 100) fail(`--passes must be from 1 to 100, got ${passes}`);
       return probeCommand(passes);
     }
-    case 'sft': {
+    case 'sft':
+    case 'prefs':
+    case 'rm':
+    case 'dpo': {
       const preset = values.preset;
       if (!isPresetName(preset)) fail(`--preset must be one of ${PRESET_NAMES.join(', ')}, got "${preset}"`);
+      const task = values.task;
+      if (task !== 'sentiment' && task !== 'oracle') fail(`--task must be sentiment or oracle, got "${task}"`);
       const overrides: Record<string, number> = {};
       const steps = integerFlag('steps', values.steps);
       const seed = integerFlag('seed', values.seed);
@@ -77,12 +85,12 @@ async function main(): Promise<number> {
       if (seed !== undefined) overrides.seed = seed;
       let settings;
       try {
-        settings = resolveSettings(preset, overrides);
+        settings = resolveSettings(preset, overrides, task);
       } catch (error) {
         fail(error instanceof Error ? error.message : String(error));
       }
-      const outDir = values.out ?? `.lab-out/sentiment-${preset}-seed${settings.seed}`;
-      return sftCommand({ preset, settings, backend, outDir });
+      const outDir = values.out ?? `.lab-out/${task}-${preset}-seed${settings.seed}`;
+      return stageCommand({ stage: command, task, preset, settings, backend, outDir });
     }
     default:
       fail(`unknown command "${command}"`);

@@ -3,7 +3,7 @@
  * label and help for each, grouped by stage. Presets, validation, CLI flags and (later) the URL hash and the UI's
  * controls all read this table, so a setting is declared once.
  */
-export type SettingGroup = 'run' | 'model' | 'sft';
+export type SettingGroup = 'run' | 'model' | 'sft' | 'prefs' | 'rm' | 'dpo';
 
 export interface SettingSpec {
   key: string;
@@ -27,6 +27,16 @@ export const SETTINGS = [
   { key: 'sftLr', group: 'sft', label: 'SFT learning rate', help: 'Peak Adam learning rate; cosine decay to 10% after a 3% warm-up.', default: 3e-3, min: 1e-6, max: 1e-1, integer: false },
   { key: 'sftEvalEvery', group: 'sft', label: 'Evaluate every', help: 'Steps between held-out loss measurements.', default: 100, min: 1, max: 100_000, integer: true },
   { key: 'sftSampleEvery', group: 'sft', label: 'Samples every', help: 'Steps between sample generations shown to you.', default: 200, min: 1, max: 100_000, integer: true },
+  { key: 'prefPrompts', group: 'prefs', label: 'Preference prompts', help: 'Train prompts that get two SFT samples each; pairs whose gold rewards tie are dropped.', default: 6000, min: 10, max: 100_000, integer: true },
+  { key: 'prefHeldOutPrompts', group: 'prefs', label: 'Held-out preference prompts', help: 'Held-out prompts for pairs that measure the reward model and DPO.', default: 600, min: 10, max: 20_000, integer: true },
+  { key: 'prefTemperature', group: 'prefs', label: 'Judge temperature τ', help: 'The judge prefers a over b with probability σ((g(a) − g(b))/τ); 0 always picks the higher gold reward.', default: 0.2, min: 0, max: 100, integer: false },
+  { key: 'rmEpochs', group: 'rm', label: 'Reward-model epochs', help: 'Passes over the preference pairs.', default: 3, min: 1, max: 100, integer: true },
+  { key: 'rmBatch', group: 'rm', label: 'Reward-model batch', help: 'Pairs per step.', default: 32, min: 1, max: 1024, integer: true },
+  { key: 'rmLr', group: 'rm', label: 'Reward-model learning rate', help: 'Peak Adam learning rate.', default: 1e-3, min: 1e-6, max: 1e-1, integer: false },
+  { key: 'dpoBeta', group: 'dpo', label: 'DPO β', help: 'Strength of the KL anchor to the reference; β·log(π/π_ref) is the implicit reward.', default: 0.1, min: 1e-3, max: 10, integer: false },
+  { key: 'dpoEpochs', group: 'dpo', label: 'DPO epochs', help: 'Passes over the preference pairs.', default: 2, min: 1, max: 100, integer: true },
+  { key: 'dpoBatch', group: 'dpo', label: 'DPO batch', help: 'Pairs per step.', default: 32, min: 1, max: 1024, integer: true },
+  { key: 'dpoLr', group: 'dpo', label: 'DPO learning rate', help: 'Peak Adam learning rate.', default: 3e-4, min: 1e-6, max: 1e-1, integer: false },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingKey = (typeof SETTINGS)[number]['key'];
@@ -39,12 +49,22 @@ export type PresetName = (typeof PRESET_NAMES)[number];
 export const PRESETS: Record<PresetName, { description: string; values: Partial<Settings> }> = {
   tiny: {
     description: 'About a minute on a laptop CPU: 1 layer, width 32, 300 SFT steps. For tests and quick looks.',
-    values: { layers: 1, heads: 2, width: 32, sftSteps: 300, sftBatch: 64, sftLr: 1e-2, sftEvalEvery: 50, sftSampleEvery: 150 },
+    values: { layers: 1, heads: 2, width: 32, sftSteps: 300, sftBatch: 64, sftLr: 1e-2, sftEvalEvery: 50, sftSampleEvery: 150, prefPrompts: 1500, prefHeldOutPrompts: 300, rmEpochs: 5, rmLr: 3e-3, dpoEpochs: 2, dpoLr: 1e-3 },
   },
   small: {
     description: 'The reference setup of toy-scale-findings.md: 2 layers, width 64, 4 heads, SFT batch 64 for 600 steps.',
     values: {},
   },
+};
+
+/**
+ * What differs between tasks (toy-scale-findings.md): sentiment's judge scales the VADER difference by 5 (τ 0.2)
+ * and needs many prompts because most pairs tie; the oracle's token-wise Bradley–Terry judge has τ 1 and 3,000
+ * prompts give 3,000 pairs.
+ */
+export const TASK_DEFAULTS: Record<'sentiment' | 'oracle', Partial<Settings>> = {
+  sentiment: {},
+  oracle: { prefPrompts: 3000, prefHeldOutPrompts: 300, prefTemperature: 1 },
 };
 
 export function isPresetName(name: string): name is PresetName {
@@ -75,9 +95,18 @@ export function validateSettings(values: Partial<Record<string, number>>): strin
   return problems;
 }
 
-/** Defaults, then the preset, then explicit overrides; throws one message listing every problem. */
-export function resolveSettings(preset: PresetName, overrides: Partial<Record<string, number>> = {}): Settings {
-  const values = { ...defaultSettings(), ...PRESETS[preset].values, ...overrides };
+/** Defaults, then the task's, then the preset, then explicit overrides; throws one message listing every problem. */
+export function resolveSettings(preset: PresetName, overrides: Partial<Record<string, number>> = {}, task: 'sentiment' | 'oracle' = 'sentiment'): Settings {
+  const presetValues = { ...PRESETS[preset].values };
+  // A preset's prompt counts are for sentiment; the oracle keeps its own unless they are smaller.
+  if (task === 'oracle') {
+    for (const k of ['prefPrompts', 'prefHeldOutPrompts'] as const) {
+      const t = TASK_DEFAULTS.oracle[k];
+      const p = presetValues[k];
+      if (t !== undefined && p !== undefined) presetValues[k] = Math.min(t, p);
+    }
+  }
+  const values = { ...defaultSettings(), ...TASK_DEFAULTS[task], ...presetValues, ...overrides };
   const problems = validateSettings(values);
   if (problems.length) throw new RangeError(`invalid settings: ${problems.join('; ')}`);
   return values as Settings;

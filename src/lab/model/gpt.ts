@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { normalArray, type Rng } from '../rng';
-import { causalMask, embed, gatherRows, gelu, layerNorm, logSoftmaxCrossEntropy, maskedAttention, matMul2d, pickLast } from './layers';
+import { causalMask, embed, gatherRows, gelu, layerNorm, maskedAttention, matMul2d, pickLast } from './layers';
 
 export interface GptConfig {
   vocabSize: number;
@@ -93,6 +93,11 @@ export function initGpt(c: GptConfig, rng: Rng): Params {
   return params;
 }
 
+/** An independent trainable copy (DPO's policy starts as a copy of SFT; the reference stays untouched). */
+export function cloneParams(params: ParamTensors, extra: Iterable<[string, tf.Tensor]> = []): Params {
+  return paramsFromTensors([...params.entries(), ...extra]);
+}
+
 export function disposeParams(params: Params): void {
   for (const v of params.values()) v.dispose();
 }
@@ -171,24 +176,58 @@ export function scoredPositions(mask: ArrayLike<number>, batch: number, length: 
   return Int32Array.from(out);
 }
 
+/** Hidden states at flat positions (b·T + t) of a [B, T] batch → [M, d], with a scatter-add gradient. */
+function hiddenAt(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, positions: ArrayLike<number>): tf.Tensor2D {
+  const [B, T] = ids.shape;
+  const h = tf.reshape(hidden(params, c, ids), [B * T, c.width]) as tf.Tensor2D;
+  return gatherRows(h, tf.tensor1d(Int32Array.from(positions), 'int32'));
+}
+
+/**
+ * log π(token | prefix) for the tokens at flat positions (b·T + t, t ≥ 1) → [M]. Only these positions go through
+ * the output layer (the vocabulary-sized matmul and softmax, the costliest part of a step).
+ */
+export function tokenLogProbsAt(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, positions: ArrayLike<number>): tf.Tensor1D {
+  return tf.tidy(() => {
+    const [B, T] = ids.shape;
+    // The token at flat position p is predicted from the hidden state at p − 1.
+    const before = hiddenAt(params, c, ids, Array.from(positions, (p) => p - 1));
+    const lp = tf.logSoftmax(matMul2d(before, tf.transpose(get(params, 'wte') as tf.Tensor2D)), -1);
+    const targets = tf.gather(tf.reshape(ids, [B * T]), tf.tensor1d(Int32Array.from(positions), 'int32'));
+    return pickLast(lp, targets) as tf.Tensor1D;
+  });
+}
+
 /**
  * Mean next-token cross-entropy over the tokens where `mask` [B, T] (row-major, on the CPU) is 1:
- * −Σ mask·ℓ / Σ mask. SFT's mask covers the response and its <eos>, not the prompt. Only the scored positions go
- * through the output layer (the vocabulary-sized matmul and softmax, the costliest part of a step), so prompt and
- * padding cost nothing there.
+ * −Σ mask·ℓ / Σ mask. SFT's mask covers the response and its <eos>, not the prompt.
  */
 export function maskedNll(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, mask: ArrayLike<number>): tf.Scalar {
   return tf.tidy(() => {
     const [B, T] = ids.shape;
     const positions = scoredPositions(mask, B, T);
     if (positions.length === 0) throw new Error('maskedNll: the mask scores no token');
-    const h = tf.reshape(hidden(params, c, ids), [B * T, c.width]) as tf.Tensor2D;
-    // Token at flat position p is predicted from the hidden state at p − 1.
-    const before = gatherRows(h, tf.tensor1d(positions.map((p) => p - 1), 'int32'));
-    const lg = matMul2d(before, tf.transpose(get(params, 'wte') as tf.Tensor2D));
-    const targets = tf.gather(tf.reshape(ids, [B * T]), tf.tensor1d(positions, 'int32')) as tf.Tensor1D;
-    return logSoftmaxCrossEntropy(lg, targets, tf.ones([positions.length]) as tf.Tensor1D);
+    return tf.neg(tf.mean(tokenLogProbsAt(params, c, ids, positions))) as tf.Scalar;
   });
+}
+
+/** Σ over each row's masked tokens of log π(token | prefix) → [B]: log π(y | x) when the mask covers the response. */
+export function sequenceLogProbs(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, mask: ArrayLike<number>): tf.Tensor1D {
+  return tf.tidy(() => {
+    const [B, T] = ids.shape;
+    const positions = scoredPositions(mask, B, T);
+    // Row membership [B, M] as a matmul: a segment sum with a gradient on every backend.
+    const member = new Float32Array(B * positions.length);
+    positions.forEach((p, m) => (member[Math.floor(p / T) * positions.length + m] = 1));
+    const lp = tf.reshape(tokenLogProbsAt(params, c, ids, positions), [positions.length, 1]) as tf.Tensor2D;
+    return tf.reshape(matMul2d(tf.tensor2d(member, [B, positions.length]), lp), [B]) as tf.Tensor1D;
+  });
+}
+
+/** The scalar head read at flat positions → [M] (the reward model reads it at each row's <eos>). */
+export function scalarAt(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, positions: ArrayLike<number>): tf.Tensor1D {
+  if (!c.scalarHead) throw new Error('this model has no scalar head (config.scalarHead is false)');
+  return tf.tidy(() => tf.reshape(matMul2d(hiddenAt(params, c, ids, positions), get(params, 'head.w') as tf.Tensor2D), [-1]) as tf.Tensor1D);
 }
 
 /** The scalar head at every position, [B, T] (the reward model reads it at <eos>, the critic everywhere). */

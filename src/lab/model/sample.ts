@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../rng';
-import { logits, type GptConfig, type Params } from './gpt';
+import { logits, type GptConfig, type ParamTensors } from './gpt';
 
 export interface SampleOptions {
   /** 0 means greedy (argmax). */
@@ -77,7 +77,7 @@ export function chooseToken(row: Float32Array, position: number, o: SampleOption
 
 /** Samples one response per prompt (prompts start with <bos>). */
 export async function sampleResponses(
-  params: Params,
+  params: ParamTensors,
   config: GptConfig,
   prompts: readonly (readonly number[])[],
   options: SampleOptions,

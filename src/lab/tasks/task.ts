@@ -27,4 +27,9 @@ export interface Task {
   eosAllowedFrom: number;
   /** The gold reward of one response (token ids, <eos>/<pad> allowed at the end). */
   goldReward(response: readonly number[]): number;
+  /**
+   * The true reward of each response token (oracle task only): r*(s_h, a_h), one number per response token, <eos>
+   * included.
+   */
+  trueTokenRewards?(prompt: readonly number[], response: readonly number[]): number[];
 }

@@ -91,29 +91,39 @@ export class Adam {
   }
 }
 
+/** A loss, optionally with extra per-step numbers (accuracies, mean rewards…) read back with it. */
+export type LossWithMetrics = tf.Scalar | { loss: tf.Scalar; metrics: tf.Tensor1D };
+
 /**
- * Loss, gradients, clipping and one Adam step. Returns [loss, grad norm] in one read-back, so a training loop
- * touches the device once per step.
+ * Loss, gradients, clipping and one Adam step. Returns the loss, the gradient norm and any metrics the loss
+ * function reported, in one read-back, so a training loop touches the device once per step.
  */
 export async function optimiserStep(
   params: Params,
   adam: Adam,
-  loss: () => tf.Scalar,
+  lossFn: () => LossWithMetrics,
   lr: number,
   maxGradNorm: number,
-): Promise<{ loss: number; gradNorm: number }> {
+): Promise<{ loss: number; gradNorm: number; metrics: number[] }> {
   const vars = [...params.values()];
-  const { value, grads } = tf.variableGrads(loss, vars);
+  let metrics: tf.Tensor1D | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    const out = lossFn();
+    if (out instanceof tf.Tensor) return out;
+    metrics = tf.keep(out.metrics); // outlives the gradient scope; freed below
+    return out.loss;
+  }, vars);
   // A parameter the loss does not reach (e.g. the scalar head under an LM loss) has gradient zero.
   const ordered = vars.map((v) => grads[v.name] ?? tf.zerosLike(v));
   const { clipped, norm } = clipByGlobalNorm(ordered, maxGradNorm);
   tf.dispose(ordered);
-  const both = tf.stack([value, norm]);
-  tf.dispose([value, norm]);
-  const read = both.data<'float32'>();
+  const extra: tf.Tensor1D | null = metrics;
+  const all = tf.tidy(() => tf.concat([tf.reshape(value, [1]), tf.reshape(norm, [1]), ...(extra ? [extra] : [])]));
+  tf.dispose([value, norm, ...(extra ? [extra] : [])]);
+  const read = all.data<'float32'>();
   adam.apply(clipped, lr);
   tf.dispose(clipped);
-  const [l = NaN, n = NaN] = await read;
-  both.dispose();
-  return { loss: l, gradNorm: n };
+  const [l = NaN, n = NaN, ...rest] = Array.from(await read);
+  all.dispose();
+  return { loss: l, gradNorm: n, metrics: rest };
 }

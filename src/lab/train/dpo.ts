@@ -1,0 +1,162 @@
+/**
+ * Stage 3b, DPO (Rafailov et al. 2023; rto-spec.md stage 3) against the frozen SFT reference:
+ *   z = (log πθ(y_w) − log πref(y_w)) − (log πθ(y_l) − log πref(y_l)),   L = mean(−log σ(β z)),
+ * with log π(y) the SUM of the response's token log-probs. At step 0 (θ = ref) the loss is exactly ln 2.
+ * Its implicit token reward β·(ℓθ(h) − ℓref(h)) is the dense reward RTO uses (dpoTokenRewards).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { EventSink } from '../events';
+import { cloneParams, disposeParams, sequenceLogProbs, tokenLogProbs, type GptConfig, type ParamTensors, type Params } from '../model/gpt';
+import { createRng } from '../rng';
+import { epochOrder } from './batch';
+import { Adam, cosineLr, optimiserStep } from './optim';
+import { packPairs } from './pairBatch';
+import type { PreferencePair } from './preferences';
+
+export interface DpoSettings {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  beta: number;
+  warmupFraction: number;
+  floorFraction: number;
+  maxGradNorm: number;
+  evalEvery: number;
+}
+
+/** TRL's DPO metrics: implicit rewards β·(log πθ − log πref) of chosen and rejected, their margin and accuracy. */
+export interface DpoEvaluation {
+  loss: number;
+  chosen: number;
+  rejected: number;
+  margin: number;
+  accuracy: number;
+}
+
+export interface DpoResult {
+  params: Params;
+  config: GptConfig;
+  steps: number;
+  heldOut: DpoEvaluation;
+  train: DpoEvaluation;
+}
+
+/** Loss and [chosen, rejected, margin, accuracy] from sequence log-probs [2B] (chosen rows first). */
+export function dpoLoss(policy: tf.Tensor1D, reference: tf.Tensor1D, beta: number, pairs: number): { loss: tf.Scalar; metrics: tf.Tensor1D } {
+  return tf.tidy(() => {
+    const ratio = tf.mul(beta, tf.sub(policy, reference)); // implicit sentence rewards
+    const chosen = tf.slice(ratio, [0], [pairs]);
+    const rejected = tf.slice(ratio, [pairs], [pairs]);
+    const margin = tf.sub(chosen, rejected); // β·z
+    const loss = tf.mean(tf.softplus(tf.neg(margin))) as tf.Scalar;
+    const accuracy = tf.mean(tf.cast(tf.greater(margin, 0), 'float32'));
+    return { loss, metrics: tf.stack([tf.mean(chosen), tf.mean(rejected), tf.mean(margin), accuracy]) as tf.Tensor1D };
+  });
+}
+
+/** log π(y | x) of every pair's chosen and rejected response, laid out [chosen..., rejected...]. No gradients. */
+export async function pairLogProbs(params: ParamTensors, config: GptConfig, pairs: readonly PreferencePair[], batchSize = 128): Promise<Float32Array> {
+  const out = new Float32Array(2 * pairs.length);
+  for (let i = 0; i < pairs.length; i += batchSize) {
+    const slice = pairs.slice(i, i + batchSize);
+    const b = packPairs(slice, config.contextLength);
+    const lp = tf.tidy(() => sequenceLogProbs(params, config, tf.tensor2d(b.ids, [b.batch, b.length], 'int32'), b.mask));
+    const values = await lp.data<'float32'>();
+    lp.dispose();
+    out.set(values.subarray(0, slice.length), i);
+    out.set(values.subarray(slice.length), pairs.length + i);
+  }
+  return out;
+}
+
+/** DPO loss and metrics of a policy on pairs, given the reference's log-probs (from pairLogProbs). */
+export async function evaluateDpo(params: ParamTensors, config: GptConfig, pairs: readonly PreferencePair[], reference: Float32Array, beta: number): Promise<DpoEvaluation> {
+  const policy = await pairLogProbs(params, config, pairs);
+  const n = pairs.length;
+  let loss = 0;
+  let chosen = 0;
+  let rejected = 0;
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    const c = beta * ((policy[i] ?? 0) - (reference[i] ?? 0));
+    const r = beta * ((policy[n + i] ?? 0) - (reference[n + i] ?? 0));
+    const m = c - r;
+    loss += Math.max(-m, 0) + Math.log1p(Math.exp(-Math.abs(m)));
+    chosen += c;
+    rejected += r;
+    if (m > 0) correct += 1;
+  }
+  return { loss: loss / n, chosen: chosen / n, rejected: rejected / n, margin: (chosen - rejected) / n, accuracy: correct / n };
+}
+
+/**
+ * The DPO implicit token reward β·(ℓθ(h) − ℓref(h)) at every position of ids [B, T], 0 where mask is 0.
+ * Summed over a response it is the implicit sentence reward β·(log πθ(y) − log πref(y)).
+ */
+export function dpoTokenRewards(policy: ParamTensors, reference: ParamTensors, config: GptConfig, ids: tf.Tensor2D, mask: tf.Tensor2D, beta: number): tf.Tensor2D {
+  return tf.tidy(() => tf.mul(beta, tf.sub(tokenLogProbs(policy, config, ids, mask), tokenLogProbs(reference, config, ids, mask))) as tf.Tensor2D);
+}
+
+export interface DpoRun {
+  sft: { params: ParamTensors; config: GptConfig };
+  train: readonly PreferencePair[];
+  heldOut: readonly PreferencePair[];
+  settings: DpoSettings;
+  seed: number | string;
+  onEvent?: EventSink;
+  shouldStop?: () => boolean;
+}
+
+export async function trainDpo(run: DpoRun): Promise<DpoResult> {
+  const { settings: s, sft } = run;
+  if (run.train.length === 0) throw new Error('DPO needs preference pairs, and there are none (all tied?)');
+  const config = { ...sft.config, scalarHead: false };
+  // The reference never changes: its log-probs are computed once.
+  const refTrain = await pairLogProbs(sft.params, config, run.train);
+  const refHeldOut = await pairLogProbs(sft.params, config, run.heldOut);
+  // The policy starts as a copy of SFT (without any scalar head).
+  const params = cloneParams(new Map([...sft.params].filter(([name]) => name !== 'head.w')));
+  const adam = new Adam(params);
+  const rng = createRng(`${run.seed}:dpo`);
+  const perEpoch = Math.ceil(run.train.length / s.batchSize);
+  const total = s.epochs * perEpoch;
+  const schedule = { peakLr: s.lr, totalSteps: total, warmupFraction: s.warmupFraction, floorFraction: s.floorFraction };
+  const n = run.train.length;
+  let step = 0;
+  try {
+    for (let epoch = 0; epoch < s.epochs && !run.shouldStop?.(); epoch++) {
+      const order = epochOrder(n, () => rng.next());
+      for (let k = 0; k < perEpoch && !run.shouldStop?.(); k++, step++) {
+        const idx = order.slice(k * s.batchSize, (k + 1) * s.batchSize);
+        const batch = packPairs(idx.map((i) => run.train[i]!), config.contextLength);
+        const ids = tf.tensor2d(batch.ids, [batch.batch, batch.length], 'int32');
+        const ref = tf.tensor1d([...idx.map((i) => refTrain[i] ?? 0), ...idx.map((i) => refTrain[n + i] ?? 0)]);
+        const out = await optimiserStep(params, adam, () => dpoLoss(sequenceLogProbs(params, config, ids, batch.mask), ref, s.beta, batch.pairs), cosineLr(step, schedule), s.maxGradNorm);
+        tf.dispose([ids, ref]);
+        if (!Number.isFinite(out.loss)) throw new Error(`DPO loss became ${out.loss} at step ${step + 1}; lower the learning rate (now ${s.lr})`);
+        const [chosen = NaN, rejected = NaN, margin = NaN, accuracy = NaN] = out.metrics;
+        const values: Record<string, number> = {
+          loss: out.loss,
+          'rewards/chosen': chosen,
+          'rewards/rejected': rejected,
+          'rewards/margins': margin,
+          'rewards/accuracies': accuracy,
+          'grad/norm': out.gradNorm,
+        };
+        if ((step + 1) % s.evalEvery === 0 || step + 1 === total) {
+          const h = await evaluateDpo(params, config, run.heldOut, refHeldOut, s.beta);
+          Object.assign(values, { 'eval/loss': h.loss, 'eval/rewards/margins': h.margin, 'eval/rewards/accuracies': h.accuracy });
+        }
+        run.onEvent?.({ type: 'metrics', stage: 'dpo', step: step + 1, totalSteps: total, values });
+      }
+    }
+    const heldOut = await evaluateDpo(params, config, run.heldOut, refHeldOut, s.beta);
+    const train = await evaluateDpo(params, config, run.train, refTrain, s.beta);
+    return { params, config, steps: step, heldOut, train };
+  } catch (error) {
+    disposeParams(params);
+    throw error;
+  } finally {
+    adam.dispose();
+  }
+}
