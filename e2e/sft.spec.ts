@@ -2,6 +2,7 @@ import type { Page } from '@playwright/test';
 import { loadCorpusAssetFromDisk } from '../src/cli/assets';
 import { useNodeBackend } from '../src/cli/nodeBackend';
 import { resolveSettings } from '../src/lab/config';
+import { modelOf, sftSettingsOf } from '../src/lab/stageSettings';
 import { disposeParams } from '../src/lab/model/gpt';
 import { sentimentTask } from '../src/lab/tasks/sentiment';
 import { runSft } from '../src/lab/train/sft';
@@ -18,9 +19,10 @@ async function referenceLoss(): Promise<number> {
   const task = sentimentTask(await loadCorpusAssetFromDisk(), { vocabSize: s.vocabSize, seed: s.seed });
   const r = await runSft({
     task,
-    model: { layers: s.layers, heads: s.heads, width: s.width },
+    model: modelOf(s),
     seed: s.seed,
-    settings: { steps: STEPS, batchSize: s.sftBatch, lr: s.sftLr, warmupFraction: 0.03, floorFraction: 0.1, maxGradNorm: 1, evalEvery: s.sftEvalEvery, sampleEvery: s.sftSampleEvery, evalExamples: 512, samples: 0, sampleTemperature: 0.8 },
+    // As the worker's SFT job runs it (src/worker/jobs.ts); samples do not change the loss.
+    settings: { ...sftSettingsOf(s, 0), evalExamples: 512 },
   });
   disposeParams(r.params);
   nodeReference = r.heldOutLoss;

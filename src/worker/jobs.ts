@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { compareOpResults, OP_CASES, runOpSuite } from '../lab/checks/opSuite';
 import { resolveSettings } from '../lab/config';
 import { parameterCount } from '../lab/model/gpt';
+import { modelOf, sftSettingsOf } from '../lab/stageSettings';
 import { runSft } from '../lab/train/sft';
 import { activateBackend } from './backend';
 import type { BackendName } from './backendChoice';
@@ -48,21 +49,9 @@ async function sft(ctx: JobContext, job: Extract<RunJob, { kind: 'sft' }>): Prom
   const started = performance.now();
   const result = await runSft({
     task,
-    model: { layers: settings.layers, heads: settings.heads, width: settings.width },
+    model: modelOf(settings),
     seed: settings.seed,
-    settings: {
-      steps: settings.sftSteps,
-      batchSize: settings.sftBatch,
-      lr: settings.sftLr,
-      warmupFraction: 0.03,
-      floorFraction: 0.1,
-      maxGradNorm: 1,
-      evalEvery: settings.sftEvalEvery,
-      sampleEvery: settings.sftSampleEvery,
-      evalExamples: 512,
-      samples: 4,
-      sampleTemperature: 0.8,
-    },
+    settings: { ...sftSettingsOf(settings), evalExamples: 512 },
     onEvent: (event) => {
       ctx.post({ type: 'stage', runId: ctx.runId, event });
       if (event.type === 'metrics') ctx.post({ type: 'runProgress', runId: ctx.runId, done: event.step, total: event.totalSteps, label: `step ${event.step}` });

@@ -15,7 +15,7 @@ export function LossChart({ points, unigram }: { points: LossPoint[]; unigram: n
           <Legend />
           <Line type="monotone" dataKey="loss" name="train loss" stroke="#2f5bd3" dot={false} isAnimationActive={false} />
           <Line type="monotone" dataKey="evalLoss" name="held-out loss" stroke="#c2410c" connectNulls dot isAnimationActive={false} />
-          {unigram !== null && <ReferenceLine y={unigram} ifOverflow="extendDomain" stroke="#6b7280" strokeDasharray="4 4" label={{ value: 'unigram baseline', position: 'insideTopRight', fill: '#6b7280' }} />}
+          {unigram !== null && <ReferenceLine y={unigram} ifOverflow="extendDomain" stroke="#6b7280" strokeDasharray="4 4" label={{ value: 'unigram baseline', position: 'insideTopLeft', fill: '#6b7280' }} />}
         </LineChart>
       </ResponsiveContainer>
     </div>
