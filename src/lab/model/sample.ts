@@ -10,7 +10,9 @@
  * decoder, which is small next to training; a cache is the next optimisation if sampling dominates a profile.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { EOS, PAD } from '../data/tokenizer';
 import type { Rng } from '../rng';
+import type { Task } from '../tasks/task';
 import { logits, type GptConfig, type ParamTensors } from './gpt';
 
 export interface SampleOptions {
@@ -27,6 +29,11 @@ export interface SampleOptions {
   forbidden: readonly number[];
   /** <eos> may be sampled only from this response position on; at maxNewTokens − 1 it is forced. */
   eosAllowedFrom: number;
+}
+
+/** A task's sampling rules (horizon, forbidden tokens, when <eos> is legal) at a given temperature, no top-k/p. */
+export function taskSampleOptions(task: Pick<Task, 'horizon' | 'forbiddenTokens' | 'eosAllowedFrom'>, temperature = 1): SampleOptions {
+  return { temperature, topK: 0, topP: 1, maxNewTokens: task.horizon, eos: EOS, pad: PAD, forbidden: task.forbiddenTokens, eosAllowedFrom: task.eosAllowedFrom };
 }
 
 export interface SampleBatch {

@@ -9,18 +9,14 @@ import type { EventSink } from '../events';
 import { cloneParams, disposeParams, sequenceLogProbs, tokenLogProbs, type GptConfig, type ParamTensors, type Params } from '../model/gpt';
 import { createRng } from '../rng';
 import { epochOrder } from './batch';
-import { Adam, cosineLr, optimiserStep } from './optim';
+import { Adam, cosineLr, optimiserStep, type RecipeSettings } from './optim';
 import { packPairs } from './pairBatch';
 import type { PreferencePair } from './preferences';
 
-export interface DpoSettings {
+export interface DpoSettings extends RecipeSettings {
   epochs: number;
   batchSize: number;
-  lr: number;
   beta: number;
-  warmupFraction: number;
-  floorFraction: number;
-  maxGradNorm: number;
   evalEvery: number;
 }
 

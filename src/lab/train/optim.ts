@@ -6,6 +6,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Params } from '../model/gpt';
 
+/** The optimiser recipe every stage shares: peak LR, warm-up and floor of the cosine schedule, gradient clip. */
+export interface RecipeSettings {
+  lr: number;
+  warmupFraction: number;
+  floorFraction: number;
+  maxGradNorm: number;
+}
+
 export interface ScheduleSettings {
   peakLr: number;
   totalSteps: number;

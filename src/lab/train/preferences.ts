@@ -4,9 +4,8 @@
  * reward g (τ → 0 is a noiseless judge). Pairs whose gold rewards tie are dropped: on sentiment most SFT pairs tie
  * at a VADER score of 0, and keeping them leaves the reward model and DPO at chance (toy-scale-findings.md).
  */
-import { EOS, PAD } from '../data/tokenizer';
 import type { GptConfig, ParamTensors } from '../model/gpt';
-import { sampleResponses } from '../model/sample';
+import { sampleResponses, taskSampleOptions } from '../model/sample';
 import { createRng } from '../rng';
 import type { Task } from '../tasks/task';
 
@@ -59,16 +58,7 @@ export async function makePreferencePairs(
   for (let start = 0; start < prompts.length; start += settings.batchSize) {
     const chunk = prompts.slice(start, start + settings.batchSize);
     const doubled = chunk.flatMap((p) => [p, p]);
-    const batch = await sampleResponses(policy.params, policy.config, doubled, {
-      temperature: 1,
-      topK: 0,
-      topP: 1,
-      maxNewTokens: task.horizon,
-      eos: EOS,
-      pad: PAD,
-      forbidden: task.forbiddenTokens,
-      eosAllowedFrom: task.eosAllowedFrom,
-    }, sampleRng);
+    const batch = await sampleResponses(policy.params, policy.config, doubled, taskSampleOptions(task), sampleRng);
     chunk.forEach((prompt, i) => {
       const a = batch.responses[2 * i] ?? [];
       const b = batch.responses[2 * i + 1] ?? [];

@@ -9,17 +9,13 @@ import type { EventSink } from '../events';
 import { cloneParams, disposeParams, scalarAt, type GptConfig, type ParamTensors, type Params } from '../model/gpt';
 import { createRng, normalArray } from '../rng';
 import { epochOrder } from './batch';
-import { Adam, cosineLr, optimiserStep } from './optim';
+import { Adam, cosineLr, optimiserStep, type RecipeSettings } from './optim';
 import { packPairs } from './pairBatch';
 import type { PreferencePair } from './preferences';
 
-export interface RmSettings {
+export interface RmSettings extends RecipeSettings {
   epochs: number;
   batchSize: number;
-  lr: number;
-  warmupFraction: number;
-  floorFraction: number;
-  maxGradNorm: number;
   /** Steps between held-out evaluations. */
   evalEvery: number;
 }

@@ -4,23 +4,19 @@
  * The result becomes π_ref for every later stage. Emits metrics and sample generations as events.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { detokenize, EOS, PAD } from '../data/tokenizer';
+import { detokenize } from '../data/tokenizer';
 import { unigramResponseNll } from '../eval/baselines';
 import type { EventSink, SampleText } from '../events';
 import { disposeParams, initGpt, maskedNll, type GptConfig, type Params } from '../model/gpt';
-import { sampleResponses } from '../model/sample';
+import { sampleResponses, taskSampleOptions } from '../model/sample';
 import { createRng } from '../rng';
 import type { Task } from '../tasks/task';
 import { epochOrder, packExamples } from './batch';
-import { Adam, cosineLr, optimiserStep } from './optim';
+import { Adam, cosineLr, optimiserStep, type RecipeSettings } from './optim';
 
-export interface SftSettings {
+export interface SftSettings extends RecipeSettings {
   steps: number;
   batchSize: number;
-  lr: number;
-  warmupFraction: number;
-  floorFraction: number;
-  maxGradNorm: number;
   evalEvery: number;
   sampleEvery: number;
   /** Held-out examples scored at each evaluation (all of them if fewer). */
@@ -76,16 +72,7 @@ export async function heldOutNll(params: Params, config: GptConfig, task: Task, 
 /** Samples responses to the first `n` held-out prompts and renders them as text with their gold reward. */
 export async function sampleTexts(params: Params, config: GptConfig, task: Task, n: number, seed: number | string, temperature = 1): Promise<SampleText[]> {
   const prompts = task.heldOut.slice(0, n).map((e) => e.prompt);
-  const batch = await sampleResponses(params, config, prompts, {
-    temperature,
-    topK: 0,
-    topP: 1,
-    maxNewTokens: task.horizon,
-    eos: EOS,
-    pad: PAD,
-    forbidden: task.forbiddenTokens,
-    eosAllowedFrom: task.eosAllowedFrom,
-  }, createRng(seed));
+  const batch = await sampleResponses(params, config, prompts, taskSampleOptions(task, temperature), createRng(seed));
   return prompts.map((p, i) => {
     const response = batch.responses[i] ?? [];
     return {
