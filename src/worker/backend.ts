@@ -91,7 +91,15 @@ export async function activateBackend(name: BackendName): Promise<BackendInfo> {
   return {
     backend: name,
     adapter: name === 'webgpu' ? await readAdapterInfo() : null,
-    wasm: name === 'wasm' ? { simd: true, threads: false, threadsWhy: WASM_THREADS_WHY } : null,
+    // Read back from tfjs rather than assumed: the SIMD build is used only where the browser supports it.
+    wasm:
+      name === 'wasm'
+        ? {
+            simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
+            threads: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
+            threadsWhy: WASM_THREADS_WHY,
+          }
+        : null,
     initMs: now() - start,
   };
 }

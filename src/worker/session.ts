@@ -57,7 +57,8 @@ export function getSftModel(): TrainedModel | null {
 
 export async function exportSftCheckpoint(): Promise<Uint8Array> {
   if (!sftModel) throw new Error('there is no SFT model yet: train one or load a checkpoint first');
-  const ckpt = await makeCheckpoint(sftModel.params, sftModel.config, sftModel.vocab, 'sft', { summary: sftModel.summary });
+  // Flat in meta, as the CLI writes it, so a checkpoint from either shell loads in the other.
+  const ckpt = await makeCheckpoint(sftModel.params, sftModel.config, sftModel.vocab, 'sft', { ...sftModel.summary });
   return checkpointToBinary(ckpt);
 }
 
@@ -67,7 +68,7 @@ export function importSftCheckpoint(bytes: Uint8Array, backend: string): SftSumm
   if (ckpt.header.kind !== 'sft') throw new Error(`this checkpoint holds a "${ckpt.header.kind}" model, not an SFT policy`);
   tokenizerFromVocab(ckpt.header.vocab);
   const params = paramsFromCheckpoint(ckpt);
-  const saved = (ckpt.header.meta.summary ?? {}) as Partial<SftSummary>;
+  const saved = ckpt.header.meta as Partial<SftSummary>;
   const summary: SftSummary = {
     steps: saved.steps ?? 0,
     stopped: saved.stopped ?? false,

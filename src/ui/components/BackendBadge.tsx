@@ -23,7 +23,7 @@ export function BackendBadge({ state }: { state: LabState }) {
   const detail = adapter
     ? `${adapter.vendor} · ${adapter.architecture}${adapter.isFallbackAdapter ? ' (software)' : ''}`
     : info.wasm
-      ? `SIMD · threads ${info.wasm.threads ? 'on' : 'off'}`
+      ? `${info.wasm.simd ? 'SIMD' : 'no SIMD'} · threads ${info.wasm.threads ? 'on' : 'off'}`
       : info.backend === 'cpu'
         ? 'plain JavaScript'
         : 'GPU via WebGL';

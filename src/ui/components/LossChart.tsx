@@ -10,7 +10,7 @@ export function LossChart({ points, unigram }: { points: LossPoint[]; unigram: n
         <LineChart data={points} margin={{ top: 8, right: 24, bottom: 8, left: 0 }}>
           <CartesianGrid stroke="#e6e9ef" />
           <XAxis dataKey="step" type="number" allowDecimals={false} domain={['dataMin', 'dataMax']} label={{ value: 'step', position: 'insideBottomRight', offset: -4 }} />
-          <YAxis domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(1)} width={56} label={{ value: 'loss (nats)', angle: -90, position: 'insideLeft', dy: 36 }} />
+          <YAxis domain={[(min: number) => Math.floor(min - 0.3), 'auto']} tickFormatter={(v: number) => v.toFixed(1)} width={56} label={{ value: 'loss (nats)', angle: -90, position: 'insideLeft', dy: 36 }} />
           <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
           <Legend />
           <Line type="monotone" dataKey="loss" name="train loss" stroke="#2f5bd3" dot={false} isAnimationActive={false} />
