@@ -5,7 +5,9 @@
  *   npm run lab -- probe                     auto mode's speed probe, timed on each Node backend
  */
 import { parseArgs } from 'node:util';
-import { isPresetName, PRESET_NAMES, resolveSettings } from '../lab/config';
+import { isPresetName, isRewardPresetName, PRESET_NAMES, resolveSettings, REWARD_PRESET_NAMES } from '../lab/config';
+import { REWARD_MODES, type RewardMode } from '../lab/train/rewards';
+import { rlCommand } from './commands/rl';
 import { checkCommand } from './commands/check';
 import { probeCommand } from './commands/probe';
 import { stageCommand } from './commands/stages';
@@ -19,6 +21,10 @@ commands:
          what DIR already holds when its settings match (sft always retrains); one line per step; writes
          DIR/<stage>.ckpt (or prefs.json) and DIR/<stage>.metrics.json. DIR defaults to
          .lab-out/<task>-<preset>-seed<S>. --steps sets the SFT steps.
+  rl     --mode ppo|rto|ddpo|rs-ppo|semi-rto [--advantage gae|reinforce++] [--rewards lab|paper|hacking]
+         [--dump-rollout FILE] plus the options above   one RL run on the saved chain (trained first if missing):
+         a line per iteration, token-reward rows every rlTokensEvery iterations; writes DIR/rl-<mode>.metrics.json
+  every command takes --set key=value (repeatable) for any setting of src/lab/config.ts, e.g. --set beta2=0.05
   check  [--backend wasm|cpu]   every GPT op and its gradient on the backend and on cpu; prints the differences
   probe  [--passes N]           times auto mode's probe (3 matmuls + 1 gradient step) on each Node backend
 `;
@@ -35,6 +41,19 @@ function integerFlag(name: string, raw: string | undefined): number | undefined 
   return n;
 }
 
+/** `--set key=value` pairs → overrides (validated later against the settings table). */
+function parseSets(sets: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of sets) {
+    const match = /^([A-Za-z0-9]+)=(.+)$/.exec(item);
+    if (!match) fail(`--set takes key=value, got "${item}"`);
+    const value = Number(match[2]);
+    if (!Number.isFinite(value)) fail(`--set ${match[1]} needs a number, got "${match[2]}"`);
+    out[match[1] ?? ''] = value;
+  }
+  return out;
+}
+
 async function main(): Promise<number> {
   let parsed;
   try {
@@ -48,6 +67,11 @@ async function main(): Promise<number> {
         steps: { type: 'string' },
         seed: { type: 'string' },
         out: { type: 'string' },
+        mode: { type: 'string', default: 'rto' },
+        advantage: { type: 'string', default: 'gae' },
+        rewards: { type: 'string', default: 'lab' },
+        'dump-rollout': { type: 'string' },
+        set: { type: 'string', multiple: true, default: [] },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -73,7 +97,8 @@ async function main(): Promise<number> {
     case 'sft':
     case 'prefs':
     case 'rm':
-    case 'dpo': {
+    case 'dpo':
+    case 'rl': {
       const preset = values.preset;
       if (!isPresetName(preset)) fail(`--preset must be one of ${PRESET_NAMES.join(', ')}, got "${preset}"`);
       const task = values.task;
@@ -83,14 +108,22 @@ async function main(): Promise<number> {
       const seed = integerFlag('seed', values.seed);
       if (steps !== undefined) overrides.sftSteps = steps;
       if (seed !== undefined) overrides.seed = seed;
+      Object.assign(overrides, parseSets(values.set));
+      const rewards = values.rewards;
+      if (!isRewardPresetName(rewards)) fail(`--rewards must be one of ${REWARD_PRESET_NAMES.join(', ')}, got "${rewards}"`);
       let settings;
       try {
-        settings = resolveSettings(preset, overrides, task);
+        settings = resolveSettings(preset, overrides, task, rewards);
       } catch (error) {
         fail(error instanceof Error ? error.message : String(error));
       }
       const outDir = values.out ?? `.lab-out/${task}-${preset}-seed${settings.seed}`;
-      return stageCommand({ stage: command, task, preset, settings, backend, outDir });
+      if (command !== 'rl') return stageCommand({ stage: command, task, preset, settings, backend, outDir });
+      const mode = values.mode;
+      if (!(REWARD_MODES as readonly string[]).includes(mode)) fail(`--mode must be one of ${REWARD_MODES.join(', ')}, got "${mode}"`);
+      const estimator = values.advantage;
+      if (estimator !== 'gae' && estimator !== 'reinforce++') fail(`--advantage must be gae or reinforce++, got "${estimator}"`);
+      return rlCommand({ task, preset, settings, backend, outDir, mode: mode as RewardMode, estimator, dumpRollout: values['dump-rollout'] });
     }
     default:
       fail(`unknown command "${command}"`);

@@ -3,7 +3,7 @@
  * label and help for each, grouped by stage. Presets, validation, CLI flags and (later) the URL hash and the UI's
  * controls all read this table, so a setting is declared once.
  */
-export type SettingGroup = 'run' | 'model' | 'sft' | 'prefs' | 'rm' | 'dpo';
+export type SettingGroup = 'run' | 'model' | 'sft' | 'prefs' | 'rm' | 'dpo' | 'rl';
 
 export interface SettingSpec {
   key: string;
@@ -37,6 +37,23 @@ export const SETTINGS = [
   { key: 'dpoEpochs', group: 'dpo', label: 'DPO epochs', help: 'Passes over the preference pairs.', default: 2, min: 1, max: 100, integer: true },
   { key: 'dpoBatch', group: 'dpo', label: 'DPO batch', help: 'Pairs per step.', default: 32, min: 1, max: 1024, integer: true },
   { key: 'dpoLr', group: 'dpo', label: 'DPO learning rate', help: 'Peak Adam learning rate.', default: 3e-4, min: 1e-6, max: 1e-1, integer: false },
+  { key: 'rlIterations', group: 'rl', label: 'RL iterations', help: 'Rollouts of PPO/RTO; each samples one response per prompt, then updates once.', default: 60, min: 1, max: 10_000, integer: true },
+  { key: 'rlPrompts', group: 'rl', label: 'Prompts per rollout', help: 'Episodes per iteration (the paper uses 1,024; 64 at toy scale).', default: 64, min: 2, max: 4096, integer: true },
+  { key: 'rlMinibatches', group: 'rl', label: 'Minibatches', help: 'Optimiser steps per rollout: one pass over it in this many minibatches; must divide the prompts.', default: 4, min: 1, max: 256, integer: true },
+  { key: 'rlPromptFraction', group: 'rl', label: 'Prompt fraction', help: 'Share of the RL prompt pool (iterations × prompts) used; smaller sets repeat prompts. The sample-efficiency sweep varies it.', default: 1, min: 0.001, max: 1, integer: false },
+  { key: 'actorLr', group: 'rl', label: 'Actor learning rate', help: 'Peak Adam learning rate of the policy (starts as SFT).', default: 5e-4, min: 1e-7, max: 1e-1, integer: false },
+  { key: 'criticLr', group: 'rl', label: 'Critic learning rate', help: 'Peak Adam learning rate of the critic (starts as the reward model); about 10× the actor.', default: 5e-3, min: 1e-7, max: 1e-1, integer: false },
+  { key: 'beta1', group: 'rl', label: 'β1 (DPO reward)', help: 'Scale of the dense DPO token reward β1·log(π_dpo/π_ref). Paper: 0.05; toy scale needs more.', default: 0.5, min: 0, max: 100, integer: false },
+  { key: 'rtoClip', group: 'rl', label: 'c (DPO reward clip)', help: 'Each scaled DPO token reward is clipped to ±c (the official code does; the paper does not). Unclipped, it is hacked.', default: 0.2, min: 1e-4, max: 1e6, integer: false },
+  { key: 'beta2', group: 'rl', label: 'β2 (KL penalty)', help: 'Per-token penalty −β2·log(π/π_ref). Low values let the policy drift and hack the reward.', default: 0.2, min: 0, max: 100, integer: false },
+  { key: 'beta3', group: 'rl', label: 'β3 (RM score)', help: 'Weight of the reward-model score on the <eos> token in RTO and the ablations (PPO always uses 1).', default: 1, min: 0, max: 100, integer: false },
+  { key: 'gamma', group: 'rl', label: 'γ', help: 'Discount of GAE.', default: 1, min: 0, max: 1, integer: false },
+  { key: 'lambda', group: 'rl', label: 'λ', help: 'GAE λ: 1 is Monte Carlo, 0 is one-step TD.', default: 0.95, min: 0, max: 1, integer: false },
+  { key: 'epsClip', group: 'rl', label: 'ε (ratio clip)', help: 'PPO clips the ratio π_new/π_old to [1−ε, 1+ε].', default: 0.2, min: 0.01, max: 10, integer: false },
+  { key: 'valueClip', group: 'rl', label: 'Value clip', help: 'The critic’s new value may move at most this far from the old one in the clipped loss.', default: 0.2, min: 0.01, max: 100, integer: false },
+  { key: 'rlEvalEvery', group: 'rl', label: 'Evaluate every', help: 'Iterations between gold-reward evaluations on held-out prompts.', default: 5, min: 1, max: 10_000, integer: true },
+  { key: 'rlEvalPrompts', group: 'rl', label: 'Evaluation prompts', help: 'Held-out prompts for gold reward and win rate against SFT.', default: 128, min: 1, max: 4096, integer: true },
+  { key: 'rlTokensEvery', group: 'rl', label: 'Heatmap every', help: 'Iterations between per-token reward rows for the heatmaps (0: never).', default: 10, min: 0, max: 10_000, integer: true },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingKey = (typeof SETTINGS)[number]['key'];
@@ -48,8 +65,8 @@ export type PresetName = (typeof PRESET_NAMES)[number];
 /** Presets change only what they name; everything else keeps its default. */
 export const PRESETS: Record<PresetName, { description: string; values: Partial<Settings> }> = {
   tiny: {
-    description: 'About a minute on a laptop CPU: 1 layer, width 32, 300 SFT steps. For tests and quick looks.',
-    values: { layers: 1, heads: 2, width: 32, sftSteps: 300, sftBatch: 64, sftLr: 1e-2, sftEvalEvery: 50, sftSampleEvery: 150, prefPrompts: 1500, prefHeldOutPrompts: 300, rmEpochs: 5, rmLr: 3e-3, dpoEpochs: 2, dpoLr: 1e-3 },
+    description: 'About a minute per stage on a laptop CPU: 1 layer, width 32, 300 SFT steps, 20 RL iterations. For tests and quick looks.',
+    values: { layers: 1, heads: 2, width: 32, sftSteps: 300, sftBatch: 64, sftLr: 1e-2, sftEvalEvery: 50, sftSampleEvery: 150, prefPrompts: 1500, prefHeldOutPrompts: 300, rmEpochs: 5, rmLr: 3e-3, dpoEpochs: 2, dpoLr: 1e-3, rlIterations: 20 },
   },
   small: {
     description: 'The reference setup of toy-scale-findings.md: 2 layers, width 64, 4 heads, SFT batch 64 for 600 steps.',
@@ -64,8 +81,24 @@ export const PRESETS: Record<PresetName, { description: string; values: Partial<
  */
 export const TASK_DEFAULTS: Record<'sentiment' | 'oracle', Partial<Settings>> = {
   sentiment: {},
-  oracle: { prefPrompts: 3000, prefHeldOutPrompts: 300, prefTemperature: 1 },
+  oracle: { prefPrompts: 3000, prefHeldOutPrompts: 300, prefTemperature: 1, rtoClip: 0.1, beta2: 0.01 },
 };
+
+/**
+ * Reward settings worth comparing (rto-spec.md; toy-scale-findings.md, "Presets"): the lab's per-task defaults,
+ * the official script's values, and (sentiment) a low KL penalty under which both methods visibly game VADER.
+ */
+export const REWARD_PRESET_NAMES = ['lab', 'paper', 'hacking'] as const;
+export type RewardPresetName = (typeof REWARD_PRESET_NAMES)[number];
+export const REWARD_PRESETS: Record<RewardPresetName, { description: string; values: Partial<Settings> }> = {
+  lab: { description: 'Tuned at toy scale: sentiment β1 0.5, c 0.2, β2 0.2 (readable text); oracle β1 0.5, c 0.1, β2 0.01.', values: {} },
+  paper: { description: 'The official RTO script: β1 = c = 0.05, β2 = 0.01, β3 = 1.', values: { beta1: 0.05, rtoClip: 0.05, beta2: 0.01, beta3: 1 } },
+  hacking: { description: 'β2 0.05: the KL anchor is weak enough that the policy games the gold reward (watch the text).', values: { beta2: 0.05 } },
+};
+
+export function isRewardPresetName(name: string): name is RewardPresetName {
+  return (REWARD_PRESET_NAMES as readonly string[]).includes(name);
+}
 
 export function isPresetName(name: string): name is PresetName {
   return (PRESET_NAMES as readonly string[]).includes(name);
@@ -92,11 +125,21 @@ export function validateSettings(values: Partial<Record<string, number>>): strin
   if (typeof width === 'number' && typeof heads === 'number' && heads > 0 && width % heads !== 0) {
     problems.push(`Width (${width}) must be divisible by Heads (${heads})`);
   }
+  const prompts = values.rlPrompts;
+  const minibatches = values.rlMinibatches;
+  if (typeof prompts === 'number' && typeof minibatches === 'number' && minibatches > 0 && prompts % minibatches !== 0) {
+    problems.push(`Prompts per rollout (${prompts}) must be divisible by Minibatches (${minibatches})`);
+  }
   return problems;
 }
 
-/** Defaults, then the task's, then the preset, then explicit overrides; throws one message listing every problem. */
-export function resolveSettings(preset: PresetName, overrides: Partial<Record<string, number>> = {}, task: 'sentiment' | 'oracle' = 'sentiment'): Settings {
+/** Defaults, then the task's, the size preset, the reward preset, then explicit overrides; throws one message listing every problem. */
+export function resolveSettings(
+  preset: PresetName,
+  overrides: Partial<Record<string, number>> = {},
+  task: 'sentiment' | 'oracle' = 'sentiment',
+  rewards: RewardPresetName = 'lab',
+): Settings {
   const presetValues = { ...PRESETS[preset].values };
   // A preset's prompt counts are for sentiment; the oracle keeps its own unless they are smaller.
   if (task === 'oracle') {
@@ -106,7 +149,7 @@ export function resolveSettings(preset: PresetName, overrides: Partial<Record<st
       if (t !== undefined && p !== undefined) presetValues[k] = Math.min(t, p);
     }
   }
-  const values = { ...defaultSettings(), ...TASK_DEFAULTS[task], ...presetValues, ...overrides };
+  const values = { ...defaultSettings(), ...TASK_DEFAULTS[task], ...presetValues, ...REWARD_PRESETS[rewards].values, ...overrides };
   const problems = validateSettings(values);
   if (problems.length) throw new RangeError(`invalid settings: ${problems.join('; ')}`);
   return values as Settings;

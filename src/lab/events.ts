@@ -11,8 +11,39 @@ export interface SampleText {
   gold: number;
 }
 
+/** The per-token channels of one response (the heatmap rows); every array has one entry per response token. */
+export interface TokenChannels {
+  /** ℓ_π, ℓ_ref and (when a DPO model is loaded) ℓ_dpo of each token. */
+  logpPolicy: number[];
+  logpRef: number[];
+  logpDpo?: number[];
+  /** The reward's three channels and their sum (rewards.ts): DPO term, KL term, RM score term. */
+  dpo: number[];
+  kl: number[];
+  score: number[];
+  total: number[];
+  /** V of the state before the token (0 without a critic) and the advantage before whitening. */
+  value: number[];
+  advantage: number[];
+  /** The true token reward r* (oracle task). */
+  trueReward?: number[];
+}
+
+export interface TokenRow {
+  prompt: string;
+  /** The response's tokens as text, <eos> last. */
+  tokens: string[];
+  gold: number;
+  channels: TokenChannels;
+}
+
+/**
+ * `run` names the RL run an event belongs to (e.g. "rto"), so runs of one stage can share the charts; the
+ * `tokens` event carries heatmap rows for a few held-out prompts.
+ */
 export type StageEvent =
-  | { type: 'metrics'; stage: StageId; step: number; totalSteps: number; values: Record<string, number> }
-  | { type: 'samples'; stage: StageId; step: number; samples: SampleText[] };
+  | { type: 'metrics'; stage: StageId; run?: string; step: number; totalSteps: number; values: Record<string, number> }
+  | { type: 'samples'; stage: StageId; run?: string; step: number; samples: SampleText[] }
+  | { type: 'tokens'; stage: StageId; run?: string; step: number; rows: TokenRow[] };
 
 export type EventSink = (event: StageEvent) => void;

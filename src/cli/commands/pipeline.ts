@@ -46,16 +46,25 @@ export async function makeContext(taskName: TaskName, preset: PresetName, settin
 const fmt = (x: number | undefined, digits = 4) => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(digits));
 
 /** Prints a stage's metrics events as one line each, and keeps them for the metrics file. */
-function printer(events: StageEvent[]) {
+export function printer(events: StageEvent[]) {
   return (e: StageEvent) => {
     events.push(e);
+    if (e.type === 'tokens') {
+      console.log(`${e.run ?? e.stage} token rewards at iteration ${e.step} (each token with its total reward; Σ and gold in brackets):`);
+      for (const row of e.rows) {
+        const cells = row.tokens.map((w, h) => `${w}(${(row.channels.total[h] ?? 0) >= 0 ? '+' : ''}${fmt(row.channels.total[h], 2)})`);
+        const sum = row.channels.total.reduce((a, b) => a + b, 0);
+        console.log(`  ${row.prompt} ▸ ${cells.join(' ')}   [Σ ${fmt(sum, 3)}, gold ${fmt(row.gold, 3)}]`);
+      }
+      return;
+    }
     if (e.type === 'samples') {
       console.log(`samples at step ${e.step} (temperature 0.8; gold reward in brackets):`);
       for (const x of e.samples) console.log(`  ${x.prompt} ▸ ${x.response}   [${x.gold.toFixed(3)}]`);
       return;
     }
     const parts = Object.entries(e.values).map(([k, v]) => `${k} ${Math.abs(v) >= 1000 ? Math.round(v) : fmt(v)}`);
-    console.log(`${e.stage} step ${e.step}/${e.totalSteps} ${parts.join(' ')}`);
+    console.log(`${e.run ?? e.stage} ${e.stage === 'ppo' || e.stage === 'rto' ? 'iteration' : 'step'} ${e.step}/${e.totalSteps} ${parts.join(' ')}`);
   };
 }
 
@@ -136,9 +145,9 @@ export async function ensurePairs(ctx: StageContext, sft: Model): Promise<PairSe
   return set;
 }
 
-export async function ensureRewardModel(ctx: StageContext, sft: Model, pairs: PairSet): Promise<Model & { norm: ScoreNorm }> {
+export async function ensureRewardModel(ctx: StageContext, sft: Model, pairs: PairSet): Promise<Model & { norm: ScoreNorm; heldOut: RmResult['heldOut'] }> {
   const saved = await loadCheckpoint(ctx, 'rm');
-  if (saved) return { ...saved.model, norm: saved.meta.norm as ScoreNorm };
+  if (saved) return { ...saved.model, norm: saved.meta.norm as ScoreNorm, heldOut: saved.meta.heldOut as RmResult['heldOut'] };
   const events: StageEvent[] = [];
   const started = performance.now();
   const r: RmResult = await trainRewardModel({ sft, train: pairs.train, heldOut: pairs.heldOut, settings: rmSettingsOf(ctx.settings), seed: ctx.settings.seed, onEvent: printer(events) });

@@ -185,17 +185,25 @@ function hiddenAt(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, position
 
 /**
  * log π(token | prefix) for the tokens at flat positions (b·T + t, t ≥ 1) → [M]. Only these positions go through
- * the output layer (the vocabulary-sized matmul and softmax, the costliest part of a step).
+ * the output layer (the vocabulary-sized matmul and softmax, the costliest part of a step). With `logitBias` the
+ * distribution is the one the sampler draws from (illegal tokens removed, the rest renormalised).
  */
-export function tokenLogProbsAt(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, positions: ArrayLike<number>): tf.Tensor1D {
+export function tokenLogProbsAt(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, positions: ArrayLike<number>, logitBias?: tf.Tensor2D): tf.Tensor1D {
   return tf.tidy(() => {
     const [B, T] = ids.shape;
     // The token at flat position p is predicted from the hidden state at p − 1.
     const before = hiddenAt(params, c, ids, Array.from(positions, (p) => p - 1));
-    const lp = tf.logSoftmax(matMul2d(before, tf.transpose(get(params, 'wte') as tf.Tensor2D)), -1);
+    const raw = matMul2d(before, tf.transpose(get(params, 'wte') as tf.Tensor2D));
+    // An optional additive bias ([M, V] or [1, V]) takes illegal actions out of the distribution (actionMask.ts).
+    const lp = tf.logSoftmax(logitBias ? tf.add(raw, logitBias) : raw, -1);
     const targets = tf.gather(tf.reshape(ids, [B * T]), tf.tensor1d(Int32Array.from(positions), 'int32'));
     return pickLast(lp, targets) as tf.Tensor1D;
   });
+}
+
+/** Next-token logits [M, V] read at flat positions b·T + t only (the sampler's rows), not at every position. */
+export function logitsAt(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, positions: ArrayLike<number>): tf.Tensor2D {
+  return tf.tidy(() => matMul2d(hiddenAt(params, c, ids, positions), tf.transpose(get(params, 'wte') as tf.Tensor2D)));
 }
 
 /**

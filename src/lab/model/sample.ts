@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EOS, PAD } from '../data/tokenizer';
 import type { Rng } from '../rng';
 import type { Task } from '../tasks/task';
-import { logits, type GptConfig, type ParamTensors } from './gpt';
+import { logitsAt, type GptConfig, type ParamTensors } from './gpt';
 
 export interface SampleOptions {
   /** 0 means greedy (argmax). */
@@ -103,11 +103,9 @@ export async function sampleResponses(
   for (let step = 0; step < options.maxNewTokens && done.some((d) => !d); step++) {
     // Always the full row length: causal attention keeps the padding after a row's cursor from mattering, and one
     // fixed shape means WebGPU/WebGL compile their shaders once instead of once per step.
-    const picked = tf.tidy(() => {
-      const lg = tf.reshape(logits(params, config, tf.tensor2d(ids, [B, L], 'int32')), [B * L, config.vocabSize]);
-      // Each row's next-token logits sit at its own last position (prompts differ in length).
-      return tf.gather(lg, tf.tensor1d(cursor.map((c, b) => b * L + c - 1), 'int32'));
-    });
+    // Each row's next-token logits sit at its own last position (prompts differ in length); only those rows go
+    // through the vocabulary-sized output layer.
+    const picked = tf.tidy(() => logitsAt(params, config, tf.tensor2d(ids, [B, L], 'int32'), cursor.map((c, b) => b * L + c - 1)));
     const rows = await picked.data<'float32'>();
     picked.dispose();
     for (let b = 0; b < B; b++) {

@@ -1,0 +1,77 @@
+/**
+ * `rl`: one PPO / RTO / ablation run on top of the saved chain (SFT → pairs → RM and DPO, trained first when
+ * missing). Prints one line per iteration and heatmap rows now and then; writes rl-<mode>.metrics.json, and with
+ * --dump-rollout the first rollout and its first minibatch update as JSON.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StageEvent } from '../../lab/events';
+import { disposeParams } from '../../lab/model/gpt';
+import { rlPromptsOf, rlSettingsOf } from '../../lab/stageSettings';
+import type { AdvantageEstimator } from '../../lab/train/advantages';
+import type { RewardMode } from '../../lab/train/rewards';
+import { sftBaseline, trainRl } from '../../lab/train/rl';
+import { rolloutDump } from '../../lab/train/rolloutDump';
+import { useNodeBackend } from '../nodeBackend';
+import { ensureDpo, ensurePairs, ensureRewardModel, ensureSft, makeContext, printer } from './pipeline';
+import type { StageCommandOptions } from './stages';
+
+export interface RlCommandOptions extends Omit<StageCommandOptions, 'stage'> {
+  mode: RewardMode;
+  estimator: AdvantageEstimator;
+  dumpRollout?: string;
+}
+
+const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '—');
+
+export async function rlCommand(o: RlCommandOptions): Promise<number> {
+  await useNodeBackend(o.backend);
+  const ctx = await makeContext(o.task, o.preset, o.settings, o.outDir);
+  const sft = await ensureSft(ctx);
+  const owned = [sft.params];
+  try {
+    const pairs = await ensurePairs(ctx, sft);
+    const rm = await ensureRewardModel(ctx, sft, pairs);
+    owned.push(rm.params);
+    const dpo = await ensureDpo(ctx, sft, pairs);
+    owned.push(dpo.params);
+    const { prompts, evalPrompts } = rlPromptsOf(ctx.task, o.settings);
+    const baseline = await sftBaseline(ctx.task, sft, evalPrompts, o.settings.seed);
+    console.log(`rl: ${prompts.length} RL prompts, ${evalPrompts.length} held-out evaluation prompts; SFT gold ${fmt(baseline.evaluation.gold)}`);
+    const settings = rlSettingsOf(o.settings, o.mode, o.estimator);
+    const events: StageEvent[] = [];
+    const name = o.estimator === 'gae' ? o.mode : `${o.mode}+reinforce++`;
+    let dumped: Promise<void> | null = null;
+    const r = await trainRl({
+      task: ctx.task,
+      sft,
+      rewardModel: rm,
+      dpo,
+      settings,
+      seed: o.settings.seed,
+      prompts,
+      evalPrompts,
+      baseline,
+      runName: name,
+      onEvent: printer(events),
+      onFirstMinibatch: o.dumpRollout
+        ? (x) => {
+            const path = o.dumpRollout ?? '';
+            dumped = writeFile(path, JSON.stringify(rolloutDump(settings, x.rollout, x.targets, x.minibatch, x.result))).then(() => console.log(`rl: wrote the first rollout and minibatch to ${path}`));
+          }
+        : undefined,
+    });
+    owned.push(r.params);
+    if (dumped) await dumped;
+    const f = r.final;
+    console.log(`${name}: ${r.iterations} iterations, ${r.episodes} episodes in ${r.seconds.toFixed(1)} s; gold ${fmt(f.gold)} (SFT ${fmt(baseline.evaluation.gold)}), win rate vs SFT ${fmt(f.winRate)}, KL ${fmt(f.kl)}`);
+    const file = join(o.outDir, `rl-${name}.metrics.json`);
+    await writeFile(file, JSON.stringify({ task: o.task, preset: o.preset, settings: o.settings, rl: settings, sft: { gold: baseline.evaluation.gold }, final: f, history: r.history, seconds: r.seconds, events }, null, 1));
+    console.log(`rl: wrote ${file}`);
+    return 0;
+  } finally {
+    for (const p of owned) disposeParams(p);
+    if (tf.memory().numTensors !== 0) console.warn(`warning: ${tf.memory().numTensors} tensors still allocated`);
+  }
+}

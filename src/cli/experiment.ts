@@ -1,0 +1,174 @@
+/**
+ * The experiment runner (issue 5): per seed it trains (or reuses) SFT, the pairs, the RM and DPO once, then runs
+ * every RL mode at every prompt fraction for the same number of iterations, and prints the markdown tables.
+ *   npm run experiment -- --task sentiment --preset small --seeds 5 --fractions 0.125,0.25,0.5,1 --modes ppo,rto
+ *   npm run experiment -- --merge a.json b.json      (tables from runs made by separate processes)
+ * Progress goes to stderr; the tables to stdout; results JSON and CSV to --out (default .lab-out/experiments/).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isPresetName, isRewardPresetName, resolveSettings, type PresetName, type RewardPresetName } from '../lab/config';
+import { disposeParams } from '../lab/model/gpt';
+import { rlPromptsOf, rlSettingsOf } from '../lab/stageSettings';
+import type { TaskName } from '../lab/tasks/task';
+import { REWARD_MODES, type RewardMode } from '../lab/train/rewards';
+import { evaluateLikeRl, sftBaseline, trainRl } from '../lab/train/rl';
+import { ensureDpo, ensurePairs, ensureRewardModel, ensureSft, makeContext } from './commands/pipeline';
+import { resultsCsv, resultsMarkdown, type ExperimentResults, type RunRecord, type SeedRecord } from './experimentReport';
+import { useNodeBackend } from './nodeBackend';
+
+const USAGE = `usage: npm run experiment -- [--task sentiment|oracle] [--preset tiny|small] [--rewards lab|paper|hacking]
+         [--seeds N | --seed-list 1,2] [--fractions 0.125,0.25,0.5,1] [--modes ppo,rto,ddpo,rs-ppo,semi-rto]
+         [--set key=value ...] [--out DIR] [--name NAME]
+       npm run experiment -- --merge results1.json results2.json ...`;
+
+function fail(message: string): never {
+  process.stderr.write(`error: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+const list = (raw: string, what: string) =>
+  raw.split(',').map((x) => {
+    const n = Number(x);
+    if (x.trim() === '' || !Number.isFinite(n)) fail(`--${what} takes numbers separated by commas, got "${raw}"`);
+    return n;
+  });
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      task: { type: 'string', default: 'sentiment' },
+      preset: { type: 'string', default: 'small' },
+      rewards: { type: 'string', default: 'lab' },
+      seeds: { type: 'string', default: '1' },
+      'seed-list': { type: 'string' },
+      fractions: { type: 'string', default: '1' },
+      modes: { type: 'string', default: 'ppo,rto' },
+      set: { type: 'string', multiple: true, default: [] },
+      out: { type: 'string', default: '.lab-out/experiments' },
+      name: { type: 'string' },
+      merge: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.merge) return merge(positionals);
+  const task = values.task;
+  if (task !== 'sentiment' && task !== 'oracle') fail(`--task must be sentiment or oracle, got "${task}"`);
+  const preset = values.preset;
+  if (!isPresetName(preset)) fail(`--preset must be tiny or small, got "${preset}"`);
+  const rewards = values.rewards;
+  if (!isRewardPresetName(rewards)) fail(`--rewards must be lab, paper or hacking, got "${rewards}"`);
+  const seeds = values['seed-list'] ? list(values['seed-list'], 'seed-list') : Array.from({ length: list(values.seeds, 'seeds')[0] ?? 1 }, (_, i) => i + 1);
+  const fractions = list(values.fractions, 'fractions').sort((a, b) => b - a);
+  if (fractions.some((f) => !(f > 0 && f <= 1))) fail('--fractions must lie in (0, 1]');
+  const modes = values.modes.split(',');
+  for (const m of modes) if (!(REWARD_MODES as readonly string[]).includes(m)) fail(`--modes: unknown mode "${m}" (known: ${REWARD_MODES.join(', ')})`);
+  const overrides: Record<string, number> = {};
+  for (const item of values.set) {
+    const m = /^([A-Za-z0-9]+)=(.+)$/.exec(item);
+    if (!m || !Number.isFinite(Number(m[2]))) fail(`--set takes key=number, got "${item}"`);
+    overrides[m[1] ?? ''] = Number(m[2]);
+  }
+  try {
+    resolveSettings(preset, overrides, task, rewards);
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  const name = values.name ?? `${task}-${preset}-${rewards}-${modes.join('+')}-seeds${seeds.join('_')}`;
+  const results = await run(task, preset, rewards, seeds, fractions, modes as RewardMode[], overrides);
+  await mkdir(values.out, { recursive: true });
+  const base = join(values.out, name);
+  await writeFile(`${base}.json`, JSON.stringify(results, null, 1));
+  await writeFile(`${base}.csv`, resultsCsv(results));
+  process.stderr.write(`wrote ${base}.json and ${base}.csv\n`);
+  process.stdout.write(resultsMarkdown(results));
+  return 0;
+}
+
+async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName, seeds: number[], fractions: number[], modes: RewardMode[], overrides: Record<string, number>): Promise<ExperimentResults> {
+  await useNodeBackend('wasm');
+  // The stage chain reports on stdout; here stdout is kept for the tables, so it goes to stderr.
+  console.log = (...args: unknown[]) => process.stderr.write(`${args.map(String).join(' ')}\n`);
+  const seedRecords: SeedRecord[] = [];
+  const runs: RunRecord[] = [];
+  let settingsShown: Record<string, number> = {};
+  const started = performance.now();
+  const total = seeds.length * fractions.length * modes.length;
+  for (const seed of seeds) {
+    const settings = resolveSettings(preset, { ...overrides, seed }, task, rewards);
+    settingsShown = { ...settings };
+    const ctx = await makeContext(task, preset, settings, `.lab-out/${task}-${preset}-seed${seed}`);
+    const sft = await ensureSft(ctx);
+    const pairs = await ensurePairs(ctx, sft);
+    const rm = await ensureRewardModel(ctx, sft, pairs);
+    const dpo = await ensureDpo(ctx, sft, pairs);
+    try {
+      const { evalPrompts } = rlPromptsOf(ctx.task, settings);
+      const baseline = await sftBaseline(ctx.task, sft, evalPrompts, seed);
+      const dpoEval = await evaluateLikeRl(ctx.task, dpo, sft, evalPrompts, seed, baseline);
+      seedRecords.push({
+        seed,
+        sft: { gold: baseline.evaluation.gold },
+        dpo: { gold: dpoEval.gold, winRate: dpoEval.winRate, kl: dpoEval.kl },
+        rm: { heldOutAccuracy: rm.heldOut.accuracy },
+        dpoAccuracy: Number((dpo.summary.heldOut as { accuracy?: number } | undefined)?.accuracy ?? NaN),
+      });
+      process.stderr.write(`seed ${seed}: SFT gold ${baseline.evaluation.gold.toFixed(3)}; DPO gold ${dpoEval.gold.toFixed(3)}, win rate ${dpoEval.winRate.toFixed(3)}, KL ${dpoEval.kl.toFixed(2)}\n`);
+      for (const fraction of fractions) {
+        const s = { ...settings, rlPromptFraction: fraction };
+        const { prompts } = rlPromptsOf(ctx.task, s);
+        for (const mode of modes) {
+          const rl = { ...rlSettingsOf(s, mode), tokensEvery: 0 };
+          const r = await trainRl({
+            task: ctx.task,
+            sft,
+            rewardModel: rm,
+            dpo,
+            settings: rl,
+            seed,
+            prompts,
+            evalPrompts,
+            baseline,
+            onEvent: (e) => {
+              if (e.type === 'metrics' && e.values['gold/reward'] !== undefined) {
+                process.stderr.write(`  seed ${seed} ${mode} fraction ${fraction}: iteration ${e.step}/${e.totalSteps} gold ${e.values['gold/reward'].toFixed(3)} win ${e.values['gold/win_rate']?.toFixed(3)} KL ${e.values['eval/kl']?.toFixed(2)}\n`);
+              }
+            },
+          });
+          disposeParams(r.params);
+          runs.push({ seed, mode, fraction, prompts: prompts.length, iterations: r.iterations, episodes: r.episodes, seconds: r.seconds, final: r.final, history: r.history });
+          const minutes = (performance.now() - started) / 60_000;
+          process.stderr.write(`run ${runs.length}/${total} done (seed ${seed}, ${mode}, fraction ${fraction}): gold ${r.final.gold.toFixed(3)}, win rate ${r.final.winRate.toFixed(3)}, KL ${r.final.kl.toFixed(2)}; ${r.seconds.toFixed(0)} s; ${minutes.toFixed(1)} min so far\n`);
+        }
+      }
+    } finally {
+      for (const p of [sft.params, rm.params, dpo.params]) disposeParams(p);
+    }
+  }
+  if (tf.memory().numTensors !== 0) process.stderr.write(`warning: ${tf.memory().numTensors} tensors still allocated\n`);
+  return { task, preset, rewards, settings: settingsShown, seeds: seedRecords, runs };
+}
+
+async function merge(files: string[]): Promise<number> {
+  if (files.length === 0) fail('--merge needs result files');
+  const parts = await Promise.all(files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as ExperimentResults));
+  const first = parts[0]!;
+  const merged: ExperimentResults = { ...first, seeds: parts.flatMap((p) => p.seeds), runs: parts.flatMap((p) => p.runs) };
+  process.stdout.write(resultsMarkdown(merged));
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,99 @@
+/**
+ * The experiment runner's outputs from its results: a CSV row per run, and the markdown tables (final gold reward,
+ * win rate against SFT and KL, mean ± 95% CI over seeds, with SFT and DPO as reference rows; and the matched-KL
+ * view: the best gold each run reached within a KL budget, since per-episode comparisons flatter the method that
+ * drifts further from the reference).
+ */
+import { bestWithinKl, formatMeanCi, meanCi, quantile } from '../lab/eval/stats';
+
+export interface EvalPoint {
+  iteration: number;
+  episodes: number;
+  gold: number;
+  winRate: number;
+  kl: number;
+}
+
+export interface RunRecord {
+  seed: number;
+  mode: string;
+  fraction: number;
+  prompts: number;
+  iterations: number;
+  episodes: number;
+  seconds: number;
+  final: EvalPoint;
+  history: EvalPoint[];
+}
+
+export interface SeedRecord {
+  seed: number;
+  sft: { gold: number };
+  dpo: { gold: number; winRate: number; kl: number };
+  rm: { heldOutAccuracy: number };
+  dpoAccuracy: number;
+}
+
+export interface ExperimentResults {
+  task: string;
+  preset: string;
+  rewards: string;
+  settings: Record<string, number>;
+  seeds: SeedRecord[];
+  runs: RunRecord[];
+}
+
+const CSV_HEADER = 'seed,mode,fraction,prompts,iterations,episodes,gold,win_rate,kl,seconds';
+
+export function resultsCsv(r: ExperimentResults): string {
+  const rows = r.runs.map((x) => [x.seed, x.mode, x.fraction, x.prompts, x.iterations, x.episodes, x.final.gold, x.final.winRate, x.final.kl, x.seconds.toFixed(1)].join(','));
+  const refs = r.seeds.flatMap((s) => [`${s.seed},sft,,,,,${s.sft.gold},0.5,0,`, `${s.seed},dpo,,,,,${s.dpo.gold},${s.dpo.winRate},${s.dpo.kl},`]);
+  return [CSV_HEADER, ...rows, ...refs].join('\n') + '\n';
+}
+
+const fractionLabel = (f: number) => (f === 1 ? '1' : f === 0.5 ? '1/2' : f === 0.25 ? '1/4' : f === 0.125 ? '1/8' : String(f));
+
+/** Row keys in the order modes and fractions were given (largest fraction first). */
+function groups(r: ExperimentResults): { mode: string; fraction: number; runs: RunRecord[] }[] {
+  const modes = [...new Set(r.runs.map((x) => x.mode))];
+  const fractions = [...new Set(r.runs.map((x) => x.fraction))].sort((a, b) => b - a);
+  const out: { mode: string; fraction: number; runs: RunRecord[] }[] = [];
+  for (const mode of modes) for (const fraction of fractions) {
+    const runs = r.runs.filter((x) => x.mode === mode && x.fraction === fraction);
+    if (runs.length) out.push({ mode, fraction, runs });
+  }
+  return out;
+}
+
+export function klBudgets(r: ExperimentResults): number[] {
+  const kls = r.runs.map((x) => x.final.kl);
+  const round = (x: number) => Number(x.toPrecision(2));
+  return [...new Set([0.25, 0.5, 1].map((q) => round(quantile(kls, q))).filter((x) => Number.isFinite(x) && x > 0))];
+}
+
+export function resultsMarkdown(r: ExperimentResults, budgets = klBudgets(r)): string {
+  const n = r.seeds.length;
+  const lines: string[] = [];
+  lines.push(`Task ${r.task}, preset ${r.preset}, rewards ${r.rewards}; ${n} seed${n === 1 ? '' : 's'} (${r.seeds.map((s) => s.seed).join(', ')}); mean ± 95% CI over seeds (Student t).`);
+  lines.push('');
+  lines.push('| run | prompt fraction | episodes | gold reward | win rate vs SFT | KL |');
+  lines.push('|---|---|---|---|---|---|');
+  lines.push(`| SFT | – | – | ${formatMeanCi(meanCi(r.seeds.map((s) => s.sft.gold)))} | 0.5 | 0 |`);
+  lines.push(`| DPO | – | – | ${formatMeanCi(meanCi(r.seeds.map((s) => s.dpo.gold)))} | ${formatMeanCi(meanCi(r.seeds.map((s) => s.dpo.winRate)))} | ${formatMeanCi(meanCi(r.seeds.map((s) => s.dpo.kl)), 2)} |`);
+  for (const g of groups(r)) {
+    const f = (pick: (x: RunRecord) => number, d = 3) => formatMeanCi(meanCi(g.runs.map(pick)), d);
+    lines.push(`| ${g.mode.toUpperCase()} | ${fractionLabel(g.fraction)} | ${g.runs[0]?.episodes ?? '–'} | ${f((x) => x.final.gold)} | ${f((x) => x.final.winRate)} | ${f((x) => x.final.kl, 2)} |`);
+  }
+  if (budgets.length) {
+    lines.push('');
+    lines.push('Matched KL: the best gold reward each run reached at an evaluation whose KL to SFT was within the budget.');
+    lines.push('');
+    lines.push(`| run | prompt fraction | ${budgets.map((b) => `KL ≤ ${b}`).join(' | ')} |`);
+    lines.push(`|---|---|${budgets.map(() => '---').join('|')}|`);
+    for (const g of groups(r)) {
+      const cells = budgets.map((b) => formatMeanCi(meanCi(g.runs.map((x) => bestWithinKl(x.history.map((p) => ({ kl: p.kl, y: p.gold })), b)))));
+      lines.push(`| ${g.mode.toUpperCase()} | ${fractionLabel(g.fraction)} | ${cells.join(' | ')} |`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}

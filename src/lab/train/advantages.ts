@@ -1,0 +1,56 @@
+/**
+ * From a scored rollout to what the PPO update needs (rto-spec.md, "PPO machinery"): each response's per-token
+ * rewards in the chosen mode (rewards.ts), then advantages by GAE with the critic's values, or REINFORCE++'s
+ * reward-to-go without a critic, whitened once over every valid token of the batch. Plain CPU arrays.
+ */
+import { gae, rewardToGo, whitenAdvantages } from './gae';
+import { tokenRewards, type RewardSettings, type TokenRewards } from './rewards';
+import { ofSequence, type Rollout } from './rollout';
+
+export type AdvantageEstimator = 'gae' | 'reinforce++';
+
+export interface AdvantageSettings {
+  estimator: AdvantageEstimator;
+  gamma: number;
+  lambda: number;
+}
+
+export interface RolloutTargets {
+  /** Per sequence: the reward of each token and its DPO/KL/score channels. */
+  rewards: TokenRewards[];
+  /** Per token, flat like the rollout: advantages before and after whitening, and the critic's targets. */
+  advantages: Float32Array;
+  advantagesWhitened: Float32Array;
+  returns: Float32Array;
+}
+
+export function rolloutTargets(r: Rollout, rs: RewardSettings, as: AdvantageSettings, delimiters: readonly number[] = []): RolloutTargets {
+  const B = r.offsets.length - 1;
+  const isDelimiter = new Set(delimiters);
+  const rewards: TokenRewards[] = [];
+  const perSeqAdv: number[][] = [];
+  const returns = new Float32Array(r.positions.length);
+  for (let b = 0; b < B; b++) {
+    const policy = Array.from(ofSequence(r, r.logpOld, b));
+    const reference = Array.from(ofSequence(r, r.logpRef, b));
+    const dpo = r.logpDpo ? Array.from(ofSequence(r, r.logpDpo, b)) : undefined;
+    const response = r.batch.responses[b] ?? [];
+    const tr = tokenRewards({ policy, reference, dpo }, r.rmScore[b] ?? 0, rs, response.map((t) => isDelimiter.has(t)));
+    rewards.push(tr);
+    if (as.estimator === 'gae') {
+      const g = gae(tr.total, Array.from(ofSequence(r, r.values, b)), as.gamma, as.lambda);
+      perSeqAdv.push(g.advantages);
+      returns.set(g.returns, r.offsets[b] ?? 0);
+    } else {
+      const togo = rewardToGo(tr.total, as.gamma);
+      perSeqAdv.push(togo);
+      returns.set(togo, r.offsets[b] ?? 0);
+    }
+  }
+  return {
+    rewards,
+    advantages: Float32Array.from(perSeqAdv.flat()),
+    advantagesWhitened: Float32Array.from(whitenAdvantages(perSeqAdv).flat()),
+    returns,
+  };
+}

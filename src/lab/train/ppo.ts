@@ -1,0 +1,164 @@
+/**
+ * The clipped PPO update (rto-spec.md, "PPO machinery"; OpenRLHF semantics), shared by PPO, RTO and the ablations:
+ *   ρ = exp(ℓ_new − ℓ_old),  L_π = mean over sequences of the token mean of −min(ρÂ, clip(ρ, 1−ε, 1+ε)Â)
+ *   V_c = V_old + clip(V − V_old, ±ε_V),  L_V = ½·mean_seq(mean_tok(max((V_c − R)², (V − R)²)))
+ * Actor and critic have separate Adam optimisers and take one step per minibatch; one pass over each rollout.
+ * Metrics use TRL's definitions: clipfrac = share of tokens where the clipped term is the one used, approx-KL =
+ * ½·mean((ℓ_new − ℓ_old)²), both over tokens.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { actionLogitBias } from '../model/actionMask';
+import { scalarAt, tokenLogProbsAt, type GptConfig, type ParamTensors, type Params } from '../model/gpt';
+import type { SampleOptions } from '../model/sample';
+import type { RolloutTargets } from './advantages';
+import { Adam, optimiserStep } from './optim';
+import { scalarConfig, type Rollout } from './rollout';
+
+export interface PpoClipSettings {
+  /** ε of the policy ratio clip (0.2). */
+  epsClip: number;
+  /** ε_V of the value clip (0.2). */
+  valueClip: number;
+}
+
+/** One minibatch as tensors-to-be: a sub-batch of whole sequences, its tokens, and their targets. */
+export interface Minibatch {
+  /** Indices of the rollout's sequences in this minibatch. */
+  indices: number[];
+  ids: Int32Array;
+  rows: number;
+  length: number;
+  /** Flat positions within the minibatch's [rows, length] ids. */
+  positions: Int32Array;
+  responseIndex: Int32Array;
+  /** Per token: 1 / (tokens of its sequence · sequences in the minibatch), so Σ w·x is the mean of token means. */
+  weights: Float32Array;
+  logpOld: Float32Array;
+  valuesOld: Float32Array;
+  advantages: Float32Array;
+  returns: Float32Array;
+}
+
+export function makeMinibatch(r: Rollout, t: RolloutTargets, indices: readonly number[]): Minibatch {
+  const L = r.batch.length;
+  const rows = indices.length;
+  const ids = new Int32Array(rows * L);
+  const take: number[] = [];
+  const positions: number[] = [];
+  const weights: number[] = [];
+  indices.forEach((b, row) => {
+    ids.set(r.batch.ids.subarray(b * L, (b + 1) * L), row * L);
+    const start = r.offsets[b] ?? 0;
+    const end = r.offsets[b + 1] ?? 0;
+    for (let m = start; m < end; m++) {
+      take.push(m);
+      positions.push(row * L + ((r.positions[m] ?? 0) % L));
+      weights.push(1 / ((end - start) * rows));
+    }
+  });
+  const pick = (xs: Float32Array) => Float32Array.from(take, (m) => xs[m] ?? 0);
+  return {
+    indices: [...indices],
+    ids,
+    rows,
+    length: L,
+    positions: Int32Array.from(positions),
+    responseIndex: Int32Array.from(take, (m) => r.responseIndex[m] ?? 0),
+    weights: Float32Array.from(weights),
+    logpOld: pick(r.logpOld),
+    valuesOld: pick(r.values),
+    advantages: pick(t.advantagesWhitened),
+    returns: pick(t.returns),
+  };
+}
+
+/** Clipped policy loss; metrics [clipfrac, approxKl, ...ℓ_new per token]. */
+export function policyLoss(logpNew: tf.Tensor1D, mb: Minibatch, epsClip: number): { loss: tf.Scalar; metrics: tf.Tensor1D } {
+  return tf.tidy(() => {
+    const old = tf.tensor1d(mb.logpOld);
+    const adv = tf.tensor1d(mb.advantages);
+    const diff = tf.sub(logpNew, old);
+    const ratio = tf.exp(diff);
+    const unclipped = tf.mul(tf.neg(adv), ratio);
+    const clipped = tf.mul(tf.neg(adv), tf.clipByValue(ratio, 1 - epsClip, 1 + epsClip));
+    const perToken = tf.maximum(unclipped, clipped);
+    const loss = tf.sum(tf.mul(perToken, tf.tensor1d(mb.weights))) as tf.Scalar;
+    const clipfrac = tf.mean(tf.cast(tf.greater(clipped, unclipped), 'float32'));
+    const approxKl = tf.mul(0.5, tf.mean(tf.square(diff)));
+    return { loss, metrics: tf.concat([tf.stack([clipfrac, approxKl]), logpNew]) as tf.Tensor1D };
+  });
+}
+
+/** Clipped value loss; metrics [value clipfrac, ...V_new per token]. */
+export function valueLoss(valuesNew: tf.Tensor1D, mb: Minibatch, valueClip: number): { loss: tf.Scalar; metrics: tf.Tensor1D } {
+  return tf.tidy(() => {
+    const old = tf.tensor1d(mb.valuesOld);
+    const ret = tf.tensor1d(mb.returns);
+    const vClipped = tf.add(old, tf.clipByValue(tf.sub(valuesNew, old), -valueClip, valueClip));
+    const a = tf.square(tf.sub(vClipped, ret));
+    const b = tf.square(tf.sub(valuesNew, ret));
+    const loss = tf.mul(0.5, tf.sum(tf.mul(tf.maximum(a, b), tf.tensor1d(mb.weights)))) as tf.Scalar;
+    const clipfrac = tf.mean(tf.cast(tf.greater(a, b), 'float32'));
+    return { loss, metrics: tf.concat([tf.reshape(clipfrac, [1]), valuesNew]) as tf.Tensor1D };
+  });
+}
+
+export interface MinibatchResult {
+  policyLoss: number;
+  valueLoss: number;
+  clipfrac: number;
+  approxKl: number;
+  valueClipfrac: number;
+  actorGradNorm: number;
+  criticGradNorm: number;
+  /** ℓ_new and V_new per token, as the losses saw them (before this minibatch's step). */
+  logpNew: Float32Array;
+  valuesNew: Float32Array;
+}
+
+export interface Learner {
+  actor: Params;
+  actorAdam: Adam;
+  /** Absent under REINFORCE++. */
+  critic?: Params;
+  criticAdam?: Adam;
+  config: GptConfig;
+}
+
+/** One actor step and (with a critic) one critic step on a minibatch. */
+export async function ppoMinibatchStep(
+  learner: Learner,
+  mb: Minibatch,
+  options: SampleOptions,
+  clip: PpoClipSettings,
+  lr: { actor: number; critic: number },
+  maxGradNorm: number,
+): Promise<MinibatchResult> {
+  const c = learner.config;
+  const ids = tf.tensor2d(mb.ids, [mb.rows, mb.length], 'int32');
+  const bias = actionLogitBias(options, c.vocabSize, mb.responseIndex);
+  try {
+    const a = await optimiserStep(learner.actor, learner.actorAdam, () => policyLoss(tokenLogProbsAt(learner.actor as ParamTensors, c, ids, mb.positions, bias), mb, clip.epsClip), lr.actor, maxGradNorm);
+    const [clipfrac = NaN, approxKl = NaN, ...logpNew] = a.metrics;
+    let critic = { loss: 0, gradNorm: 0, metrics: [0, ...new Array<number>(mb.positions.length).fill(0)] };
+    if (learner.critic && learner.criticAdam) {
+      const before = mb.positions.map((p) => p - 1);
+      const params = learner.critic;
+      critic = await optimiserStep(params, learner.criticAdam, () => valueLoss(scalarAt(params, scalarConfig(c), ids, before), mb, clip.valueClip), lr.critic, maxGradNorm);
+    }
+    const [valueClipfrac = NaN, ...valuesNew] = critic.metrics;
+    return {
+      policyLoss: a.loss,
+      valueLoss: critic.loss,
+      clipfrac,
+      approxKl,
+      valueClipfrac,
+      actorGradNorm: a.gradNorm,
+      criticGradNorm: critic.gradNorm,
+      logpNew: Float32Array.from(logpNew),
+      valuesNew: Float32Array.from(valuesNew),
+    };
+  } finally {
+    tf.dispose([ids, bias]);
+  }
+}

@@ -1,0 +1,152 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../cli/nodeBackend';
+import type { StageEvent } from '../events';
+import { actionLogitBias, isLegalAction } from '../model/actionMask';
+import { disposeParams, initGpt, logits, type GptConfig, type Params } from '../model/gpt';
+import { taskSampleOptions } from '../model/sample';
+import { createRng } from '../rng';
+import { oracleTask } from '../tasks/oracle';
+import type { Task } from '../tasks/task';
+import { rolloutDump } from './rolloutDump';
+import { sftBaseline, trainRl, type RlSettings } from './rl';
+
+// Untrained (randomly initialised) models on the oracle task: the invariants of the RL machinery do not need
+// trained ones, and these runs take seconds. The learning test with trained models is in rlhfStages.test.ts.
+const config: GptConfig = { vocabSize: 24, contextLength: 16, layers: 1, heads: 2, width: 16, scalarHead: false };
+const settings: RlSettings = {
+  mode: 'ppo',
+  estimator: 'gae',
+  iterations: 3,
+  promptsPerRollout: 16,
+  minibatches: 4,
+  actorLr: 3e-3,
+  criticLr: 1e-2,
+  warmupFraction: 0.03,
+  floorFraction: 0.1,
+  maxGradNorm: 1,
+  beta1: 0.5,
+  clip: 0.2,
+  beta2: 0.05,
+  beta3: 1,
+  gamma: 1,
+  lambda: 0.95,
+  epsClip: 0.2,
+  valueClip: 0.2,
+  evalEvery: 2,
+  tokensEvery: 2,
+  tokenRows: 2,
+};
+
+describe('the RL loop (PPO, RTO and the ablations) on untrained models', () => {
+  let task: Task;
+  let sft: Params;
+  let dpo: Params;
+  let rm: Params;
+  let prompts: number[][];
+  let evalPrompts: number[][];
+
+  beforeAll(async () => {
+    await useNodeBackend('wasm');
+    task = oracleTask({ seed: 3, sftExamples: 200 });
+    sft = initGpt(config, createRng('rl-test:sft'));
+    dpo = initGpt(config, createRng('rl-test:dpo'));
+    rm = initGpt({ ...config, scalarHead: true }, createRng('rl-test:rm'));
+    // GPT-2's init is nearly uniform; larger weights give the models opinions, so log-ratios are not all ~0.
+    for (const p of [...sft.values(), ...dpo.values()]) if (p.shape.length === 2) p.assign(tf.mul(p, 20));
+    prompts = task.train.slice(0, 40).map((e) => e.prompt);
+    evalPrompts = task.heldOut.slice(0, 8).map((e) => e.prompt);
+  });
+
+  const run = async (over: Partial<RlSettings>, dpoModel: Params = dpo, onEvent?: (e: StageEvent) => void, onFirst?: Parameters<typeof trainRl>[0]['onFirstMinibatch']) => {
+    const baseline = await sftBaseline(task, { params: sft, config }, evalPrompts, 7);
+    return trainRl({
+      task,
+      sft: { params: sft, config },
+      rewardModel: { params: rm, config: { ...config, scalarHead: true }, norm: { mean: 0.1, std: 2 } },
+      dpo: { params: dpoModel, config },
+      settings: { ...settings, ...over },
+      seed: 7,
+      prompts,
+      evalPrompts,
+      baseline,
+      onEvent,
+      onFirstMinibatch: onFirst,
+    });
+  };
+
+  it('scores exactly the sampler’s distribution: illegal actions get no mass, a forced <eos> has log-prob 0', () => {
+    const o = taskSampleOptions(task, 1);
+    const h = [0, 5, task.horizon - 1];
+    const lp = tf.tidy(() => {
+      const lg = tf.slice(tf.reshape(logits(sft, config, tf.tensor2d([[1, 5, 6, 7]], [1, 4], 'int32')), [4, 24]), [0, 0], [3, 24]);
+      return tf.logSoftmax(tf.add(lg, actionLogitBias(o, 24, h)));
+    });
+    const p = lp.arraySync() as number[][];
+    lp.dispose();
+    h.forEach((pos, m) => {
+      const row = p[m]!;
+      expect(row.reduce((a, x) => a + Math.exp(x), 0)).toBeCloseTo(1, 5);
+      row.forEach((x, v) => (isLegalAction(v, pos, o) ? expect(Math.exp(x)).toBeGreaterThan(0) : expect(Math.exp(x)).toBe(0)));
+    });
+    expect(p[2]![2]).toBe(0); // <eos> at the last position is forced: log 1
+  });
+
+  it('first minibatch of a rollout: ratio 1 everywhere, clipfrac 0, approx-KL 0, values unchanged', async () => {
+    let seen = false;
+    const r = await run({ iterations: 1, mode: 'rto' }, dpo, undefined, (x) => {
+      seen = true;
+      expect(x.result.clipfrac).toBe(0);
+      expect(x.result.approxKl).toBe(0);
+      const d = rolloutDump(settings, x.rollout, x.targets, x.minibatch, x.result);
+      d.firstMinibatch.indices.forEach((b, i) => {
+        d.mask[b]!.forEach((m, h) => {
+          if (!m) return;
+          expect(d.firstMinibatch.logpNew[i]![h]).toBeCloseTo(d.logpOld[b]![h]!, 5);
+          expect(d.firstMinibatch.valuesNew[i]![h]).toBeCloseTo(d.values[b]![h]!, 5);
+        });
+      });
+      // Whitening: mean 0 and std 1 over the valid tokens, padding never counted.
+      const valid = d.advantagesWhitened.flatMap((row, b) => row.filter((_, h) => d.mask[b]![h]));
+      const mean = valid.reduce((a, x) => a + x, 0) / valid.length;
+      expect(mean).toBeCloseTo(0, 5);
+      expect(Math.sqrt(valid.reduce((a, x) => a + (x - mean) ** 2, 0) / valid.length)).toBeCloseTo(1, 4);
+      // Every response ends with its <eos> action inside the mask, and the dump's rewards add up per channel.
+      d.mask.forEach((row, b) => expect(d.ids[b]![d.promptLengths[b]! + row.reduce((a, x) => a + x, 0) - 1]).toBe(2));
+      d.rewards.forEach((row, b) => row.forEach((x, h) => expect(x).toBeCloseTo(d.rewardChannels.dpo[b]![h]! + d.rewardChannels.kl[b]![h]! + d.rewardChannels.score[b]![h]!, 6)));
+    });
+    expect(seen).toBe(true);
+    disposeParams(r.params);
+  });
+
+  it('with π_dpo ≡ π_ref, a seeded RTO run reproduces the PPO run exactly', async () => {
+    const trace = async (mode: 'ppo' | 'rto') => {
+      const events: StageEvent[] = [];
+      const r = await run({ mode }, sft, (e) => events.push(e));
+      disposeParams(r.params);
+      // Everything but the wall-clock speed.
+      const strip = ({ 'tokens/s': _speed, ...rest }: Record<string, number>) => rest;
+      return events.map((e) => (e.type === 'metrics' ? strip(e.values) : e.type === 'tokens' ? e.rows.map((row) => row.channels.total) : null));
+    };
+    const ppo = await trace('ppo');
+    const rto = await trace('rto');
+    expect(ppo.length).toBeGreaterThan(3);
+    expect(rto).toEqual(ppo);
+  });
+
+  it('keeps tf.memory().numTensors flat across iterations, in every mode and with REINFORCE++', async () => {
+    for (const [mode, estimator] of [['rto', 'gae'], ['ddpo', 'gae'], ['semi-rto', 'gae'], ['rs-ppo', 'reinforce++']] as const) {
+      const counts: number[] = [];
+      const r = await run({ mode, estimator, iterations: 4 }, dpo, (e) => e.type === 'metrics' && counts.push(tf.memory().numTensors));
+      expect(counts).toHaveLength(4);
+      expect(new Set(counts.slice(1)).size).toBe(1);
+      expect(r.history.every((p) => Number.isFinite(p.gold) && Number.isFinite(p.kl))).toBe(true);
+      disposeParams(r.params);
+    }
+  });
+
+  it('refuses settings that cannot run, with a message that says why', async () => {
+    await expect(run({ promptsPerRollout: 10, minibatches: 4 })).rejects.toThrow(/divisible/);
+    await expect(run({ mode: 'rto', beta1: 0 })).rejects.toThrow(/β1/);
+  });
+});

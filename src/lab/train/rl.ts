@@ -1,0 +1,261 @@
+/**
+ * The RL stage: PPO with the sparse reward, RTO with the dense DPO reward, and the ablations, all one loop
+ * (rto-spec.md, "PPO machinery"). Each iteration: a rollout of `promptsPerRollout` prompts → rewards in the chosen
+ * mode → GAE (or REINFORCE++) advantages, whitened once → one pass of clipped actor and critic steps in
+ * minibatches. The actor starts as SFT, the critic as the reward model (head included). The sampler's rules
+ * (forbidden tokens, when <eos> is legal) hold in the rollout, the update and the evaluation alike.
+ *
+ * The random stream depends on the seed only, never on the mode, so with π_dpo ≡ π_ref an RTO run reproduces the
+ * PPO run exactly (an invariant of rto-spec.md the tests check).
+ */
+import type { EventSink, TokenRow } from '../events';
+import { cloneParams, disposeParams, type GptConfig, type ParamTensors, type Params } from '../model/gpt';
+import { taskSampleOptions, type SampleOptions } from '../model/sample';
+import { createRng, type Rng } from '../rng';
+import type { Task } from '../tasks/task';
+import { evaluatePolicy, type GoldBaseline, type PolicyEvaluation } from '../eval/policyEval';
+import { rolloutTargets, type AdvantageEstimator, type RolloutTargets } from './advantages';
+import { epochOrder } from './batch';
+import { Adam, cosineLr } from './optim';
+import { makeMinibatch, ppoMinibatchStep, type Minibatch, type MinibatchResult } from './ppo';
+import type { RewardMode, RewardSettings } from './rewards';
+import type { ScoreNorm } from './rm';
+import { collectRollout, ofSequence, type RlModels, type Rollout } from './rollout';
+
+export interface RlSettings {
+  mode: RewardMode;
+  estimator: AdvantageEstimator;
+  iterations: number;
+  promptsPerRollout: number;
+  minibatches: number;
+  actorLr: number;
+  criticLr: number;
+  warmupFraction: number;
+  floorFraction: number;
+  maxGradNorm: number;
+  beta1: number;
+  clip: number;
+  beta2: number;
+  beta3: number;
+  gamma: number;
+  lambda: number;
+  epsClip: number;
+  valueClip: number;
+  /** Iterations between gold evaluations on the held-out prompts (the last iteration is always evaluated). */
+  evalEvery: number;
+  /** Iterations between heatmap rows (a `tokens` event), 0 for never. */
+  tokensEvery: number;
+  tokenRows: number;
+}
+
+export interface LabModel {
+  params: ParamTensors;
+  config: GptConfig;
+}
+
+export interface RlRun {
+  task: Task;
+  sft: LabModel;
+  rewardModel: LabModel & { norm: ScoreNorm };
+  /** Needed by every mode but ppo; when present under ppo it only feeds the heatmaps' ℓ_dpo channel. */
+  dpo?: LabModel;
+  settings: RlSettings;
+  seed: number | string;
+  /** The RL prompt set (a fraction of the pool in sample-efficiency runs); cycled in seeded epochs. */
+  prompts: readonly (readonly number[])[];
+  evalPrompts: readonly (readonly number[])[];
+  /** SFT's gold rewards on evalPrompts (sftBaseline), for the win rate. */
+  baseline: GoldBaseline;
+  /** A label for the events (defaults to the mode). */
+  runName?: string;
+  onEvent?: EventSink;
+  shouldStop?: () => boolean;
+  /** Called once, after the first minibatch of the first rollout (the CLI's --dump-rollout). */
+  onFirstMinibatch?: (x: { rollout: Rollout; targets: RolloutTargets; minibatch: Minibatch; result: MinibatchResult }) => void;
+}
+
+export interface RlEvaluationPoint extends Omit<PolicyEvaluation, 'responses' | 'golds'> {
+  iteration: number;
+  episodes: number;
+}
+
+export interface RlResult {
+  params: Params;
+  iterations: number;
+  episodes: number;
+  history: RlEvaluationPoint[];
+  final: RlEvaluationPoint;
+  seconds: number;
+}
+
+export const rewardSettingsOf = (s: RlSettings): RewardSettings => ({ mode: s.mode, beta1: s.beta1, clip: s.clip, beta2: s.beta2, beta3: s.beta3 });
+
+const EVAL_SEED = (seed: number | string) => `${seed}:eval`;
+
+/** SFT's responses to the evaluation prompts, the reference for gold/win_rate (and the SFT row of a table). */
+export async function sftBaseline(task: Task, sft: LabModel, evalPrompts: readonly (readonly number[])[], seed: number | string): Promise<GoldBaseline & { evaluation: PolicyEvaluation }> {
+  const evaluation = await evaluatePolicy(task, sft.params, null, lmConfig(sft.config), evalPrompts, `${seed}:eval-sft`);
+  return { gold: evaluation.golds, evaluation: { ...evaluation, kl: 0, winRate: 0.5 } };
+}
+
+/** Any model evaluated like an RL policy (the DPO row of a table). */
+export function evaluateLikeRl(task: Task, policy: LabModel, sft: LabModel, evalPrompts: readonly (readonly number[])[], seed: number | string, baseline: GoldBaseline): Promise<PolicyEvaluation> {
+  return evaluatePolicy(task, policy.params, sft.params, lmConfig(sft.config), evalPrompts, EVAL_SEED(seed), baseline);
+}
+
+const lmConfig = (c: GptConfig): GptConfig => ({ ...c, scalarHead: false });
+
+const SENTENCE_ENDS = ['.', '!', '?', ';'];
+
+export function validateRlSettings(s: RlSettings): void {
+  if (s.promptsPerRollout % s.minibatches !== 0) throw new RangeError(`prompts per rollout (${s.promptsPerRollout}) must be divisible by the minibatches (${s.minibatches})`);
+  if (s.mode !== 'ppo' && !(s.beta1 > 0)) throw new RangeError(`mode ${s.mode} needs β1 > 0`);
+}
+
+export async function trainRl(run: RlRun): Promise<RlResult> {
+  const { settings: s, task } = run;
+  validateRlSettings(s);
+  if (s.mode !== 'ppo' && !run.dpo) throw new Error(`mode ${s.mode} needs the DPO model`);
+  if (run.prompts.length === 0) throw new Error('the RL stage needs prompts, and the set is empty');
+  const config = lmConfig(run.sft.config);
+  const started = performance.now();
+  const actor = cloneParams(new Map([...run.sft.params].filter(([name]) => name !== 'head.w')));
+  const critic = s.estimator === 'gae' ? cloneParams(run.rewardModel.params) : undefined;
+  const actorAdam = new Adam(actor);
+  const criticAdam = critic ? new Adam(critic) : undefined;
+  const models: RlModels = { policy: actor, reference: run.sft.params, dpo: run.dpo?.params, critic, rewardModel: run.rewardModel.params, norm: run.rewardModel.norm, config };
+  const options = taskSampleOptions(task, 1);
+  const rewards = rewardSettingsOf(s);
+  const delimiters = SENTENCE_ENDS.map((w) => task.tokenizer.idOf(w)).filter((id) => id > 3);
+  const rng = createRng(`${run.seed}:rl`);
+  const perRollout = s.promptsPerRollout;
+  const mbSize = perRollout / s.minibatches;
+  const totalSteps = s.iterations * s.minibatches;
+  const schedule = (peakLr: number) => ({ peakLr, totalSteps, warmupFraction: s.warmupFraction, floorFraction: s.floorFraction });
+  const promptStream = cycleEpochs(run.prompts.length, rng);
+  const name = run.runName ?? s.mode;
+  const stage = s.mode === 'ppo' ? 'ppo' : 'rto';
+  const history: RlEvaluationPoint[] = [];
+  let episodes = 0;
+  let step = 0;
+  let iteration = 0;
+  const evaluate = async () => {
+    const e = await evaluatePolicy(task, actor, run.sft.params, config, run.evalPrompts, EVAL_SEED(run.seed), run.baseline);
+    const point: RlEvaluationPoint = { iteration, episodes, gold: e.gold, winRate: e.winRate, kl: e.kl, length: e.length };
+    history.push(point);
+    return point;
+  };
+  try {
+    await evaluate();
+    for (; iteration < s.iterations && !run.shouldStop?.(); ) {
+      const t0 = performance.now();
+      const prompts = Array.from({ length: perRollout }, () => run.prompts[promptStream()] ?? []);
+      const rollout = await collectRollout(models, prompts, options, rng);
+      const targets = rolloutTargets(rollout, rewards, s, delimiters);
+      const order = epochOrder(perRollout, () => rng.next());
+      const results: MinibatchResult[] = [];
+      for (let k = 0; k < s.minibatches; k++, step++) {
+        const mb = makeMinibatch(rollout, targets, order.slice(k * mbSize, (k + 1) * mbSize));
+        const lr = { actor: cosineLr(step, schedule(s.actorLr)), critic: cosineLr(step, schedule(s.criticLr)) };
+        const r = await ppoMinibatchStep({ actor, actorAdam, critic, criticAdam, config }, mb, options, s, lr, s.maxGradNorm);
+        if (!Number.isFinite(r.policyLoss) || !Number.isFinite(r.valueLoss)) {
+          throw new Error(`${name}: the ${Number.isFinite(r.policyLoss) ? 'value' : 'policy'} loss became NaN/∞ at iteration ${iteration + 1}; lower the learning rates (actor ${s.actorLr}, critic ${s.criticLr})`);
+        }
+        if (iteration === 0 && k === 0) run.onFirstMinibatch?.({ rollout, targets, minibatch: mb, result: r });
+        results.push(r);
+      }
+      iteration += 1;
+      episodes += perRollout;
+      const seconds = (performance.now() - t0) / 1000;
+      const values = iterationMetrics(rollout, targets, results);
+      values.episodes = episodes;
+      values['tokens/s'] = rollout.positions.length / seconds;
+      if (iteration % s.evalEvery === 0 || iteration === s.iterations) {
+        const e = await evaluate();
+        Object.assign(values, { 'gold/reward': e.gold, 'gold/win_rate': e.winRate, 'eval/kl': e.kl, 'eval/length': e.length });
+      }
+      run.onEvent?.({ type: 'metrics', stage, run: name, step: iteration, totalSteps: s.iterations, values });
+      if (s.tokensEvery > 0 && (iteration % s.tokensEvery === 0 || iteration === 1 || iteration === s.iterations)) {
+        const rows = await tokenRows(run, models, options, rewards, s, delimiters, `${run.seed}:tokens:${iteration}`);
+        run.onEvent?.({ type: 'tokens', stage, run: name, step: iteration, rows });
+      }
+    }
+    const last = history[history.length - 1];
+    const final = last && last.iteration === iteration ? last : await evaluate();
+    return { params: actor, iterations: iteration, episodes, history, final, seconds: (performance.now() - started) / 1000 };
+  } catch (error) {
+    disposeParams(actor);
+    throw error;
+  } finally {
+    if (critic) disposeParams(critic);
+    actorAdam.dispose();
+    criticAdam?.dispose();
+  }
+}
+
+/** Endless seeded epochs over n items: each call returns the next index. */
+function cycleEpochs(n: number, rng: Rng): () => number {
+  let order: number[] = [];
+  let i = 0;
+  return () => {
+    if (i >= order.length) {
+      order = epochOrder(n, () => rng.next());
+      i = 0;
+    }
+    return order[i++] ?? 0;
+  };
+}
+
+const mean = (xs: ArrayLike<number>) => (xs.length ? Array.from(xs).reduce((a, b) => a + b, 0) / xs.length : NaN);
+
+/** TRL's per-iteration metrics from a rollout and its minibatch results. */
+export function iterationMetrics(r: Rollout, t: RolloutTargets, results: readonly MinibatchResult[]): Record<string, number> {
+  const B = r.offsets.length - 1;
+  const perSeq = (f: (b: number) => number) => mean(Array.from({ length: B }, (_, b) => f(b)));
+  const sum = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0);
+  const kl = perSeq((b) => sum(ofSequence(r, r.logpOld, b)) - sum(ofSequence(r, r.logpRef, b)));
+  return {
+    'objective/kl': kl,
+    'objective/entropy': perSeq((b) => -sum(ofSequence(r, r.logpOld, b))),
+    'objective/scores': mean(r.rmScore),
+    'objective/rlhf_reward': perSeq((b) => sum(t.rewards[b]?.total ?? [])),
+    'objective/dpo_reward': perSeq((b) => sum(t.rewards[b]?.dpo ?? [])),
+    'policy/clipfrac_avg': mean(results.map((x) => x.clipfrac)),
+    'policy/approxkl_avg': mean(results.map((x) => x.approxKl)),
+    'loss/policy_avg': mean(results.map((x) => x.policyLoss)),
+    'loss/value_avg': mean(results.map((x) => x.valueLoss)),
+    'val/clipfrac_avg': mean(results.map((x) => x.valueClipfrac)),
+    'val/mean': mean(r.values),
+    'response/length': r.positions.length / B,
+  };
+}
+
+/** Heatmap rows: a small rollout on the first held-out prompts with every channel, advantages before whitening. */
+async function tokenRows(run: RlRun, models: RlModels, options: SampleOptions, rewards: RewardSettings, s: RlSettings, delimiters: number[], seed: string): Promise<TokenRow[]> {
+  const prompts = run.evalPrompts.slice(0, s.tokenRows);
+  const r = await collectRollout(models, prompts, options, createRng(seed));
+  const t = rolloutTargets(r, rewards, s, delimiters);
+  const words = (ids: readonly number[]) => run.task.tokenizer.decode(ids);
+  return prompts.map((prompt, b) => {
+    const response = r.batch.responses[b] ?? [];
+    const seq = (xs: Float32Array) => Array.from(ofSequence(r, xs, b));
+    const tr = t.rewards[b]!;
+    return {
+      prompt: words(prompt.filter((id) => id !== 1)).join(' '),
+      tokens: words(response),
+      gold: run.task.goldReward(response),
+      channels: {
+        logpPolicy: seq(r.logpOld),
+        logpRef: seq(r.logpRef),
+        ...(r.logpDpo ? { logpDpo: seq(r.logpDpo) } : {}),
+        dpo: tr.dpo,
+        kl: tr.kl,
+        score: tr.score,
+        total: tr.total,
+        value: seq(r.values),
+        advantage: seq(t.advantages),
+        ...(run.task.trueTokenRewards ? { trueReward: run.task.trueTokenRewards(prompt, response) } : {}),
+      },
+    };
+  });
+}
