@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isPresetName, isRewardPresetName, resolveSettings, type PresetName, type RewardPresetName } from '../lab/config';
+import { isPresetName, isRewardPresetName, resolveSettings, SETTINGS, type PresetName, type RewardPresetName } from '../lab/config';
 import { disposeParams } from '../lab/model/gpt';
 import { rlPromptsOf, rlSettingsOf } from '../lab/stageSettings';
 import type { TaskName } from '../lab/tasks/task';
@@ -21,7 +21,8 @@ import { useNodeBackend } from './nodeBackend';
 
 const USAGE = `usage: npm run experiment -- [--task sentiment|oracle] [--preset tiny|small] [--rewards lab|paper|hacking]
          [--seeds N | --seed-list 1,2] [--fractions 0.125,0.25,0.5,1] [--modes ppo,rto,ddpo,rs-ppo,semi-rto]
-         [--set key=value ...] [--out DIR] [--name NAME]
+         [--set key=value ...] [--sweep key=v1,v2,...] [--out DIR] [--name NAME]
+         --sweep (repeatable; the grid of all combinations) runs every mode at every value, labelled e.g. "rto beta1=0.5"
        npm run experiment -- --merge results1.json results2.json ...`;
 
 function fail(message: string): never {
@@ -48,6 +49,7 @@ async function main(): Promise<number> {
       fractions: { type: 'string', default: '1' },
       modes: { type: 'string', default: 'ppo,rto' },
       set: { type: 'string', multiple: true, default: [] },
+      sweep: { type: 'string', multiple: true, default: [] },
       out: { type: 'string', default: '.lab-out/experiments' },
       name: { type: 'string' },
       merge: { type: 'boolean', default: false },
@@ -76,13 +78,22 @@ async function main(): Promise<number> {
     if (!m || !Number.isFinite(Number(m[2]))) fail(`--set takes key=number, got "${item}"`);
     overrides[m[1] ?? ''] = Number(m[2]);
   }
+  const sweeps = values.sweep.map((item) => {
+    const m = /^([A-Za-z0-9]+)=(.+)$/.exec(item);
+    if (!m) fail(`--sweep takes key=v1,v2,..., got "${item}"`);
+    const key = m[1] ?? '';
+    const spec = SETTINGS.find((x) => x.key === key);
+    if (!spec || spec.group !== 'rl') fail(`--sweep takes RL settings only (the chain is trained once per seed), and "${key}" is ${spec ? `a ${spec.group} setting` : 'not a setting'}`);
+    return { key, values: list(m[2] ?? '', 'sweep') };
+  });
+  const grid = sweepGrid(sweeps);
   try {
-    resolveSettings(preset, overrides, task, rewards);
+    for (const point of grid) resolveSettings(preset, { ...overrides, ...point.values }, task, rewards);
   } catch (error) {
     fail(error instanceof Error ? error.message : String(error));
   }
   const name = values.name ?? `${task}-${preset}-${rewards}-${modes.join('+')}-seeds${seeds.join('_')}`;
-  const results = await run(task, preset, rewards, seeds, fractions, modes as RewardMode[], overrides);
+  const results = await run(task, preset, rewards, seeds, fractions, modes as RewardMode[], overrides, grid);
   await mkdir(values.out, { recursive: true });
   const base = join(values.out, name);
   await writeFile(`${base}.json`, JSON.stringify(results, null, 1));
@@ -92,7 +103,21 @@ async function main(): Promise<number> {
   return 0;
 }
 
-async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName, seeds: number[], fractions: number[], modes: RewardMode[], overrides: Record<string, number>): Promise<ExperimentResults> {
+interface GridPoint {
+  label: string;
+  values: Record<string, number>;
+}
+
+/** Every combination of the swept values; one empty point without sweeps. */
+function sweepGrid(sweeps: { key: string; values: number[] }[]): GridPoint[] {
+  let grid: GridPoint[] = [{ label: '', values: {} }];
+  for (const { key, values } of sweeps) {
+    grid = grid.flatMap((g) => values.map((v) => ({ label: `${g.label} ${key}=${v}`.trim(), values: { ...g.values, [key]: v } })));
+  }
+  return grid;
+}
+
+async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName, seeds: number[], fractions: number[], modes: RewardMode[], overrides: Record<string, number>, grid: GridPoint[]): Promise<ExperimentResults> {
   await useNodeBackend('wasm');
   // The stage chain reports on stdout; here stdout is kept for the tables, so it goes to stderr.
   console.log = (...args: unknown[]) => process.stderr.write(`${args.map(String).join(' ')}\n`);
@@ -100,7 +125,7 @@ async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName
   const runs: RunRecord[] = [];
   let settingsShown: Record<string, number> = {};
   const started = performance.now();
-  const total = seeds.length * fractions.length * modes.length;
+  const total = seeds.length * fractions.length * modes.length * grid.length;
   for (const seed of seeds) {
     const settings = resolveSettings(preset, { ...overrides, seed }, task, rewards);
     settingsShown = { ...settings };
@@ -121,10 +146,12 @@ async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName
         dpoAccuracy: Number((dpo.summary.heldOut as { accuracy?: number } | undefined)?.accuracy ?? NaN),
       });
       process.stderr.write(`seed ${seed}: SFT gold ${baseline.evaluation.gold.toFixed(3)}; DPO gold ${dpoEval.gold.toFixed(3)}, win rate ${dpoEval.winRate.toFixed(3)}, KL ${dpoEval.kl.toFixed(2)}\n`);
-      for (const fraction of fractions) {
-        const s = { ...settings, rlPromptFraction: fraction };
+      for (const point of grid) for (const fraction of fractions) {
+        // Swept settings are RL settings: the chain above (SFT, pairs, RM, DPO) does not depend on them.
+        const s = { ...resolveSettings(preset, { ...overrides, ...point.values, seed }, task, rewards), rlPromptFraction: fraction };
         const { prompts } = rlPromptsOf(ctx.task, s);
         for (const mode of modes) {
+          const label = point.label ? `${mode} ${point.label}` : mode;
           const rl = { ...rlSettingsOf(s, mode), tokensEvery: 0 };
           const r = await trainRl({
             task: ctx.task,
@@ -138,14 +165,14 @@ async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName
             baseline,
             onEvent: (e) => {
               if (e.type === 'metrics' && e.values['gold/reward'] !== undefined) {
-                process.stderr.write(`  seed ${seed} ${mode} fraction ${fraction}: iteration ${e.step}/${e.totalSteps} gold ${e.values['gold/reward'].toFixed(3)} win ${e.values['gold/win_rate']?.toFixed(3)} KL ${e.values['eval/kl']?.toFixed(2)}\n`);
+                process.stderr.write(`  seed ${seed} ${label} fraction ${fraction}: iteration ${e.step}/${e.totalSteps} gold ${e.values['gold/reward'].toFixed(3)} win ${e.values['gold/win_rate']?.toFixed(3)} KL ${e.values['eval/kl']?.toFixed(2)}\n`);
               }
             },
           });
           disposeParams(r.params);
-          runs.push({ seed, mode, fraction, prompts: prompts.length, iterations: r.iterations, episodes: r.episodes, seconds: r.seconds, final: r.final, history: r.history });
+          runs.push({ seed, mode: label, fraction, prompts: prompts.length, iterations: r.iterations, episodes: r.episodes, seconds: r.seconds, final: r.final, history: r.history });
           const minutes = (performance.now() - started) / 60_000;
-          process.stderr.write(`run ${runs.length}/${total} done (seed ${seed}, ${mode}, fraction ${fraction}): gold ${r.final.gold.toFixed(3)}, win rate ${r.final.winRate.toFixed(3)}, KL ${r.final.kl.toFixed(2)}; ${r.seconds.toFixed(0)} s; ${minutes.toFixed(1)} min so far\n`);
+          process.stderr.write(`run ${runs.length}/${total} done (seed ${seed}, ${label}, fraction ${fraction}): gold ${r.final.gold.toFixed(3)}, win rate ${r.final.winRate.toFixed(3)}, KL ${r.final.kl.toFixed(2)}; ${r.seconds.toFixed(0)} s; ${minutes.toFixed(1)} min so far\n`);
         }
       }
     } finally {

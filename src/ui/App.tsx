@@ -3,13 +3,16 @@ import { parseBackendChoice, type BackendChoice } from '../worker/backendChoice'
 import { BackendBadge } from './components/BackendBadge';
 import { BackendPanel } from './components/BackendPanel';
 import { Pipeline } from './components/Pipeline';
+import { RlhfPanel } from './components/RlhfPanel';
 import { SftPanel } from './components/SftPanel';
 import { WorkerMessages } from './components/WorkerMessages';
+import { parseHashConfig } from './urlConfig';
 import { useLab } from './useLab';
 
 export function App() {
   const initial = useMemo(() => parseBackendChoice(window.location.search), []);
-  const lab = useLab(initial.choice, initial.warning ? [initial.warning] : []);
+  const config = useMemo(() => parseHashConfig(window.location.hash), []);
+  const lab = useLab(initial.choice, [...(initial.warning ? [initial.warning] : []), ...config.problems.map((p) => `Address: ${p}`)]);
   const { state } = lab;
 
   // A chosen backend goes into the address, so the link reproduces the setup.
@@ -66,6 +69,7 @@ export function App() {
         <Pipeline state={state} />
         <BackendPanel lab={lab} onChoose={choose} />
         <SftPanel lab={lab} />
+        <RlhfPanel lab={lab} preset={config.preset} overrides={config.overrides} />
         <WorkerMessages logs={state.logs} />
       </main>
     </>

@@ -4,6 +4,7 @@
 import type { BackendChoice } from '../worker/backendChoice';
 import type { SampleText } from '../lab/events';
 import type { BackendCheckResult, BackendSelection, Event, RunJob, SftSummary } from '../worker/protocol';
+import { crashStageRuns, reduceStageRuns, staleAfter, startStageRun, type StageRuns } from './stageRuns';
 
 export interface LogLine {
   level: 'warn' | 'error';
@@ -52,6 +53,8 @@ export interface LabState {
   sft: SftRun | null;
   /** The SFT model the worker holds (trained here or loaded from a checkpoint). */
   sftModel: SftSummary | null;
+  /** Runs of the later stages (preferences, RM, DPO, PPO, RTO), one per stage. */
+  stages: StageRuns;
   deviceLost: string | null;
   logs: LogLine[];
 }
@@ -80,6 +83,7 @@ export const initialLabState = (choice: BackendChoice, notices: string[] = []): 
   check: null,
   sft: null,
   sftModel: null,
+  stages: {},
   deviceLost: null,
   logs: [],
 });
@@ -112,7 +116,7 @@ function reduceEvent(state: LabState, event: Event): LabState {
     case 'checkpointExported':
       return state; // answered through the request's promise
     case 'checkpointImported':
-      return { ...state, sftModel: event.summary };
+      return { ...state, sftModel: event.summary, stages: staleAfter(state.stages, 'sft') };
     case 'runStarted':
       return onRunEvent(state, event.runId, { status: 'running' }, () => ({ status: 'running' }));
     case 'runProgress': {
@@ -131,8 +135,9 @@ function reduceEvent(state: LabState, event: Event): LabState {
     case 'runFinished': {
       const r = event.result;
       if (r.kind === 'backendCheck') return onCheck(state, event.runId, { status: 'done', result: r, done: r.comparisons.length * 2 });
+      if (r.kind === 'stage') return state;
       const next = onSft(state, event.runId, () => ({ status: 'done' }));
-      return next === state ? state : { ...next, sftModel: r };
+      return next === state ? state : { ...next, sftModel: r, stages: staleAfter(next.stages, 'sft') };
     }
     case 'runFailed':
       return onRunEvent(state, event.runId, { status: 'failed', error: event.message }, () => ({ status: 'failed', error: event.message }));
@@ -147,10 +152,20 @@ function reduceEvent(state: LabState, event: Event): LabState {
   }
 }
 
+/** Events about the later stages go to stageRuns.ts; the rest to reduceEvent. */
+function reduceAnyEvent(state: LabState, event: Event): LabState {
+  const stages = reduceStageRuns(state.stages, event);
+  const next = reduceEvent(state, event);
+  if (stages === state.stages) return next;
+  // A finished preferences run makes the reward model, DPO and RL runs stale (the worker dropped those models).
+  const finished = event.type === 'runFinished' && event.result.kind === 'stage' ? event.result.stage : null;
+  return { ...next, stages: finished === 'preferences' ? staleAfter(stages, 'preferences') : stages };
+}
+
 export function labReducer(state: LabState, action: Action): LabState {
   switch (action.type) {
     case 'event':
-      return reduceEvent(state, action.event);
+      return reduceAnyEvent(state, action.event);
     case 'selecting':
       return { ...state, backendStatus: 'selecting', choice: action.choice, backendError: null };
     case 'selectFailed':
@@ -159,6 +174,7 @@ export function labReducer(state: LabState, action: Action): LabState {
       return { ...state, check: { runId: action.runId, status: 'running', done: 0, total: 0, label: 'starting', result: null, error: null } };
     case 'runRequested':
       if (action.job.kind === 'backendCheck') return labReducer(state, { type: 'checkRequested', runId: action.runId });
+      if (action.job.kind === 'stage') return { ...state, stages: startStageRun(state.stages, action.job.stage, action.runId) };
       return { ...state, sft: { runId: action.runId, status: 'running', done: 0, total: 0, label: 'starting', points: [], unigramLoss: null, samples: null, error: null } };
     case 'sftModelLoaded':
       return { ...state, sftModel: action.summary };
@@ -173,6 +189,7 @@ export function labReducer(state: LabState, action: Action): LabState {
         check: state.check?.status === 'running' ? { ...state.check, status: 'failed', error: 'the worker crashed' } : state.check,
         sft: state.sft?.status === 'running' ? { ...state.sft, status: 'failed', error: 'the worker crashed' } : state.sft,
         sftModel: null,
+        stages: crashStageRuns(state.stages),
       };
     case 'workerRestarting':
       return { ...initialLabState(state.choice, state.notices), logs: state.logs };

@@ -9,18 +9,12 @@ import { parameterCount } from '../lab/model/gpt';
 import { modelOf, sftSettingsOf } from '../lab/stageSettings';
 import { runSft } from '../lab/train/sft';
 import { activateBackend } from './backend';
-import type { BackendName } from './backendChoice';
-import type { Event, RunJob, RunResult, SftSummary } from './protocol';
+import { RunCancelled, type JobContext } from './jobContext';
+import type { RunJob, RunResult, SftSummary } from './protocol';
+import { runStage } from './rlhfJobs';
 import { sentimentTaskFor, setSftModel } from './session';
 
-export class RunCancelled extends Error {}
-
-export interface JobContext {
-  runId: string;
-  backend: BackendName;
-  post: (event: Event) => void;
-  cancelled: () => boolean;
-}
+export { RunCancelled, type JobContext };
 
 async function backendCheck(ctx: JobContext): Promise<RunResult> {
   const start = performance.now();
@@ -79,5 +73,7 @@ export function runJob(ctx: JobContext, job: RunJob): Promise<RunResult> {
       return backendCheck(ctx);
     case 'sft':
       return sft(ctx, job);
+    case 'stage':
+      return runStage(ctx, job);
   }
 }

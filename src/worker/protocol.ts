@@ -36,11 +36,24 @@ export interface BackendSelection {
   probeFromCache: boolean;
 }
 
-/** Jobs a run can do. Later stages (RM, DPO, PPO, RTO) join this union. */
+/** The stages after SFT, each run on the models the worker already holds (rlhfJobs.ts). */
+export type RlhfStage = 'preferences' | 'rm' | 'dpo' | 'ppo' | 'rto';
+export const RLHF_STAGES: readonly RlhfStage[] = ['preferences', 'rm', 'dpo', 'ppo', 'rto'];
+
+/** Jobs a run can do. */
 export type RunJob =
   | { kind: 'backendCheck' }
   /** SFT on the sentiment task; `dataUrl` is where the app serves public/data/brown.json. */
-  | { kind: 'sft'; preset: PresetName; overrides: Partial<Settings>; dataUrl: string };
+  | { kind: 'sft'; preset: PresetName; overrides: Partial<Settings>; dataUrl: string }
+  /** A later stage on the worker's SFT model (and, as the stage needs them, its pairs, reward model and DPO model). */
+  | { kind: 'stage'; stage: RlhfStage; preset: PresetName; overrides: Partial<Settings>; dataUrl: string };
+
+/** A finished later stage: its headline numbers (held-out accuracy, final gold reward, …) by name. */
+export interface StageSummary {
+  stage: RlhfStage;
+  seconds: number;
+  values: Record<string, number>;
+}
 
 /** What a finished SFT run (or an imported SFT checkpoint) amounts to. */
 export interface SftSummary {
@@ -55,7 +68,7 @@ export interface SftSummary {
   backend: string;
 }
 
-export type RunResult = ({ kind: 'backendCheck' } & BackendCheckResult) | ({ kind: 'sft' } & SftSummary);
+export type RunResult = ({ kind: 'backendCheck' } & BackendCheckResult) | ({ kind: 'sft' } & SftSummary) | ({ kind: 'stage' } & StageSummary);
 
 export interface BackendCheckResult {
   backend: BackendName;

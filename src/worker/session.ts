@@ -9,6 +9,7 @@ import { sentimentTask } from '../lab/tasks/sentiment';
 import type { Task } from '../lab/tasks/task';
 import type { Settings } from '../lab/config';
 import { tokenizerFromVocab } from '../lab/data/tokenizer';
+import { resetChain } from './chain';
 import type { SftSummary } from './protocol';
 
 export interface TrainedModel {
@@ -49,6 +50,7 @@ export async function sentimentTaskFor(dataUrl: string, settings: Settings): Pro
 export function setSftModel(model: TrainedModel): void {
   if (sftModel) disposeParams(sftModel.params);
   sftModel = model;
+  resetChain(); // pairs, reward model and DPO were built on the previous SFT model
 }
 
 export function getSftModel(): TrainedModel | null {

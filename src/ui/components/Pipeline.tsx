@@ -3,12 +3,21 @@ import type { LabState } from '../labState';
 
 type StageStatus = 'not-run' | 'running' | 'done' | 'failed';
 
-/** A stage's status from what the worker has reported; stages not built yet are simply not run. */
+/** A stage's status from what the worker has reported (Evaluation is done when PPO and RTO both are). */
 function statusOf(id: StageId, state: LabState): StageStatus {
-  if (id !== 'sft') return 'not-run';
-  if (state.sft?.status === 'running') return 'running';
-  if (state.sftModel) return 'done';
-  return state.sft?.status === 'failed' ? 'failed' : 'not-run';
+  if (id === 'sft') {
+    if (state.sft?.status === 'running') return 'running';
+    if (state.sftModel) return 'done';
+    return state.sft?.status === 'failed' ? 'failed' : 'not-run';
+  }
+  if (id === 'eval') {
+    const both = [state.stages.ppo, state.stages.rto];
+    if (both.some((r) => r?.status === 'running')) return 'running';
+    return both.every((r) => r?.status === 'done') ? 'done' : 'not-run';
+  }
+  const run = state.stages[id];
+  if (!run) return 'not-run';
+  return run.status === 'cancelled' ? 'failed' : run.status;
 }
 
 const LABEL: Record<StageStatus, string> = { 'not-run': 'not run yet', running: 'running…', done: 'done', failed: 'failed' };

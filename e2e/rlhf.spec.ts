@@ -1,0 +1,57 @@
+import { expect, test, waitForBackend } from './fixtures';
+
+// The whole chain in the page with tiny settings (from the address's hash, as a teacher's link would carry them):
+// SFT 3 steps → 200 preference prompts → RM and DPO one epoch → PPO and RTO two iterations of 8 prompts.
+const HASH =
+  '#preset=tiny&prefPrompts=200&prefHeldOutPrompts=40&rmEpochs=1&dpoEpochs=1&rlIterations=2&rlPrompts=8&rlMinibatches=2&rlEvalPrompts=8&rlEvalEvery=1&rlTokensEvery=1';
+
+test('runs SFT → preferences → RM → DPO → PPO and RTO in the worker, with curves and token heatmaps', async ({ page, watch }) => {
+  await page.goto(`/?backend=wasm${HASH}`);
+  expect(await waitForBackend(page)).toBe('wasm');
+  await page.getByTestId('sft-steps').fill('3');
+  await page.getByTestId('sft-start').click();
+  await expect(page.getByTestId('sft-summary')).toBeVisible({ timeout: 60_000 });
+
+  await page.getByTestId('run-all').click();
+  for (const stage of ['preferences', 'rm', 'dpo', 'ppo', 'rto']) {
+    await expect(page.getByTestId(`stage-${stage}`)).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+    await expect(page.locator(`[data-stage="${stage}"]`)).toHaveAttribute('data-status', 'done');
+  }
+  await expect(page.locator('[data-stage="eval"]')).toHaveAttribute('data-status', 'done');
+
+  // Curves: gold reward at every iteration's evaluation (iteration 0 is the untrained policy's).
+  for (const chart of ['gold-reward', 'kl', 'entropy', 'frontier']) {
+    const n = Number(await page.getByTestId(`rl-chart-${chart}`).getAttribute('data-points'));
+    expect(n, chart).toBeGreaterThan(0);
+  }
+
+  // Heatmaps: PPO's RM score sits on the last token of each row only; RTO's DPO reward is on the inner tokens too.
+  const channel = page.getByLabel('Heatmap channel');
+  const rowValues = async (run: string) =>
+    page.getByTestId(`heatmap-${run}`).getByTestId('heat-row').evaluateAll((rows) =>
+      rows.map((row) => Array.from(row.querySelectorAll('[data-testid="heat-token"]'), (t) => Number(t.getAttribute('data-value')))),
+    );
+  await channel.selectOption('score');
+  const ppoScore = await rowValues('ppo');
+  expect(ppoScore.length).toBeGreaterThan(0);
+  for (const row of ppoScore) {
+    expect(row.slice(0, -1).every((v) => v === 0)).toBe(true);
+    expect(row.at(-1)).not.toBe(0);
+  }
+  await channel.selectOption('dpo');
+  const rtoDpo = await rowValues('rto');
+  expect(rtoDpo.some((row) => row.slice(0, -1).some((v) => v !== 0))).toBe(true);
+  expect((await rowValues('ppo')).every((row) => row.every((v) => v === 0))).toBe(true);
+
+  // A token's tooltip carries its exact numbers, and a row's sum is the sum of its cells.
+  await channel.selectOption('total');
+  const first = page.getByTestId('heatmap-rto').getByTestId('heat-token').first();
+  const value = Number(await first.getAttribute('data-value'));
+  expect(await first.getAttribute('title')).toContain(value.toFixed(4));
+  const row = page.getByTestId('heatmap-rto').getByTestId('heat-row').first();
+  const cells = await row.getByTestId('heat-token').evaluateAll((ts) => ts.map((t) => Number(t.getAttribute('data-value'))));
+  expect(Number(await row.getAttribute('data-sum'))).toBeCloseTo(cells.reduce((a, b) => a + b, 0), 6);
+
+  await page.screenshot({ path: 'test-results/rlhf-panel.png', fullPage: true });
+  expect(watch.consoleErrors).toEqual([]);
+});

@@ -1,0 +1,138 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { PRESETS, PRESET_NAMES, type PresetName, type Settings } from '../../lab/config';
+import { STAGES } from '../../lab/stages';
+import { RLHF_STAGES, type RlhfStage } from '../../worker/protocol';
+import type { StageRun } from '../stageRuns';
+import type { LabApi } from '../useLab';
+import { RlCharts } from './RlCharts';
+import { TokenHeatmap } from './TokenHeatmap';
+
+const dataUrl = () => new URL('data/brown.json', document.baseURI).href;
+
+const TITLES: Record<RlhfStage, string> = { preferences: 'Preferences', rm: 'Reward model', dpo: 'DPO', ppo: 'PPO (sparse reward)', rto: 'RTO (dense reward)' };
+const STAGE_ID: Record<RlhfStage, (typeof STAGES)[number]['id']> = { preferences: 'preferences', rm: 'rm', dpo: 'dpo', ppo: 'ppo', rto: 'rto' };
+/** What to look for while a stage runs: one sentence for the classroom. */
+const LOOK_FOR: Record<RlhfStage, string> = {
+  preferences: 'Most pairs tie (both responses score 0 under VADER) and are dropped; the kept ones teach what "more positive" means.',
+  rm: 'Held-out accuracy above 0.5 means the reward model ranks unseen pairs better than a coin.',
+  dpo: 'Its reward accuracy grows from 0.5; β·log(π_dpo/π_ref) on each token is the dense reward RTO will use.',
+  ppo: 'Gold reward should rise above SFT while KL stays small; the heatmap shows all of the RM score on the last token.',
+  rto: 'Compare with PPO at the same episodes and at the same KL; the heatmap spreads reward over the tokens that earned it.',
+};
+const NEEDS: Record<RlhfStage, RlhfStage[]> = { preferences: [], rm: ['preferences'], dpo: ['preferences'], ppo: ['rm'], rto: ['rm', 'dpo'] };
+const COLORS = { ppo: '#2166ac', rto: '#b35806' };
+
+const fmt = (x: number | undefined, d = 3) => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
+
+/** Stages 2–6 in the page: each later stage with its progress, results, and for PPO/RTO the curves and heatmaps. */
+export function RlhfPanel({ lab, preset: initialPreset, overrides }: { lab: LabApi; preset: PresetName; overrides: Partial<Settings> }) {
+  const { state } = lab;
+  const [preset, setPreset] = useState<PresetName>(initialPreset);
+  const runs = state.stages;
+  const busy = state.sft?.status === 'running' || state.check?.status === 'running' || Object.values(runs).some((r) => r.status === 'running');
+  const ready = state.backendStatus === 'ready' && state.sftModel !== null;
+  const done = (s: RlhfStage) => runs[s]?.status === 'done';
+  const canStart = (s: RlhfStage) => ready && !busy && NEEDS[s].every(done);
+  const start = (stage: RlhfStage) => lab.startRun({ kind: 'stage', stage, preset, overrides, dataUrl: dataUrl() });
+
+  // "Run all": a queue of stages, advanced whenever nothing runs; a failed or stopped stage empties it.
+  const queue = useRef<RlhfStage[]>([]);
+  const awaiting = useRef<RlhfStage | null>(null);
+  const advance = () => {
+    if (busy) return;
+    const last = awaiting.current;
+    awaiting.current = null;
+    if (last && runs[last]?.status !== 'done') queue.current = [];
+    for (let next = queue.current.shift(); next; next = queue.current.shift()) {
+      if (done(next)) continue;
+      if (!canStart(next)) break;
+      awaiting.current = next;
+      start(next);
+      return;
+    }
+    queue.current = [];
+  };
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  useEffect(advance, [busy, runs]);
+
+  const rlRuns = useMemo(
+    () =>
+      (['ppo', 'rto'] as const)
+        .map((s) => ({ stage: s, run: runs[s] }))
+        .filter((x): x is { stage: 'ppo' | 'rto'; run: StageRun } => x.run !== undefined),
+    [runs],
+  );
+  const sftGold = rlRuns.map((x) => x.run.summary?.values.sftGold).find((g) => g !== undefined);
+
+  return (
+    <section className="panel" aria-labelledby="rlhf-title">
+      <h2 id="rlhf-title">Stages 2–6 · Preferences, reward model, DPO, then PPO against RTO</h2>
+      <p className="hint">
+        Each stage starts from the models above it. The SFT model is the reference π_ref throughout; PPO is rewarded by the reward model on the last
+        token only, RTO also on every token by the DPO model.
+      </p>
+      <div className="row">
+        <label htmlFor="rlhf-preset">Preset</label>
+        <select id="rlhf-preset" value={preset} disabled={busy} onChange={(e) => setPreset(e.target.value as PresetName)}>
+          {PRESET_NAMES.map((p) => (
+            <option key={p} value={p}>
+              {p}
+            </option>
+          ))}
+        </select>
+        <button type="button" data-testid="run-all" disabled={!ready || busy} onClick={() => {
+            queue.current = RLHF_STAGES.filter((s) => !done(s));
+            advance();
+          }}>
+          Run all remaining stages
+        </button>
+        {!state.sftModel && <span className="hint">Train or load an SFT model first (Stage 1).</span>}
+      </div>
+      <p className="hint">{PRESETS[preset].description}</p>
+      <ol className="stage-cards">
+        {RLHF_STAGES.map((stage) => {
+          const run = runs[stage];
+          const progress = run && run.total > 0 ? Math.min(1, run.done / run.total) : 0;
+          return (
+            <li key={stage} className="stage-card" data-testid={`stage-${stage}`} data-status={run?.status ?? 'not-run'}>
+              <div className="row">
+                <strong>{TITLES[stage]}</strong>
+                {run?.status === 'running' ? (
+                  <button type="button" onClick={() => lab.stopRun(run.runId)}>
+                    Stop
+                  </button>
+                ) : (
+                  <button type="button" data-testid={`start-${stage}`} disabled={!canStart(stage)} onClick={() => start(stage)}>
+                    {run ? 'Run again' : 'Start'}
+                  </button>
+                )}
+                {run && <progress max={1} value={progress} aria-label={`${TITLES[stage]} progress`} />}
+                {run && <span>{run.status === 'running' ? run.label : run.status === 'done' ? 'done' : `${run.status}${run.error ? `: ${run.error}` : ''}`}</span>}
+              </div>
+              <p className="hint">{STAGES.find((s) => s.id === STAGE_ID[stage])?.summary} {LOOK_FOR[stage]}</p>
+              {run?.summary && (
+                <p data-testid={`summary-${stage}`}>
+                  {Object.entries(run.summary.values)
+                    .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : fmt(v)}`)
+                    .join(' · ')}{' '}
+                  · {run.summary.seconds.toFixed(1)} s
+                </p>
+              )}
+            </li>
+          );
+        })}
+      </ol>
+      {rlRuns.length > 0 && (
+        <>
+          <h3>PPO and RTO, episode by episode</h3>
+          <RlCharts
+            runs={rlRuns.map(({ stage, run }) => ({ label: stage.toUpperCase(), color: COLORS[stage], visible: true, points: run.points.map((p) => ({ episodes: p.values.episodes ?? p.step, values: p.values })) }))}
+            references={sftGold === undefined ? undefined : { sft: sftGold }}
+          />
+          <h3>Where the reward comes from, token by token</h3>
+          <TokenHeatmap runs={rlRuns.map(({ stage, run }) => ({ label: stage.toUpperCase(), color: COLORS[stage], snapshots: run.tokens }))} hasTrueReward={false} />
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,110 @@
+/**
+ * The token heatmap's pure helpers: which per-token channels exist, one colour scale shared by every run, and
+ * the tooltip text. No React here, so the scale can be checked in Node.
+ */
+import type { TokenRow } from '../lab/events';
+
+export type ChannelKey = 'dpo' | 'kl' | 'score' | 'total' | 'value' | 'advantage' | 'trueReward' | 'logpPolicy' | 'logpRef' | 'logpDpo';
+
+/** Every channel in selector order (log-probabilities last); `short` names the channel inside a sentence. */
+export const CHANNELS: { key: ChannelKey; label: string; short: string; help: string }[] = [
+  { key: 'dpo', label: 'DPO token reward β1·log(π_dpo/π_ref), clipped', short: 'DPO reward', help: "RTO's dense reward: how much more the DPO model likes each token than the reference does." },
+  { key: 'kl', label: 'KL term −β2·log(π/π_ref)', short: 'KL term', help: 'The per-token penalty for drifting away from the SFT (reference) model.' },
+  { key: 'score', label: 'RM score (on <eos>)', short: 'RM score', help: "The reward model's score of the whole response, paid on the <eos> token only." },
+  { key: 'total', label: 'Total reward', short: 'total reward', help: 'The sum of the three reward terms: what PPO actually optimises for each token.' },
+  { key: 'value', label: 'Value V(s)', short: 'value', help: "The critic's estimate of the return from the state before each token." },
+  { key: 'advantage', label: 'Advantage (before whitening)', short: 'advantage', help: 'GAE advantage of each token: the return beyond what the critic expected.' },
+  { key: 'trueReward', label: 'True token reward r* (oracle)', short: 'true reward', help: "The oracle task's true per-token reward, for checking what the DPO reward recovered." },
+  { key: 'logpPolicy', label: 'log π', short: 'log π', help: 'Log-probability of each token under the policy being trained.' },
+  { key: 'logpRef', label: 'log π_ref', short: 'log π_ref', help: 'Log-probability of each token under the frozen reference (SFT) model.' },
+  { key: 'logpDpo', label: 'log π_dpo', short: 'log π_dpo', help: 'Log-probability of each token under the DPO model.' },
+];
+
+/** One iteration's heatmap rows of one run. */
+export interface HeatmapSnapshot {
+  step: number;
+  rows: TokenRow[];
+}
+
+/** The row's values of one channel, or undefined when the row lacks that optional channel. */
+export function channelValues(row: TokenRow, key: ChannelKey): number[] | undefined {
+  return row.channels[key];
+}
+
+/** The largest |value| of the channel over every token of every row given; 1 when there is none (or it is 0). */
+export function scaleMax(rows: TokenRow[], key: ChannelKey): number {
+  let max = 0;
+  for (const row of rows) {
+    for (const v of channelValues(row, key) ?? []) {
+      if (Number.isFinite(v) && Math.abs(v) > max) max = Math.abs(v);
+    }
+  }
+  return max > 0 ? max : 1;
+}
+
+type Rgb = readonly [number, number, number];
+/** PuOr's ends (ColorBrewer, colour-blind safe): blue for negative, orange for positive, white in the middle. */
+export const NEGATIVE_RGB: Rgb = [0x21, 0x66, 0xac];
+export const POSITIVE_RGB: Rgb = [0xb3, 0x58, 0x06];
+const WHITE: Rgb = [255, 255, 255];
+
+function mix(value: number, max: number): Rgb {
+  if (Number.isNaN(value)) return WHITE;
+  const scale = Number.isFinite(max) && max > 0 ? max : 1;
+  const t = Math.min(1, Math.abs(value) / scale);
+  const end = value < 0 ? NEGATIVE_RGB : POSITIVE_RGB;
+  const channel = (i: 0 | 1 | 2) => Math.round(WHITE[i] + (end[i] - WHITE[i]) * t);
+  return [channel(0), channel(1), channel(2)];
+}
+
+/** White at 0, blue at −max, orange at +max, linear in RGB in between; values beyond ±max clamp to the ends. */
+export function divergingColor(value: number, max: number): string {
+  const [r, g, b] = mix(value, max);
+  return `rgb(${r}, ${g}, ${b})`;
+}
+
+const linear = (c: number) => {
+  const s = c / 255;
+  return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+};
+
+/** The text colour with the better WCAG contrast on `divergingColor(value, max)`: white on dark cells. */
+export function textColorOn(value: number, max: number): string {
+  const [r, g, b] = mix(value, max);
+  const luminance = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+  // Contrast with white (1.05 / (L + 0.05)) beats contrast with #111 (≈ (L + 0.05) / 0.0556) below L ≈ 0.19.
+  return luminance < 0.19 ? '#fff' : '#111';
+}
+
+export function rowSum(values: number[]): number {
+  return values.reduce((sum, v) => sum + v, 0);
+}
+
+/** The channels worth offering: the oracle's only when the task has one, an optional one only when some row has it. */
+export function availableChannels(rows: TokenRow[], hasTrueReward: boolean): typeof CHANNELS {
+  return CHANNELS.filter((c) => {
+    if (c.key === 'trueReward') return hasTrueReward;
+    if (c.key === 'logpDpo') return rows.some((row) => row.channels.logpDpo !== undefined);
+    return true;
+  });
+}
+
+/** Every step that some run has a snapshot at, ascending and without repeats. */
+export function unionSteps(snapshotLists: HeatmapSnapshot[][]): number[] {
+  return [...new Set(snapshotLists.flatMap((list) => list.map((s) => s.step)))].sort((a, b) => a - b);
+}
+
+/** The run's snapshot at `step`, else its latest one before it (runs may log at different iterations). */
+export function snapshotAt(snapshots: HeatmapSnapshot[], step: number): HeatmapSnapshot | undefined {
+  let best: HeatmapSnapshot | undefined;
+  for (const s of snapshots) if (s.step <= step && (!best || s.step >= best.step)) best = s;
+  return best;
+}
+
+/** "label: value" (4 decimals) for every channel the row has at token `index`, one per line. */
+export function tokenDetails(row: TokenRow, index: number): string {
+  return CHANNELS.flatMap((c) => {
+    const v = channelValues(row, c.key)?.[index];
+    return v === undefined ? [] : [`${c.label}: ${v.toFixed(4)}`];
+  }).join('\n');
+}

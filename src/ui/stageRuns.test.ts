@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { initialLabState, labReducer } from './labState';
+
+const job = (stage: 'preferences' | 'ppo') => ({ kind: 'stage' as const, stage, preset: 'tiny' as const, overrides: {}, dataUrl: 'x' });
+
+describe('later-stage runs in the UI state', () => {
+  it('follows a run from request to finish: progress, metrics, heatmap rows, summary', () => {
+    let s = labReducer(initialLabState('auto'), { type: 'runRequested', runId: 'r1', job: job('ppo') });
+    expect(s.stages.ppo?.status).toBe('running');
+    s = labReducer(s, { type: 'event', event: { type: 'runProgress', runId: 'r1', done: 1, total: 2, label: 'iteration 1' } });
+    s = labReducer(s, { type: 'event', event: { type: 'stage', runId: 'r1', event: { type: 'metrics', stage: 'ppo', step: 1, totalSteps: 2, values: { 'objective/kl': 0.5 } } } });
+    const channels = { logpPolicy: [-1], logpRef: [-1], dpo: [0], kl: [0], score: [1], total: [1], value: [0], advantage: [1] };
+    s = labReducer(s, { type: 'event', event: { type: 'stage', runId: 'r1', event: { type: 'tokens', stage: 'ppo', step: 1, rows: [{ prompt: 'a', tokens: ['<eos>'], gold: 0, channels }] } } });
+    // Events of another run change nothing.
+    const same = labReducer(s, { type: 'event', event: { type: 'runProgress', runId: 'other', done: 9, total: 9, label: 'x' } });
+    expect(same.stages).toBe(s.stages);
+    s = labReducer(s, { type: 'event', event: { type: 'runFinished', runId: 'r1', result: { kind: 'stage', stage: 'ppo', seconds: 2, values: { gold: 0.1 } } } });
+    const run = s.stages.ppo!;
+    expect(run).toMatchObject({ status: 'done', done: 1, total: 2, summary: { values: { gold: 0.1 } } });
+    expect(run.points).toEqual([{ step: 1, values: { 'objective/kl': 0.5 } }]);
+    expect(run.tokens[0]?.rows[0]?.channels.score).toEqual([1]);
+  });
+
+  it('drops the runs built on pairs or an SFT model that were replaced, and fails running ones on a crash', () => {
+    let s = labReducer(initialLabState('auto'), { type: 'runRequested', runId: 'r1', job: job('ppo') });
+    s = labReducer(s, { type: 'event', event: { type: 'runFinished', runId: 'r1', result: { kind: 'stage', stage: 'ppo', seconds: 1, values: {} } } });
+    s = labReducer(s, { type: 'runRequested', runId: 'r2', job: job('preferences') });
+    s = labReducer(s, { type: 'event', event: { type: 'runFinished', runId: 'r2', result: { kind: 'stage', stage: 'preferences', seconds: 1, values: {} } } });
+    expect(s.stages.ppo).toBeUndefined();
+    expect(s.stages.preferences?.status).toBe('done');
+    s = labReducer(s, { type: 'runRequested', runId: 'r3', job: job('ppo') });
+    s = labReducer(s, { type: 'workerCrashed', message: 'boom' });
+    expect(s.stages.ppo).toMatchObject({ status: 'failed', error: 'the worker crashed' });
+  });
+});

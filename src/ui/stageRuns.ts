@@ -1,0 +1,78 @@
+/**
+ * The UI's record of the later stages' runs (preferences, RM, DPO, PPO, RTO): one run per stage, fed by the
+ * worker's events for that run's id. Pure, so the reducer stays testable in Node.
+ */
+import type { TokenRow } from '../lab/events';
+import type { Event, RlhfStage, StageSummary } from '../worker/protocol';
+
+export interface MetricPoint {
+  step: number;
+  values: Record<string, number>;
+}
+
+export interface StageRun {
+  runId: string;
+  stage: RlhfStage;
+  status: 'running' | 'done' | 'failed' | 'cancelled';
+  done: number;
+  total: number;
+  label: string;
+  points: MetricPoint[];
+  /** Heatmap rows by iteration (RL stages). */
+  tokens: { step: number; rows: TokenRow[] }[];
+  summary: StageSummary | null;
+  error: string | null;
+}
+
+export type StageRuns = Partial<Record<RlhfStage, StageRun>>;
+
+const MAX_POINTS = 5000;
+const MAX_SNAPSHOTS = 200;
+
+export function startStageRun(runs: StageRuns, stage: RlhfStage, runId: string): StageRuns {
+  return { ...runs, [stage]: { runId, stage, status: 'running', done: 0, total: 0, label: 'starting', points: [], tokens: [], summary: null, error: null } };
+}
+
+function patch(runs: StageRuns, runId: string, f: (run: StageRun) => Partial<StageRun>): StageRuns {
+  for (const run of Object.values(runs)) {
+    if (run.runId === runId) return { ...runs, [run.stage]: { ...run, ...f(run) } };
+  }
+  return runs;
+}
+
+/** The runs after an event; the same object when the event is not about any of them. */
+export function reduceStageRuns(runs: StageRuns, event: Event): StageRuns {
+  switch (event.type) {
+    case 'runProgress':
+      return patch(runs, event.runId, () => ({ done: event.done, total: event.total, label: event.label }));
+    case 'stage': {
+      const e = event.event;
+      if (e.type === 'metrics') return patch(runs, event.runId, (r) => ({ points: [...r.points, { step: e.step, values: e.values }].slice(-MAX_POINTS) }));
+      if (e.type === 'tokens') return patch(runs, event.runId, (r) => ({ tokens: [...r.tokens, { step: e.step, rows: e.rows }].slice(-MAX_SNAPSHOTS) }));
+      return runs;
+    }
+    case 'runFinished':
+      return event.result.kind === 'stage' ? patch(runs, event.runId, () => ({ status: 'done', summary: event.result.kind === 'stage' ? event.result : null })) : runs;
+    case 'runFailed':
+      return patch(runs, event.runId, () => ({ status: 'failed', error: event.message }));
+    case 'runCancelled':
+      return patch(runs, event.runId, () => ({ status: 'cancelled' }));
+    default:
+      return runs;
+  }
+}
+
+/** Later stages' runs become stale when a new SFT model (or new pairs) replaces what they were built on. */
+export function staleAfter(runs: StageRuns, stage: 'sft' | RlhfStage): StageRuns {
+  const order: RlhfStage[] = stage === 'sft' ? ['preferences', 'rm', 'dpo', 'ppo', 'rto'] : stage === 'preferences' ? ['rm', 'dpo', 'ppo', 'rto'] : [];
+  const next = { ...runs };
+  for (const s of order) if (next[s]?.status !== 'running') delete next[s];
+  return next;
+}
+
+/** Marks running runs failed when the worker dies. */
+export function crashStageRuns(runs: StageRuns): StageRuns {
+  const next: StageRuns = {};
+  for (const [k, r] of Object.entries(runs)) next[k as RlhfStage] = r.status === 'running' ? { ...r, status: 'failed', error: 'the worker crashed' } : r;
+  return next;
+}

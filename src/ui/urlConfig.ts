@@ -1,0 +1,45 @@
+/**
+ * The lab's configuration in the address's hash (Playground style), so a link reproduces a setup:
+ *   #preset=tiny&seed=3&rlIterations=10&beta2=0.05
+ * Any setting of src/lab/config.ts may appear by its key; values are validated against the settings table, and
+ * problems come back as readable lines instead of being silently dropped.
+ */
+import { isPresetName, SETTINGS, validateSettings, type PresetName, type Settings } from '../lab/config';
+
+export interface UrlConfig {
+  preset: PresetName;
+  overrides: Partial<Settings>;
+  problems: string[];
+}
+
+export function parseHashConfig(hash: string): UrlConfig {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const problems: string[] = [];
+  let preset: PresetName = 'tiny';
+  const overrides: Record<string, number> = {};
+  const known = new Set<string>(SETTINGS.map((s) => s.key));
+  for (const [key, raw] of params) {
+    if (key === 'preset') {
+      if (isPresetName(raw)) preset = raw;
+      else problems.push(`preset "${raw}" is not one of tiny, small; using tiny`);
+    } else if (known.has(key)) {
+      const value = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(value)) problems.push(`${key}=${raw} is not a number; ignored`);
+      else overrides[key] = value;
+    } else if (key !== 'hide') {
+      problems.push(`unknown setting "${key}" in the address; ignored`);
+    }
+  }
+  const invalid = validateSettings(overrides);
+  for (const line of invalid) problems.push(`${line}; ignored`);
+  // Keep only the values that passed (a bad one must not poison the rest).
+  const clean: Record<string, number> = {};
+  for (const [k, v] of Object.entries(overrides)) if (validateSettings({ [k]: v }).length === 0) clean[k] = v;
+  return { preset, overrides: clean as Partial<Settings>, problems };
+}
+
+export function hashOfConfig(preset: PresetName, overrides: Partial<Settings>): string {
+  const params = new URLSearchParams({ preset });
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) params.set(k, String(v));
+  return `#${params.toString()}`;
+}

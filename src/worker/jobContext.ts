@@ -1,0 +1,12 @@
+/** What every worker job gets: its run id, the active backend, a way to post events, and a cancel flag. */
+import type { BackendName } from './backendChoice';
+import type { Event } from './protocol';
+
+export class RunCancelled extends Error {}
+
+export interface JobContext {
+  runId: string;
+  backend: BackendName;
+  post: (event: Event) => void;
+  cancelled: () => boolean;
+}

@@ -1,0 +1,108 @@
+/**
+ * The stages after SFT in the page: preference pairs, reward model, DPO, and the PPO / RTO runs. Each stage uses
+ * what the worker already holds (the SFT model in session.ts, the rest in chain.ts) and says plainly what is
+ * missing. Events go out as `stage` events with the run's id; the maths is src/lab's.
+ */
+import { resolveSettings } from '../lab/config';
+import { dpoSettingsOf, preferenceSettingsOf, rlPromptsOf, rlSettingsOf, rmSettingsOf } from '../lab/stageSettings';
+import type { Task } from '../lab/tasks/task';
+import { trainDpo } from '../lab/train/dpo';
+import { makePreferencePairs } from '../lab/train/preferences';
+import { sftBaseline, trainRl } from '../lab/train/rl';
+import { trainRewardModel } from '../lab/train/rm';
+import { getChain, setDpoModel, setPairs, setRewardModel } from './chain';
+import { RunCancelled, type JobContext } from './jobContext';
+import type { RunJob, RunResult, StageSummary } from './protocol';
+import { getSftModel, sentimentTaskFor, type TrainedModel } from './session';
+
+type StageJob = Extract<RunJob, { kind: 'stage' }>;
+
+const NEEDS = {
+  sft: 'an SFT model: train one in Stage 1 or load a checkpoint',
+  pairs: 'preference pairs: run the Preferences stage first',
+  rm: 'a reward model: run the Reward-model stage first',
+  dpo: 'a DPO model: run the DPO stage first',
+};
+
+function need<T>(x: T | null | undefined, what: keyof typeof NEEDS): T {
+  if (x === null || x === undefined) throw new Error(`this stage needs ${NEEDS[what]}`);
+  return x;
+}
+
+export async function runStage(ctx: JobContext, job: StageJob): Promise<RunResult> {
+  const sft: TrainedModel = need(getSftModel(), 'sft');
+  // The task (vocabulary, split) is the one the SFT model was trained on; the stage's own settings come from the job.
+  const task = await sentimentTaskFor(job.dataUrl, sft.summary.settings);
+  const settings = resolveSettings(job.preset, { ...job.overrides, vocabSize: sft.summary.settings.vocabSize }, 'sentiment');
+  const started = performance.now();
+  const forward = (event: Parameters<NonNullable<Parameters<typeof trainRl>[0]['onEvent']>>[0]) => {
+    ctx.post({ type: 'stage', runId: ctx.runId, event });
+    if (event.type === 'metrics') ctx.post({ type: 'runProgress', runId: ctx.runId, done: event.step, total: event.totalSteps, label: `${event.stage === 'ppo' || event.stage === 'rto' ? 'iteration' : 'step'} ${event.step}` });
+  };
+  const values = await stageValues(ctx, job, task, sft, settings, forward);
+  const summary: StageSummary = { stage: job.stage, seconds: (performance.now() - started) / 1000, values };
+  return { kind: 'stage', ...summary };
+}
+
+async function stageValues(
+  ctx: JobContext,
+  job: StageJob,
+  task: Task,
+  sft: TrainedModel,
+  settings: ReturnType<typeof resolveSettings>,
+  forward: NonNullable<Parameters<typeof trainRl>[0]['onEvent']>,
+): Promise<Record<string, number>> {
+  const chain = getChain();
+  const model = { params: sft.params, config: sft.config };
+  switch (job.stage) {
+    case 'preferences': {
+      const progress = (what: string, offset: number, total: number) => (done: number) => {
+        if (ctx.cancelled()) throw new RunCancelled();
+        ctx.post({ type: 'runProgress', runId: ctx.runId, done: offset + done, total, label: `${what} prompts ${done}` });
+      };
+      const trainPrompts = task.train.slice(0, settings.prefPrompts).map((e) => e.prompt);
+      const heldOutPrompts = task.heldOut.slice(0, settings.prefHeldOutPrompts).map((e) => e.prompt);
+      const total = trainPrompts.length + heldOutPrompts.length;
+      const s = preferenceSettingsOf(settings);
+      // The same seeds as the CLI's chain, so a page run and `npm run lab -- prefs` make the same pairs.
+      const train = await makePreferencePairs(task, model, trainPrompts, s, `${settings.seed}:train`, progress('train', 0, total));
+      const heldOut = await makePreferencePairs(task, model, heldOutPrompts, s, `${settings.seed}:held-out`, progress('held-out', trainPrompts.length, total));
+      setPairs({ train: train.pairs, heldOut: heldOut.pairs });
+      return { pairs: train.stats.pairs, heldOutPairs: heldOut.stats.pairs, tieRate: train.stats.tieRate, agreement: train.stats.agreement };
+    }
+    case 'rm': {
+      const pairs = need(chain.pairs, 'pairs');
+      const r = await trainRewardModel({ sft: model, train: pairs.train, heldOut: pairs.heldOut, settings: rmSettingsOf(settings), seed: settings.seed, onEvent: forward, shouldStop: ctx.cancelled });
+      setRewardModel({ params: r.params, config: r.config, norm: r.norm });
+      return { heldOutAccuracy: r.heldOut.accuracy, trainAccuracy: r.train.accuracy, scoreMean: r.norm.mean, scoreStd: r.norm.std, steps: r.steps };
+    }
+    case 'dpo': {
+      const pairs = need(chain.pairs, 'pairs');
+      const r = await trainDpo({ sft: model, train: pairs.train, heldOut: pairs.heldOut, settings: dpoSettingsOf(settings), seed: settings.seed, onEvent: forward, shouldStop: ctx.cancelled });
+      setDpoModel({ params: r.params, config: r.config });
+      return { heldOutAccuracy: r.heldOut.accuracy, heldOutMargin: r.heldOut.margin, trainAccuracy: r.train.accuracy, steps: r.steps };
+    }
+    case 'ppo':
+    case 'rto': {
+      const rm = need(chain.rm, 'rm');
+      const dpo = job.stage === 'rto' ? need(chain.dpo, 'dpo') : chain.dpo;
+      const { prompts, evalPrompts } = rlPromptsOf(task, settings);
+      const baseline = await sftBaseline(task, model, evalPrompts, settings.seed);
+      const r = await trainRl({
+        task,
+        sft: model,
+        rewardModel: rm,
+        dpo: dpo ?? undefined,
+        settings: rlSettingsOf(settings, job.stage),
+        seed: settings.seed,
+        prompts,
+        evalPrompts,
+        baseline,
+        onEvent: forward,
+        shouldStop: ctx.cancelled,
+      });
+      r.params.forEach((v) => v.dispose());
+      return { gold: r.final.gold, sftGold: baseline.evaluation.gold, winRate: r.final.winRate, kl: r.final.kl, episodes: r.episodes, iterations: r.iterations };
+    }
+  }
+}
