@@ -9,6 +9,7 @@ import { isPresetName, isRewardPresetName, PRESET_NAMES, resolveSettings, REWARD
 import { REWARD_MODES, type RewardMode } from '../lab/train/rewards';
 import { rlCommand } from './commands/rl';
 import { checkCommand } from './commands/check';
+import { quickAssetsCommand } from './commands/quickAssets';
 import { probeCommand } from './commands/probe';
 import { stageCommand } from './commands/stages';
 import { isNodeBackendName, NODE_BACKENDS } from './nodeBackend';
@@ -25,6 +26,8 @@ commands:
          [--dump-rollout FILE] plus the options above   one RL run on the saved chain (trained first if missing):
          a line per iteration, token-reward rows every rlTokensEvery iterations; writes DIR/rl-<mode>.metrics.json
   every command takes --set key=value (repeatable) for any setting of src/lab/config.ts, e.g. --set beta2=0.05
+  quick-assets                  makes the Quick demo's SFT checkpoint and preference pairs (sentiment, tiny, seed 1)
+                                with the chain above and copies them to public/quick/
   check  [--backend wasm|cpu]   every GPT op and its gradient on the backend and on cpu; prints the differences
   probe  [--passes N]           times auto mode's probe (3 matmuls + 1 gradient step) on each Node backend
 `;
@@ -89,6 +92,8 @@ async function main(): Promise<number> {
   switch (command) {
     case 'check':
       return checkCommand(backend);
+    case 'quick-assets':
+      return quickAssetsCommand();
     case 'probe': {
       const passes = integerFlag('passes', values.passes) ?? 5;
       if (passes < 1 || passes > 100) fail(`--passes must be from 1 to 100, got ${passes}`);

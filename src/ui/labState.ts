@@ -117,6 +117,12 @@ function reduceEvent(state: LabState, event: Event): LabState {
       return state; // answered through the request's promise
     case 'checkpointImported':
       return { ...state, sftModel: event.summary, stages: staleAfter(state.stages, 'sft') };
+    case 'quickDemoLoaded': {
+      // The shipped pairs count as a finished Preferences stage.
+      const stages = startStageRun(staleAfter(state.stages, 'sft'), 'preferences', event.requestId);
+      const prefs = stages.preferences;
+      return { ...state, sftModel: event.summary, stages: prefs ? { ...stages, preferences: { ...prefs, status: 'done', summary: event.pairs, label: 'loaded' } } : stages };
+    }
     case 'runStarted':
       return onRunEvent(state, event.runId, { status: 'running' }, () => ({ status: 'running' }));
     case 'runProgress': {

@@ -24,6 +24,8 @@ export interface LabApi {
   /** The SFT checkpoint as a file (binary checkpoint format). */
   exportSftCheckpoint(): Promise<{ bytes: ArrayBuffer; fileName: string }>;
   importSftCheckpoint(bytes: ArrayBuffer): Promise<void>;
+  /** Loads the shipped SFT checkpoint and preference pairs (the Quick demo's starting point). */
+  loadQuickDemo(): Promise<void>;
   restartWorker(): void;
   request(command: RequestCommand): Promise<Event>;
 }
@@ -125,6 +127,11 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
     [request],
   );
 
+  const loadQuickDemo = useCallback(async () => {
+    const at = (path: string) => new URL(path, document.baseURI).href;
+    await request({ type: 'loadQuickDemo', sftUrl: at('quick/sft.ckpt'), pairsUrl: at('quick/prefs.json') });
+  }, [request]);
+
   const restartWorker = useCallback(() => {
     dispatch({ type: 'workerRestarting' });
     setGeneration((g) => g + 1);
@@ -136,5 +143,5 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
     if (state.worker === 'ready' && state.backendStatus === 'idle') void selectBackend(choice);
   }, [state.worker, state.backendStatus, choice, selectBackend]);
 
-  return { state, selectBackend, runBackendCheck, startRun, stopRun, cancelRun, exportSftCheckpoint, importSftCheckpoint, restartWorker, request };
+  return { state, selectBackend, runBackendCheck, startRun, stopRun, cancelRun, exportSftCheckpoint, importSftCheckpoint, loadQuickDemo, restartWorker, request };
 }

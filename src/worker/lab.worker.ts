@@ -7,7 +7,7 @@ import { selectBackend, watchWebGpuDevice } from './backend';
 import type { BackendName } from './backendChoice';
 import { RunCancelled, runJob } from './jobs';
 import { errorMessage, type Command, type Event } from './protocol';
-import { exportSftCheckpoint, importSftCheckpoint } from './session';
+import { exportSftCheckpoint, importSftCheckpoint, loadQuickDemo } from './session';
 
 /** The few worker-global members used here (the project type-checks against the DOM lib). */
 interface WorkerScope {
@@ -92,6 +92,15 @@ async function handle(command: Command): Promise<void> {
         post({ type: 'checkpointImported', requestId: command.requestId, summary });
       } catch (error) {
         post({ type: 'requestFailed', requestId: command.requestId, message: `could not load the checkpoint: ${errorMessage(error)}` });
+      }
+      return;
+    }
+    case 'loadQuickDemo': {
+      try {
+        const loaded = await loadQuickDemo(command.sftUrl, command.pairsUrl, tf.getBackend());
+        post({ type: 'quickDemoLoaded', requestId: command.requestId, ...loaded });
+      } catch (error) {
+        post({ type: 'requestFailed', requestId: command.requestId, message: `could not load the Quick demo: ${errorMessage(error)}` });
       }
       return;
     }

@@ -84,6 +84,8 @@ export type Command =
   | { type: 'getMemory'; requestId: string }
   | { type: 'exportCheckpoint'; requestId: string; stage: 'sft' }
   | { type: 'importCheckpoint'; requestId: string; stage: 'sft'; bytes: ArrayBuffer }
+  /** The Quick demo: the SFT checkpoint and preference pairs the app ships (made by `npm run lab -- quick-assets`). */
+  | { type: 'loadQuickDemo'; requestId: string; sftUrl: string; pairsUrl: string }
   | { type: 'startRun'; runId: string; job: RunJob }
   | { type: 'cancelRun'; runId: string };
 
@@ -98,6 +100,7 @@ export type Event =
   | { type: 'stage'; runId: string; event: StageEvent }
   | { type: 'checkpointExported'; requestId: string; bytes: ArrayBuffer; fileName: string }
   | { type: 'checkpointImported'; requestId: string; summary: SftSummary }
+  | { type: 'quickDemoLoaded'; requestId: string; summary: SftSummary; pairs: StageSummary }
   | { type: 'runFailed'; runId: string; message: string }
   | { type: 'runCancelled'; runId: string }
   | { type: 'deviceLost'; backend: 'webgpu'; reason: string; message: string }

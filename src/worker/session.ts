@@ -9,8 +9,9 @@ import { sentimentTask } from '../lab/tasks/sentiment';
 import type { Task } from '../lab/tasks/task';
 import type { Settings } from '../lab/config';
 import { tokenizerFromVocab } from '../lab/data/tokenizer';
-import { resetChain } from './chain';
-import type { SftSummary } from './protocol';
+import { resetChain, setPairs } from './chain';
+import { parsePairsFile } from '../lab/train/pairsFile';
+import type { SftSummary, StageSummary } from './protocol';
 
 export interface TrainedModel {
   params: Params;
@@ -84,4 +85,21 @@ export function importSftCheckpoint(bytes: Uint8Array, backend: string): SftSumm
   };
   setSftModel({ params, config: ckpt.header.config, vocab: ckpt.header.vocab, summary });
   return summary;
+}
+
+/** The Quick demo's SFT model and pairs (both fetched from the app itself); the pairs must fit the model. */
+export async function loadQuickDemo(sftUrl: string, pairsUrl: string, backend: string): Promise<{ summary: SftSummary; pairs: StageSummary }> {
+  const started = performance.now();
+  const fetchOk = async (url: string) => {
+    const r = await fetch(url);
+    if (!r.ok) throw new Error(`could not load ${url}: HTTP ${r.status}`);
+    return r;
+  };
+  const [ckpt, pairsJson] = await Promise.all([fetchOk(sftUrl).then((r) => r.arrayBuffer()), fetchOk(pairsUrl).then((r) => r.json() as Promise<unknown>)]);
+  const vocab = checkpointFromBinary(new Uint8Array(ckpt)).header.vocab.length;
+  const pairs = parsePairsFile(pairsJson, vocab);
+  const summary = importSftCheckpoint(new Uint8Array(ckpt), backend);
+  setPairs({ train: pairs.train, heldOut: pairs.heldOut });
+  const st = pairs.stats.train;
+  return { summary, pairs: { stage: 'preferences', seconds: (performance.now() - started) / 1000, values: { pairs: pairs.train.length, heldOutPairs: pairs.heldOut.length, tieRate: st.tieRate, agreement: st.agreement } } };
 }

@@ -36,6 +36,8 @@ export function RlhfPanel({ lab, preset: initialPreset, overrides }: { lab: LabA
   const start = (stage: RlhfStage) => lab.startRun({ kind: 'stage', stage, preset, overrides, dataUrl: dataUrl() });
 
   // "Run all": a queue of stages, advanced whenever nothing runs; a failed or stopped stage empties it.
+  const [loading, setLoading] = useState(false);
+  const [loadError, setLoadError] = useState<string | null>(null);
   const queue = useRef<RlhfStage[]>([]);
   const awaiting = useRef<RlhfStage | null>(null);
   const advance = () => {
@@ -53,7 +55,24 @@ export function RlhfPanel({ lab, preset: initialPreset, overrides }: { lab: LabA
     queue.current = [];
   };
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  useEffect(advance, [busy, runs]);
+  useEffect(advance, [busy, runs, loading]);
+  const runAll = () => {
+    queue.current = RLHF_STAGES.filter((s) => !done(s));
+    advance();
+  };
+  const quickDemo = async () => {
+    setLoading(true);
+    setLoadError(null);
+    try {
+      await lab.loadQuickDemo();
+      // The stages run once the state shows the loaded model (the effect above advances the queue).
+      queue.current = RLHF_STAGES.filter((s) => s !== 'preferences');
+    } catch (error) {
+      setLoadError(error instanceof Error ? error.message : String(error));
+    } finally {
+      setLoading(false);
+    }
+  };
 
   const rlRuns = useMemo(
     () =>
@@ -80,14 +99,23 @@ export function RlhfPanel({ lab, preset: initialPreset, overrides }: { lab: LabA
             </option>
           ))}
         </select>
-        <button type="button" data-testid="run-all" disabled={!ready || busy} onClick={() => {
-            queue.current = RLHF_STAGES.filter((s) => !done(s));
-            advance();
-          }}>
+        <button type="button" data-testid="run-all" disabled={!ready || busy} onClick={runAll}>
           Run all remaining stages
         </button>
-        {!state.sftModel && <span className="hint">Train or load an SFT model first (Stage 1).</span>}
+        <button type="button" data-testid="quick-demo" disabled={state.backendStatus !== 'ready' || busy || loading} onClick={() => void quickDemo()}>
+          {loading ? 'Loading…' : 'Quick demo'}
+        </button>
+        {!state.sftModel && <span className="hint">Train or load an SFT model first (Stage 1), or start the Quick demo.</span>}
       </div>
+      <p className="hint">
+        Quick demo: loads the SFT model and preference pairs that ship with the lab (made by <code>npm run lab -- quick-assets</code>: sentiment,
+        tiny preset, seed 1), then trains the reward model, DPO, PPO and RTO here.
+      </p>
+      {loadError && (
+        <p className="error" role="alert">
+          {loadError}
+        </p>
+      )}
       <p className="hint">{PRESETS[preset].description}</p>
       <ol className="stage-cards">
         {RLHF_STAGES.map((stage) => {

@@ -1,0 +1,52 @@
+/**
+ * Times the Quick demo as a user runs it: the production build in headless Debian Chromium, auto backend, the
+ * Quick demo button, until RTO is done. Prints the time of each stage and the total. A benchmark, not a test.
+ *   npm run build && npx tsx scripts/quickDemoTime.ts [--backend wasm] [--hash "#preset=tiny"]
+ */
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { chromium } from '@playwright/test';
+
+const { values } = parseArgs({ options: { backend: { type: 'string' }, hash: { type: 'string', default: '' }, port: { type: 'string', default: '4175' } } });
+const port = Number(values.port);
+const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { stdio: 'ignore' });
+const base = `http://127.0.0.1:${port}/`;
+
+async function waitForServer(): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    try {
+      if ((await fetch(base)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('vite preview did not start');
+}
+
+try {
+  await waitForServer();
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--enable-unsafe-webgpu'] });
+  const page = await browser.newPage();
+  const t0 = performance.now();
+  await page.goto(`${base}${values.backend ? `?backend=${values.backend}` : ''}${values.hash}`);
+  await page.getByTestId('quick-demo').waitFor();
+  await page.waitForFunction(() => !document.querySelector('[data-testid="quick-demo"]')?.hasAttribute('disabled'), null, { timeout: 120_000 });
+  const backend = (await page.getByTestId('backend-badge').textContent().catch(() => '')) ?? '';
+  const tReady = performance.now();
+  console.log(`page loaded and backend chosen in ${((tReady - t0) / 1000).toFixed(1)} s (${backend.trim()})`);
+  await page.getByTestId('quick-demo').click();
+  let last = tReady;
+  for (const stage of ['rm', 'dpo', 'ppo', 'rto']) {
+    await page.waitForSelector(`[data-testid="stage-${stage}"][data-status="done"]`, { timeout: 600_000 });
+    const now = performance.now();
+    console.log(`${stage}: done after ${((now - last) / 1000).toFixed(1)} s`);
+    last = now;
+  }
+  console.log(`Quick demo (load → RM → DPO → PPO → RTO): ${((last - tReady) / 1000).toFixed(1)} s; with page load and backend choice ${((last - t0) / 1000).toFixed(1)} s`);
+  for (const stage of ['ppo', 'rto']) console.log(`${stage}: ${await page.getByTestId(`summary-${stage}`).textContent()}`);
+  await page.screenshot({ path: 'test-results/quick-demo.png', fullPage: true });
+  await browser.close();
+} finally {
+  server.kill();
+}
