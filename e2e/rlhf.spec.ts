@@ -67,5 +67,16 @@ test('the Quick demo loads the shipped SFT model and pairs, then trains RM → D
     await expect(page.getByTestId(`stage-${stage}`)).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
   }
   await expect(page.getByTestId('heatmap-rto').getByTestId('heat-token').first()).toBeVisible();
+
+  // Score your own text: per-token DPO rewards for typed words, <eos> added, plus the RM score and gold.
+  await page.getByTestId('score-prompt').fill('the dinner was');
+  await page.getByTestId('score-response').fill('very good and the people were happy.');
+  await page.getByTestId('score-run').click();
+  const tokens = page.getByTestId('score-token');
+  await expect(tokens).toHaveCount(9); // very good and the people were happy . <eos>
+  const values = await tokens.evaluateAll((ts) => ts.map((t) => Number(t.getAttribute('data-value'))));
+  expect(values.every(Number.isFinite)).toBe(true);
+  expect(values.some((v) => v !== 0)).toBe(true);
+  await expect(page.getByTestId('score-summary')).toContainText('gold (VADER) 0.');
   expect(watch.consoleErrors).toEqual([]);
 });

@@ -4,6 +4,7 @@ import { BackendBadge } from './components/BackendBadge';
 import { BackendPanel } from './components/BackendPanel';
 import { Pipeline } from './components/Pipeline';
 import { RlhfPanel } from './components/RlhfPanel';
+import { ScoreTextPanel } from './components/ScoreTextPanel';
 import { SftPanel } from './components/SftPanel';
 import { WorkerMessages } from './components/WorkerMessages';
 import { parseHashConfig } from './urlConfig';
@@ -70,6 +71,7 @@ export function App() {
         <BackendPanel lab={lab} onChoose={choose} />
         <SftPanel lab={lab} />
         <RlhfPanel lab={lab} preset={config.preset} overrides={config.overrides} />
+        <ScoreTextPanel lab={lab} />
         <WorkerMessages logs={state.logs} />
       </main>
     </>

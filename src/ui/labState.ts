@@ -112,6 +112,7 @@ function reduceEvent(state: LabState, event: Event): LabState {
     case 'backendSelected':
       return { ...state, backendStatus: 'ready', selection: event.selection, backendError: null, deviceLost: null };
     case 'requestFailed':
+    case 'textScored':
     case 'memory':
     case 'checkpointExported':
       return state; // answered through the request's promise

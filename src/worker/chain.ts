@@ -10,7 +10,8 @@ import type { ScoreNorm } from '../lab/train/rm';
 export interface Chain {
   pairs: { train: PreferencePair[]; heldOut: PreferencePair[] } | null;
   rm: { params: Params; config: GptConfig; norm: ScoreNorm } | null;
-  dpo: { params: Params; config: GptConfig } | null;
+  /** With the β it was trained with (its implicit reward is β·log(π_dpo/π_ref)). */
+  dpo: { params: Params; config: GptConfig; beta: number } | null;
 }
 
 const chain: Chain = { pairs: null, rm: null, dpo: null };

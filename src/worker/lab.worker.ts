@@ -7,6 +7,7 @@ import { selectBackend, watchWebGpuDevice } from './backend';
 import type { BackendName } from './backendChoice';
 import { RunCancelled, runJob } from './jobs';
 import { errorMessage, type Command, type Event } from './protocol';
+import { scoreTypedText } from './scoreTextJob';
 import { exportSftCheckpoint, importSftCheckpoint, loadQuickDemo } from './session';
 
 /** The few worker-global members used here (the project type-checks against the DOM lib). */
@@ -101,6 +102,14 @@ async function handle(command: Command): Promise<void> {
         post({ type: 'quickDemoLoaded', requestId: command.requestId, ...loaded });
       } catch (error) {
         post({ type: 'requestFailed', requestId: command.requestId, message: `could not load the Quick demo: ${errorMessage(error)}` });
+      }
+      return;
+    }
+    case 'scoreText': {
+      try {
+        post({ type: 'textScored', requestId: command.requestId, score: await scoreTypedText(command.prompt, command.response, command.dataUrl) });
+      } catch (error) {
+        post({ type: 'requestFailed', requestId: command.requestId, message: errorMessage(error) });
       }
       return;
     }

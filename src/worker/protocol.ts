@@ -7,6 +7,7 @@ import type { BackendChoice, BackendName, ProbeRecord } from './backendChoice';
 import type { OpComparison } from '../lab/checks/opSuite';
 import type { PresetName, Settings } from '../lab/config';
 import type { StageEvent } from '../lab/events';
+import type { TextScore } from '../lab/eval/scoreText';
 
 export interface AdapterInfo {
   vendor: string;
@@ -86,6 +87,8 @@ export type Command =
   | { type: 'importCheckpoint'; requestId: string; stage: 'sft'; bytes: ArrayBuffer }
   /** The Quick demo: the SFT checkpoint and preference pairs the app ships (made by `npm run lab -- quick-assets`). */
   | { type: 'loadQuickDemo'; requestId: string; sftUrl: string; pairsUrl: string }
+  /** Typed text scored token by token by the chain's DPO model, reward model and the gold reward. */
+  | { type: 'scoreText'; requestId: string; prompt: string; response: string; dataUrl: string }
   | { type: 'startRun'; runId: string; job: RunJob }
   | { type: 'cancelRun'; runId: string };
 
@@ -101,6 +104,7 @@ export type Event =
   | { type: 'checkpointExported'; requestId: string; bytes: ArrayBuffer; fileName: string }
   | { type: 'checkpointImported'; requestId: string; summary: SftSummary }
   | { type: 'quickDemoLoaded'; requestId: string; summary: SftSummary; pairs: StageSummary }
+  | { type: 'textScored'; requestId: string; score: TextScore }
   | { type: 'runFailed'; runId: string; message: string }
   | { type: 'runCancelled'; runId: string }
   | { type: 'deviceLost'; backend: 'webgpu'; reason: string; message: string }

@@ -79,7 +79,7 @@ async function stageValues(
     case 'dpo': {
       const pairs = need(chain.pairs, 'pairs');
       const r = await trainDpo({ sft: model, train: pairs.train, heldOut: pairs.heldOut, settings: dpoSettingsOf(settings), seed: settings.seed, onEvent: forward, shouldStop: ctx.cancelled });
-      setDpoModel({ params: r.params, config: r.config });
+      setDpoModel({ params: r.params, config: r.config, beta: settings.dpoBeta });
       return { heldOutAccuracy: r.heldOut.accuracy, heldOutMargin: r.heldOut.margin, trainAccuracy: r.train.accuracy, steps: r.steps };
     }
     case 'ppo':

@@ -79,3 +79,20 @@ export function detokenize(words: readonly string[]): string {
   }
   return text;
 }
+
+/**
+ * Typed text → the corpus's word tokens: lower-case, punctuation as its own word, and a contraction the vocabulary
+ * lacks split the corpus's way ("didn't" → "did", "n't"). The inverse of detokenize, as far as the vocabulary allows.
+ */
+export function splitText(text: string, tokenizer: Pick<Tokenizer, 'idOf'>): string[] {
+  const words = text
+    .toLowerCase()
+    .replace(/([,.;:?!()])/g, ' $1 ')
+    .split(/\s+/)
+    .filter((w) => w.length > 0);
+  return words.flatMap((w) => {
+    if (tokenizer.idOf(w) !== UNK) return [w];
+    const m = /^(.+?)(n't|'s|'re|'ve|'ll|'d|'m)$/.exec(w);
+    return m && m[1] ? [m[1], m[2] ?? ''] : [w];
+  });
+}
