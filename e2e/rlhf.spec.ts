@@ -52,6 +52,13 @@ test('runs SFT → preferences → RM → DPO → PPO and RTO in the worker, wit
   const cells = await row.getByTestId('heat-token').evaluateAll((ts) => ts.map((t) => Number(t.getAttribute('data-value'))));
   expect(Number(await row.getAttribute('data-sum'))).toBeCloseTo(cells.reduce((a, b) => a + b, 0), 6);
 
+  // Metrics download: a CSV row per run and iteration.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-csv').click()]);
+  const csv = await (await import('node:fs/promises')).readFile((await download.path()) ?? '', 'utf8');
+  expect(csv.split('\n')[0]).toMatch(/^run,iteration,.*gold\/reward/);
+  expect(csv).toContain('\nPPO,2,');
+  expect(csv).toContain('\nRTO,2,');
+
   await page.screenshot({ path: 'test-results/rlhf-panel.png', fullPage: true });
   expect(watch.consoleErrors).toEqual([]);
 });
@@ -79,4 +86,19 @@ test('the Quick demo loads the shipped SFT model and pairs, then trains RM → D
   expect(values.some((v) => v !== 0)).toBe(true);
   await expect(page.getByTestId('score-summary')).toContainText('gold (VADER) 0.');
   expect(watch.consoleErrors).toEqual([]);
+});
+
+test('a configuration in the address reloads into the same settings, and hide= hides the named parts', async ({ page }) => {
+  await page.goto('/#preset=small&beta2=0.05&hide=backend,score');
+  await expect(page.locator('#rlhf-preset')).toHaveValue('small');
+  await expect(page.getByRole('heading', { name: /Backend/ })).toHaveCount(0);
+  await expect(page.getByRole('heading', { name: 'Score your own text' })).toHaveCount(0);
+  await expect(page.getByRole('heading', { name: /Supervised fine-tuning/ })).toBeVisible();
+  await page.reload();
+  await expect(page.locator('#rlhf-preset')).toHaveValue('small');
+  // A link opened afresh (a hash change alone does not reload the page, so reload as a new visit would).
+  await page.goto('/#preset=tiny&hide=preset&layers=99');
+  await page.reload();
+  await expect(page.locator('#rlhf-preset')).toHaveCount(0);
+  await expect(page.getByTestId('notice')).toContainText('Layers');
 });

@@ -6,6 +6,7 @@ import { Pipeline } from './components/Pipeline';
 import { RlhfPanel } from './components/RlhfPanel';
 import { ScoreTextPanel } from './components/ScoreTextPanel';
 import { SftPanel } from './components/SftPanel';
+import { TheoryPanel } from './components/TheoryPanel';
 import { WorkerMessages } from './components/WorkerMessages';
 import { parseHashConfig } from './urlConfig';
 import { useLab } from './useLab';
@@ -38,17 +39,19 @@ export function App() {
         <BackendBadge state={state} />
       </header>
       <main>
-        <section className="panel intro">
-          <p>
-            RLHF usually scores a whole response with one number at its end. The RTO paper (Zhong, Shan et al., “DPO
-            Meets PPO: Reinforced Token Optimization for RLHF”, arXiv 2404.18922) shows that a DPO-trained model already
-            knows which <em>tokens</em> earned the reward: β·log(π_dpo/π_ref) for each token. This lab trains small
-            language models right here — fine-tuning, preference data, a reward model, DPO, then PPO with the usual
-            end-of-response reward next to RTO with dense per-token rewards — and lets you watch, token by token, where
-            the reward comes from and which method learns faster. Everything runs on this computer; nothing is sent
-            anywhere.
-          </p>
-        </section>
+        {!config.hide.has('intro') && (
+          <section className="panel intro">
+            <p>
+              RLHF usually scores a whole response with one number at its end. The RTO paper (Zhong, Shan et al., “DPO
+              Meets PPO: Reinforced Token Optimization for RLHF”, arXiv 2404.18922) shows that a DPO-trained model already
+              knows which <em>tokens</em> earned the reward: β·log(π_dpo/π_ref) for each token. This lab trains small
+              language models right here — fine-tuning, preference data, a reward model, DPO, then PPO with the usual
+              end-of-response reward next to RTO with dense per-token rewards — and lets you watch, token by token, where
+              the reward comes from and which method learns faster. Everything runs on this computer; nothing is sent
+              anywhere.
+            </p>
+          </section>
+        )}
         {state.worker === 'crashed' && (
           <section className="panel error" role="alert" data-testid="worker-crashed">
             <p>The lab worker stopped: {state.workerError}</p>
@@ -67,12 +70,13 @@ export function App() {
             {n}
           </p>
         ))}
-        <Pipeline state={state} />
-        <BackendPanel lab={lab} onChoose={choose} />
-        <SftPanel lab={lab} />
-        <RlhfPanel lab={lab} preset={config.preset} overrides={config.overrides} />
-        <ScoreTextPanel lab={lab} />
-        <WorkerMessages logs={state.logs} />
+        {!config.hide.has('pipeline') && <Pipeline state={state} />}
+        {!config.hide.has('backend') && <BackendPanel lab={lab} onChoose={choose} />}
+        {!config.hide.has('sft') && <SftPanel lab={lab} />}
+        {!config.hide.has('rlhf') && <RlhfPanel lab={lab} preset={config.preset} overrides={config.overrides} showPreset={!config.hide.has('preset')} />}
+        {!config.hide.has('score') && <ScoreTextPanel lab={lab} />}
+        {!config.hide.has('theory') && <TheoryPanel />}
+        {!config.hide.has('messages') && <WorkerMessages logs={state.logs} />}
       </main>
     </>
   );

@@ -3,15 +3,16 @@ import { hashOfConfig, parseHashConfig } from './urlConfig';
 
 describe('configuration in the URL hash', () => {
   it('round-trips a preset and changed settings', () => {
-    const hash = hashOfConfig('small', { seed: 3, beta2: 0.05, rlIterations: 10 });
-    expect(parseHashConfig(hash)).toEqual({ preset: 'small', overrides: { seed: 3, beta2: 0.05, rlIterations: 10 }, problems: [] });
+    const hash = hashOfConfig('small', { seed: 3, beta2: 0.05, rlIterations: 10 }, ['backend', 'score']);
+    expect(parseHashConfig(hash)).toEqual({ preset: 'small', overrides: { seed: 3, beta2: 0.05, rlIterations: 10 }, hide: new Set(['backend', 'score']), problems: [] });
   });
 
   it('reports bad values and unknown keys, and keeps the good ones', () => {
-    const c = parseHashConfig('#preset=huge&seed=2&beta2=abc&layers=99&nonsense=1');
+    const c = parseHashConfig('#preset=huge&seed=2&beta2=abc&layers=99&nonsense=1&hide=sft,bogus');
     expect(c.preset).toBe('tiny');
     expect(c.overrides).toEqual({ seed: 2 });
-    expect(c.problems).toHaveLength(4);
+    expect(c.hide).toEqual(new Set(['sft']));
+    expect(c.problems).toHaveLength(5);
     expect(c.problems.join(' ')).toMatch(/huge.*beta2=abc.*nonsense|huge/);
     expect(c.problems.some((p) => p.includes('Layers'))).toBe(true);
   });

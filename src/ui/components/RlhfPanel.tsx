@@ -2,12 +2,20 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { PRESETS, PRESET_NAMES, type PresetName, type Settings } from '../../lab/config';
 import { STAGES } from '../../lab/stages';
 import { RLHF_STAGES, type RlhfStage } from '../../worker/protocol';
+import { metricsCsv, metricsJson } from '../metricsExport';
 import type { StageRun } from '../stageRuns';
 import type { LabApi } from '../useLab';
 import { RlCharts } from './RlCharts';
 import { TokenHeatmap } from './TokenHeatmap';
 
 const dataUrl = () => new URL('data/brown.json', document.baseURI).href;
+
+function download(name: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
+  a.click();
+  URL.revokeObjectURL(url);
+}
 
 const TITLES: Record<RlhfStage, string> = { preferences: 'Preferences', rm: 'Reward model', dpo: 'DPO', ppo: 'PPO (sparse reward)', rto: 'RTO (dense reward)' };
 const STAGE_ID: Record<RlhfStage, (typeof STAGES)[number]['id']> = { preferences: 'preferences', rm: 'rm', dpo: 'dpo', ppo: 'ppo', rto: 'rto' };
@@ -25,7 +33,7 @@ const COLORS = { ppo: '#2166ac', rto: '#b35806' };
 const fmt = (x: number | undefined, d = 3) => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 
 /** Stages 2–6 in the page: each later stage with its progress, results, and for PPO/RTO the curves and heatmaps. */
-export function RlhfPanel({ lab, preset: initialPreset, overrides }: { lab: LabApi; preset: PresetName; overrides: Partial<Settings> }) {
+export function RlhfPanel({ lab, preset: initialPreset, overrides, showPreset = true }: { lab: LabApi; preset: PresetName; overrides: Partial<Settings>; showPreset?: boolean }) {
   const { state } = lab;
   const [preset, setPreset] = useState<PresetName>(initialPreset);
   const runs = state.stages;
@@ -81,6 +89,7 @@ export function RlhfPanel({ lab, preset: initialPreset, overrides }: { lab: LabA
         .filter((x): x is { stage: 'ppo' | 'rto'; run: StageRun } => x.run !== undefined),
     [runs],
   );
+  const exportRuns = rlRuns.map(({ stage, run }) => ({ label: stage.toUpperCase(), points: run.points }));
   const sftGold = rlRuns.map((x) => x.run.summary?.values.sftGold).find((g) => g !== undefined);
 
   return (
@@ -91,14 +100,18 @@ export function RlhfPanel({ lab, preset: initialPreset, overrides }: { lab: LabA
         token only, RTO also on every token by the DPO model.
       </p>
       <div className="row">
-        <label htmlFor="rlhf-preset">Preset</label>
-        <select id="rlhf-preset" value={preset} disabled={busy} onChange={(e) => setPreset(e.target.value as PresetName)}>
-          {PRESET_NAMES.map((p) => (
-            <option key={p} value={p}>
-              {p}
-            </option>
-          ))}
-        </select>
+        {showPreset && (
+          <>
+            <label htmlFor="rlhf-preset">Preset</label>
+            <select id="rlhf-preset" value={preset} disabled={busy} onChange={(e) => setPreset(e.target.value as PresetName)}>
+              {PRESET_NAMES.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
+          </>
+        )}
         <button type="button" data-testid="run-all" disabled={!ready || busy} onClick={runAll}>
           Run all remaining stages
         </button>
@@ -157,6 +170,14 @@ export function RlhfPanel({ lab, preset: initialPreset, overrides }: { lab: LabA
             runs={rlRuns.map(({ stage, run }) => ({ label: stage.toUpperCase(), color: COLORS[stage], visible: true, points: run.points.map((p) => ({ episodes: p.values.episodes ?? p.step, values: p.values })) }))}
             references={sftGold === undefined ? undefined : { sft: sftGold }}
           />
+          <div className="row">
+            <button type="button" data-testid="download-csv" onClick={() => download('rto-lab-metrics.csv', metricsCsv(exportRuns), 'text/csv')}>
+              Download metrics (CSV)
+            </button>
+            <button type="button" onClick={() => download('rto-lab-metrics.json', metricsJson(exportRuns, { preset, overrides }), 'application/json')}>
+              Download metrics (JSON)
+            </button>
+          </div>
           <h3>Where the reward comes from, token by token</h3>
           <TokenHeatmap runs={rlRuns.map(({ stage, run }) => ({ label: stage.toUpperCase(), color: COLORS[stage], snapshots: run.tokens }))} hasTrueReward={false} />
         </>
