@@ -13,6 +13,7 @@ import { isPresetName, isRewardPresetName, resolveSettings, SETTINGS, type Prese
 import { disposeParams } from '../lab/model/gpt';
 import { rlPromptsOf, rlSettingsOf } from '../lab/stageSettings';
 import type { TaskName } from '../lab/tasks/task';
+import type { AdvantageEstimator } from '../lab/train/advantages';
 import { REWARD_MODES, type RewardMode } from '../lab/train/rewards';
 import { evaluateLikeRl, sftBaseline, trainRl } from '../lab/train/rl';
 import { ensureDpo, ensurePairs, ensureRewardModel, ensureSft, makeContext } from './commands/pipeline';
@@ -21,7 +22,7 @@ import { useNodeBackend } from './nodeBackend';
 
 const USAGE = `usage: npm run experiment -- [--task sentiment|oracle] [--preset tiny|small] [--rewards lab|paper|hacking]
          [--seeds N | --seed-list 1,2] [--fractions 0.125,0.25,0.5,1] [--modes ppo,rto,ddpo,rs-ppo,semi-rto]
-         [--set key=value ...] [--sweep key=v1,v2,...] [--out DIR] [--name NAME]
+         [--set key=value ...] [--sweep key=v1,v2,...] [--estimators gae,reinforce++] [--out DIR] [--name NAME]
          --sweep (repeatable; the grid of all combinations) runs every mode at every value, labelled e.g. "rto beta1=0.5"
        npm run experiment -- --merge results1.json results2.json ...`;
 
@@ -50,6 +51,7 @@ async function main(): Promise<number> {
       modes: { type: 'string', default: 'ppo,rto' },
       set: { type: 'string', multiple: true, default: [] },
       sweep: { type: 'string', multiple: true, default: [] },
+      estimators: { type: 'string', default: 'gae' },
       out: { type: 'string', default: '.lab-out/experiments' },
       name: { type: 'string' },
       merge: { type: 'boolean', default: false },
@@ -87,13 +89,15 @@ async function main(): Promise<number> {
     return { key, values: list(m[2] ?? '', 'sweep') };
   });
   const grid = sweepGrid(sweeps);
+  const estimators = values.estimators.split(',');
+  for (const e of estimators) if (e !== 'gae' && e !== 'reinforce++') fail(`--estimators takes gae and/or reinforce++, got "${e}"`);
   try {
     for (const point of grid) resolveSettings(preset, { ...overrides, ...point.values }, task, rewards);
   } catch (error) {
     fail(error instanceof Error ? error.message : String(error));
   }
   const name = values.name ?? `${task}-${preset}-${rewards}-${modes.join('+')}-seeds${seeds.join('_')}`;
-  const results = await run(task, preset, rewards, seeds, fractions, modes as RewardMode[], overrides, grid);
+  const results = await run(task, preset, rewards, seeds, fractions, modes as RewardMode[], overrides, grid, estimators as AdvantageEstimator[]);
   await mkdir(values.out, { recursive: true });
   const base = join(values.out, name);
   await writeFile(`${base}.json`, JSON.stringify(results, null, 1));
@@ -117,7 +121,7 @@ function sweepGrid(sweeps: { key: string; values: number[] }[]): GridPoint[] {
   return grid;
 }
 
-async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName, seeds: number[], fractions: number[], modes: RewardMode[], overrides: Record<string, number>, grid: GridPoint[]): Promise<ExperimentResults> {
+async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName, seeds: number[], fractions: number[], modes: RewardMode[], overrides: Record<string, number>, grid: GridPoint[], estimators: AdvantageEstimator[]): Promise<ExperimentResults> {
   await useNodeBackend('wasm');
   // The stage chain reports on stdout; here stdout is kept for the tables, so it goes to stderr.
   console.log = (...args: unknown[]) => process.stderr.write(`${args.map(String).join(' ')}\n`);
@@ -125,7 +129,7 @@ async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName
   const runs: RunRecord[] = [];
   let settingsShown: Record<string, number> = {};
   const started = performance.now();
-  const total = seeds.length * fractions.length * modes.length * grid.length;
+  const total = seeds.length * fractions.length * modes.length * grid.length * estimators.length;
   for (const seed of seeds) {
     const settings = resolveSettings(preset, { ...overrides, seed }, task, rewards);
     settingsShown = { ...settings };
@@ -150,9 +154,9 @@ async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName
         // Swept settings are RL settings: the chain above (SFT, pairs, RM, DPO) does not depend on them.
         const s = { ...resolveSettings(preset, { ...overrides, ...point.values, seed }, task, rewards), rlPromptFraction: fraction };
         const { prompts } = rlPromptsOf(ctx.task, s);
-        for (const mode of modes) {
-          const label = point.label ? `${mode} ${point.label}` : mode;
-          const rl = { ...rlSettingsOf(s, mode), tokensEvery: 0 };
+        for (const mode of modes) for (const estimator of estimators) {
+          const label = [mode, estimator === 'gae' ? '' : `(${estimator})`, point.label].filter(Boolean).join(' ');
+          const rl = { ...rlSettingsOf(s, mode, estimator), tokensEvery: 0 };
           const r = await trainRl({
             task: ctx.task,
             sft,

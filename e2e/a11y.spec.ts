@@ -1,0 +1,18 @@
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import { expect, test, waitForBackend } from './fixtures';
+
+// axe-core's WCAG 2.1 A/AA rules on the main views; serious and critical findings fail the test.
+const seriousOf = async (page: Page) => {
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.length}× e.g. ${v.nodes[0]?.target.join(' ')})`);
+};
+
+test('no serious or critical accessibility violations on the first screen and after the Quick demo', async ({ page }) => {
+  await page.goto('/?backend=wasm#preset=tiny&rmEpochs=1&dpoEpochs=1&rlIterations=1&rlPrompts=8&rlMinibatches=2&rlEvalPrompts=8&rlTokensEvery=1');
+  expect(await waitForBackend(page)).toBe('wasm');
+  expect(await seriousOf(page)).toEqual([]);
+  await page.getByTestId('quick-demo').click();
+  await expect(page.getByTestId('stage-rto')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  expect(await seriousOf(page)).toEqual([]);
+});
