@@ -96,6 +96,20 @@ test('a configuration in the address reloads into the same settings, and hide= h
   await expect(page.getByRole('heading', { name: /Supervised fine-tuning/ })).toBeVisible();
   await page.reload();
   await expect(page.locator('#rlhf-preset')).toHaveValue('small');
+  // A setting changed in a stage's editor goes into the address and comes back on reload; a bad one is flagged.
+  const ppo = page.getByTestId('stage-ppo');
+  await ppo.getByText('Settings').click();
+  const iterations = ppo.locator('[data-setting="rlIterations"]');
+  await expect(iterations).toHaveAttribute('placeholder', '60');
+  await iterations.fill('7');
+  await expect(page).toHaveURL(/rlIterations=7/);
+  await expect(page).toHaveURL(/beta2=0.05/);
+  await ppo.locator('[data-setting="beta1"]').fill('-3');
+  await expect(ppo.locator('[data-setting="beta1"]')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page).not.toHaveURL(/beta1=/);
+  await page.reload();
+  await page.getByTestId('stage-ppo').getByText('Settings').click();
+  await expect(page.getByTestId('stage-ppo').locator('[data-setting="rlIterations"]')).toHaveValue('7');
   // A link opened afresh (a hash change alone does not reload the page, so reload as a new visit would).
   await page.goto('/#preset=tiny&hide=preset&layers=99');
   await page.reload();

@@ -8,7 +8,8 @@ import { ScoreTextPanel } from './components/ScoreTextPanel';
 import { SftPanel } from './components/SftPanel';
 import { TheoryPanel } from './components/TheoryPanel';
 import { WorkerMessages } from './components/WorkerMessages';
-import { parseHashConfig } from './urlConfig';
+import { hashOfConfig, parseHashConfig } from './urlConfig';
+import type { PresetName, Settings } from '../lab/config';
 import { useLab } from './useLab';
 
 export function App() {
@@ -27,6 +28,16 @@ export function App() {
       void lab.selectBackend(choice);
     },
     [lab],
+  );
+
+  // Changed settings go into the address's hash (replacing it, not adding history), so the link reproduces them.
+  const saveConfig = useCallback(
+    (preset: PresetName, overrides: Partial<Settings>) => {
+      const url = new URL(window.location.href);
+      url.hash = hashOfConfig(preset, overrides, config.hide);
+      window.history.replaceState(null, '', url);
+    },
+    [config.hide],
   );
 
   return (
@@ -73,7 +84,7 @@ export function App() {
         {!config.hide.has('pipeline') && <Pipeline state={state} />}
         {!config.hide.has('backend') && <BackendPanel lab={lab} onChoose={choose} />}
         {!config.hide.has('sft') && <SftPanel lab={lab} />}
-        {!config.hide.has('rlhf') && <RlhfPanel lab={lab} preset={config.preset} overrides={config.overrides} showPreset={!config.hide.has('preset')} />}
+        {!config.hide.has('rlhf') && <RlhfPanel lab={lab} preset={config.preset} overrides={config.overrides} showPreset={!config.hide.has('preset')} onConfigChange={saveConfig} />}
         {!config.hide.has('score') && <ScoreTextPanel lab={lab} />}
         {!config.hide.has('theory') && <TheoryPanel />}
         {!config.hide.has('messages') && <WorkerMessages logs={state.logs} />}

@@ -60,11 +60,12 @@ export interface LabState {
 }
 
 export type Action =
-  | { type: 'event'; event: Event }
+  /** `at`: performance.now() when the event arrived (for ETAs); the reducer itself reads no clock. */
+  | { type: 'event'; event: Event; at?: number }
   | { type: 'selecting'; choice: BackendChoice }
   | { type: 'selectFailed'; message: string }
   | { type: 'checkRequested'; runId: string }
-  | { type: 'runRequested'; runId: string; job: RunJob }
+  | { type: 'runRequested'; runId: string; job: RunJob; at?: number }
   | { type: 'sftModelLoaded'; summary: SftSummary }
   | { type: 'notice'; message: string }
   | { type: 'workerCrashed'; message: string }
@@ -160,8 +161,8 @@ function reduceEvent(state: LabState, event: Event): LabState {
 }
 
 /** Events about the later stages go to stageRuns.ts; the rest to reduceEvent. */
-function reduceAnyEvent(state: LabState, event: Event): LabState {
-  const stages = reduceStageRuns(state.stages, event);
+function reduceAnyEvent(state: LabState, event: Event, at: number): LabState {
+  const stages = reduceStageRuns(state.stages, event, at);
   const next = reduceEvent(state, event);
   if (stages === state.stages) return next;
   // A finished preferences run makes the reward model, DPO and RL runs stale (the worker dropped those models).
@@ -172,7 +173,7 @@ function reduceAnyEvent(state: LabState, event: Event): LabState {
 export function labReducer(state: LabState, action: Action): LabState {
   switch (action.type) {
     case 'event':
-      return reduceAnyEvent(state, action.event);
+      return reduceAnyEvent(state, action.event, action.at ?? 0);
     case 'selecting':
       return { ...state, backendStatus: 'selecting', choice: action.choice, backendError: null };
     case 'selectFailed':
@@ -181,7 +182,7 @@ export function labReducer(state: LabState, action: Action): LabState {
       return { ...state, check: { runId: action.runId, status: 'running', done: 0, total: 0, label: 'starting', result: null, error: null } };
     case 'runRequested':
       if (action.job.kind === 'backendCheck') return labReducer(state, { type: 'checkRequested', runId: action.runId });
-      if (action.job.kind === 'stage') return { ...state, stages: startStageRun(state.stages, action.job.stage, action.runId) };
+      if (action.job.kind === 'stage') return { ...state, stages: startStageRun(state.stages, action.job.stage, action.runId, action.at ?? 0) };
       return { ...state, sft: { runId: action.runId, status: 'running', done: 0, total: 0, label: 'starting', points: [], unigramLoss: null, samples: null, error: null } };
     case 'sftModelLoaded':
       return { ...state, sftModel: action.summary };

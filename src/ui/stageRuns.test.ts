@@ -5,8 +5,11 @@ const job = (stage: 'preferences' | 'ppo') => ({ kind: 'stage' as const, stage, 
 
 describe('later-stage runs in the UI state', () => {
   it('follows a run from request to finish: progress, metrics, heatmap rows, summary', () => {
-    let s = labReducer(initialLabState('auto'), { type: 'runRequested', runId: 'r1', job: job('ppo') });
+    let s = labReducer(initialLabState('auto'), { type: 'runRequested', runId: 'r1', job: job('ppo'), at: 1000 });
     expect(s.stages.ppo?.status).toBe('running');
+    s = labReducer(s, { type: 'event', event: { type: 'runProgress', runId: 'r1', done: 1, total: 4, label: 'iteration 1' }, at: 3000 });
+    // 2 s for the first of 4 iterations: about 6 s to go.
+    expect(s.stages.ppo?.etaSeconds).toBeCloseTo(6, 9);
     s = labReducer(s, { type: 'event', event: { type: 'runProgress', runId: 'r1', done: 1, total: 2, label: 'iteration 1' } });
     s = labReducer(s, { type: 'event', event: { type: 'stage', runId: 'r1', event: { type: 'metrics', stage: 'ppo', step: 1, totalSteps: 2, values: { 'objective/kl': 0.5 } } } });
     const channels = { logpPolicy: [-1], logpRef: [-1], dpo: [0], kl: [0], score: [1], total: [1], value: [0], advantage: [1] };

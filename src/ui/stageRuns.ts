@@ -22,6 +22,9 @@ export interface StageRun {
   tokens: { step: number; rows: TokenRow[] }[];
   summary: StageSummary | null;
   error: string | null;
+  /** When the UI asked for the run (performance.now() of the page), and the seconds left at the pace so far. */
+  startedAt: number;
+  etaSeconds: number | null;
 }
 
 export type StageRuns = Partial<Record<RlhfStage, StageRun>>;
@@ -29,8 +32,8 @@ export type StageRuns = Partial<Record<RlhfStage, StageRun>>;
 const MAX_POINTS = 5000;
 const MAX_SNAPSHOTS = 200;
 
-export function startStageRun(runs: StageRuns, stage: RlhfStage, runId: string): StageRuns {
-  return { ...runs, [stage]: { runId, stage, status: 'running', done: 0, total: 0, label: 'starting', points: [], tokens: [], summary: null, error: null } };
+export function startStageRun(runs: StageRuns, stage: RlhfStage, runId: string, at = 0): StageRuns {
+  return { ...runs, [stage]: { runId, stage, status: 'running', done: 0, total: 0, label: 'starting', points: [], tokens: [], summary: null, error: null, startedAt: at, etaSeconds: null } };
 }
 
 function patch(runs: StageRuns, runId: string, f: (run: StageRun) => Partial<StageRun>): StageRuns {
@@ -40,11 +43,16 @@ function patch(runs: StageRuns, runId: string, f: (run: StageRun) => Partial<Sta
   return runs;
 }
 
-/** The runs after an event; the same object when the event is not about any of them. */
-export function reduceStageRuns(runs: StageRuns, event: Event): StageRuns {
+/** The runs after an event that arrived at time `at` (ms); the same object when the event is not about any of them. */
+export function reduceStageRuns(runs: StageRuns, event: Event, at = 0): StageRuns {
   switch (event.type) {
     case 'runProgress':
-      return patch(runs, event.runId, () => ({ done: event.done, total: event.total, label: event.label }));
+      return patch(runs, event.runId, (r) => ({
+        done: event.done,
+        total: event.total,
+        label: event.label,
+        etaSeconds: event.done > 0 && event.total > event.done && at > r.startedAt ? ((at - r.startedAt) / 1000) * ((event.total - event.done) / event.done) : null,
+      }));
     case 'stage': {
       const e = event.event;
       if (e.type === 'metrics') return patch(runs, event.runId, (r) => ({ points: [...r.points, { step: e.step, values: e.values }].slice(-MAX_POINTS) }));
@@ -52,7 +60,7 @@ export function reduceStageRuns(runs: StageRuns, event: Event): StageRuns {
       return runs;
     }
     case 'runFinished':
-      return event.result.kind === 'stage' ? patch(runs, event.runId, () => ({ status: 'done', summary: event.result.kind === 'stage' ? event.result : null })) : runs;
+      return event.result.kind === 'stage' ? patch(runs, event.runId, () => ({ status: 'done', etaSeconds: null, summary: event.result.kind === 'stage' ? event.result : null })) : runs;
     case 'runFailed':
       return patch(runs, event.runId, () => ({ status: 'failed', error: event.message }));
     case 'runCancelled':

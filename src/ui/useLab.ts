@@ -53,7 +53,7 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
         if (waiter && event.type === 'requestFailed') waiter.reject(new Error(event.message));
         else waiter?.resolve(event);
       }
-      dispatch({ type: 'event', event });
+      dispatch({ type: 'event', event, at: performance.now() });
     };
     // Reaches the page only when the worker could not start or died: errors inside it are reported as events.
     const onError = (e: ErrorEvent) => {
@@ -102,7 +102,7 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
 
   const startRun = useCallback((job: RunJob) => {
     const runId = `run-${++nextId.current}`;
-    dispatch({ type: 'runRequested', runId, job });
+    dispatch({ type: 'runRequested', runId, job, at: performance.now() });
     workerRef.current?.postMessage({ type: 'startRun', runId, job } satisfies Command);
   }, []);
   const runBackendCheck = useCallback(() => startRun({ kind: 'backendCheck' }), [startRun]);

@@ -1,11 +1,13 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { PRESETS, PRESET_NAMES, type PresetName, type Settings } from '../../lab/config';
+import { PRESETS, PRESET_NAMES, type PresetName, type SettingGroup, type Settings } from '../../lab/config';
 import { STAGES } from '../../lab/stages';
 import { RLHF_STAGES, type RlhfStage } from '../../worker/protocol';
 import { metricsCsv, metricsJson } from '../metricsExport';
 import type { StageRun } from '../stageRuns';
 import type { LabApi } from '../useLab';
 import { RlCharts } from './RlCharts';
+import { SettingsEditor, validOverrides } from './SettingsEditor';
+import { StageCard } from './StageCard';
 import { TokenHeatmap } from './TokenHeatmap';
 
 const dataUrl = () => new URL('data/brown.json', document.baseURI).href;
@@ -29,13 +31,36 @@ const LOOK_FOR: Record<RlhfStage, string> = {
 };
 const NEEDS: Record<RlhfStage, RlhfStage[]> = { preferences: [], rm: ['preferences'], dpo: ['preferences'], ppo: ['rm'], rto: ['rm', 'dpo'] };
 const COLORS = { ppo: '#2166ac', rto: '#b35806' };
+const SETTING_GROUPS: Record<RlhfStage, SettingGroup[]> = { preferences: ['prefs'], rm: ['rm'], dpo: ['dpo'], ppo: ['rl'], rto: ['rl'] };
 
-const fmt = (x: number | undefined, d = 3) => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 
 /** Stages 2–6 in the page: each later stage with its progress, results, and for PPO/RTO the curves and heatmaps. */
-export function RlhfPanel({ lab, preset: initialPreset, overrides, showPreset = true }: { lab: LabApi; preset: PresetName; overrides: Partial<Settings>; showPreset?: boolean }) {
+export function RlhfPanel({
+  lab,
+  preset: initialPreset,
+  overrides: initialOverrides,
+  showPreset = true,
+  onConfigChange,
+}: {
+  lab: LabApi;
+  preset: PresetName;
+  overrides: Partial<Settings>;
+  showPreset?: boolean;
+  /** Called with the preset and every changed setting, so the address can carry them. */
+  onConfigChange?: (preset: PresetName, overrides: Partial<Settings>) => void;
+}) {
   const { state } = lab;
-  const [preset, setPreset] = useState<PresetName>(initialPreset);
+  const [preset, setPresetState] = useState<PresetName>(initialPreset);
+  const [edited, setEdited] = useState<Partial<Settings>>(initialOverrides);
+  const overrides = useMemo(() => validOverrides(edited), [edited]);
+  const setPreset = (p: PresetName) => {
+    setPresetState(p);
+    onConfigChange?.(p, overrides);
+  };
+  const edit = (next: Partial<Settings>) => {
+    setEdited(next);
+    onConfigChange?.(preset, validOverrides(next));
+  };
   const runs = state.stages;
   const busy = state.sft?.status === 'running' || state.check?.status === 'running' || Object.values(runs).some((r) => r.status === 'running');
   const ready = state.backendStatus === 'ready' && state.sftModel !== null;
@@ -131,37 +156,22 @@ export function RlhfPanel({ lab, preset: initialPreset, overrides, showPreset = 
       )}
       <p className="hint">{PRESETS[preset].description}</p>
       <ol className="stage-cards">
-        {RLHF_STAGES.map((stage) => {
-          const run = runs[stage];
-          const progress = run && run.total > 0 ? Math.min(1, run.done / run.total) : 0;
-          return (
-            <li key={stage} className="stage-card" data-testid={`stage-${stage}`} data-status={run?.status ?? 'not-run'}>
-              <div className="row">
-                <strong>{TITLES[stage]}</strong>
-                {run?.status === 'running' ? (
-                  <button type="button" onClick={() => lab.stopRun(run.runId)}>
-                    Stop
-                  </button>
-                ) : (
-                  <button type="button" data-testid={`start-${stage}`} disabled={!canStart(stage)} onClick={() => start(stage)}>
-                    {run ? 'Run again' : 'Start'}
-                  </button>
-                )}
-                {run && <progress max={1} value={progress} aria-label={`${TITLES[stage]} progress`} />}
-                {run && <span>{run.status === 'running' ? run.label : run.status === 'done' ? 'done' : `${run.status}${run.error ? `: ${run.error}` : ''}`}</span>}
-              </div>
-              <p className="hint">{STAGES.find((s) => s.id === STAGE_ID[stage])?.summary} {LOOK_FOR[stage]}</p>
-              {run?.summary && (
-                <p data-testid={`summary-${stage}`}>
-                  {Object.entries(run.summary.values)
-                    .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : fmt(v)}`)
-                    .join(' · ')}{' '}
-                  · {run.summary.seconds.toFixed(1)} s
-                </p>
-              )}
-            </li>
-          );
-        })}
+        {RLHF_STAGES.map((stage) => (
+          <StageCard
+            key={stage}
+            id={stage}
+            title={TITLES[stage]}
+            run={runs[stage]}
+            canStart={canStart(stage)}
+            onStart={() => start(stage)}
+            onStop={() => {
+              const run = runs[stage];
+              if (run) lab.stopRun(run.runId);
+            }}
+            guidance={`${STAGES.find((s) => s.id === STAGE_ID[stage])?.summary ?? ''} ${LOOK_FOR[stage]}`}
+            settings={<SettingsEditor groups={SETTING_GROUPS[stage]} preset={preset} overrides={edited} onChange={edit} disabled={busy} />}
+          />
+        ))}
       </ol>
       {rlRuns.length > 0 && (
         <>

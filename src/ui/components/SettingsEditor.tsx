@@ -1,0 +1,66 @@
+import { useId } from 'react';
+import { resolveSettings, SETTINGS, validateSettings, type PresetName, type SettingGroup, type Settings } from '../../lab/config';
+
+/**
+ * The settings of one or more groups, straight from the config table (src/lab/config.ts): each with its label,
+ * range and one-line help, showing the preset's value until the user changes it. Invalid input is flagged and
+ * kept out of the overrides, so a run never starts with a value the table refuses.
+ */
+export function SettingsEditor({
+  groups,
+  preset,
+  overrides,
+  onChange,
+  disabled,
+}: {
+  groups: readonly SettingGroup[];
+  preset: PresetName;
+  overrides: Partial<Settings>;
+  onChange: (next: Partial<Settings>) => void;
+  disabled: boolean;
+}) {
+  const id = useId();
+  const base = resolveSettings(preset);
+  const specs = SETTINGS.filter((s) => (groups as readonly string[]).includes(s.group));
+  const set = (key: string, raw: string) => {
+    const next: Record<string, number> = { ...overrides };
+    if (raw.trim() === '') delete next[key];
+    else next[key] = Number(raw);
+    onChange(next as Partial<Settings>);
+  };
+  return (
+    <div className="settings-grid">
+      {specs.map((s) => {
+        const value = overrides[s.key];
+        const problem = value === undefined ? null : validateSettings({ [s.key]: value })[0] ?? null;
+        return (
+          <div key={s.key} className="setting">
+            <label htmlFor={`${id}-${s.key}`}>{s.label}</label>
+            <input
+              id={`${id}-${s.key}`}
+              data-setting={s.key}
+              inputMode="decimal"
+              size={8}
+              placeholder={String(base[s.key])}
+              value={value === undefined ? '' : String(value)}
+              disabled={disabled}
+              aria-invalid={problem !== null}
+              aria-describedby={`${id}-${s.key}-help`}
+              onChange={(e) => set(s.key, e.target.value)}
+            />
+            <span id={`${id}-${s.key}-help`} className="hint">
+              {problem ?? `${s.help} (${s.min}–${s.max})`}
+            </span>
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+/** Only the overrides the settings table accepts (invalid ones stay in the editor, marked, and out of runs). */
+export function validOverrides(overrides: Partial<Settings>): Partial<Settings> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined && validateSettings({ [k]: v }).length === 0) out[k] = v;
+  return out as Partial<Settings>;
+}

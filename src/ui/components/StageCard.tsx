@@ -1,0 +1,52 @@
+import type { ReactNode } from 'react';
+import type { StageRun } from '../stageRuns';
+
+const fmt = (x: number) => (Number.isInteger(x) ? String(x) : Number.isFinite(x) ? x.toFixed(3) : '—');
+
+/** One later stage: title, Start/Stop, progress with steps done of total and an ETA, guidance, settings, summary. */
+export function StageCard(props: {
+  id: string;
+  title: string;
+  run: StageRun | undefined;
+  canStart: boolean;
+  onStart: () => void;
+  onStop: () => void;
+  guidance: string;
+  settings: ReactNode;
+}) {
+  const { run } = props;
+  const eta = run?.etaSeconds ?? null;
+  const progress = run && run.total > 0 ? Math.min(1, run.done / run.total) : 0;
+  const status = !run ? null : run.status === 'running' ? `${run.label} · ${run.done}/${run.total || '?'}${eta === null ? '' : ` · about ${Math.ceil(eta)} s left`}` : run.status === 'done' ? 'done' : `${run.status}${run.error ? `: ${run.error}` : ''}`;
+  return (
+    <li className="stage-card" data-testid={`stage-${props.id}`} data-status={run?.status ?? 'not-run'}>
+      <div className="row">
+        <strong>{props.title}</strong>
+        {run?.status === 'running' ? (
+          <button type="button" onClick={props.onStop}>
+            Stop
+          </button>
+        ) : (
+          <button type="button" data-testid={`start-${props.id}`} disabled={!props.canStart} onClick={props.onStart}>
+            {run ? 'Run again' : 'Start'}
+          </button>
+        )}
+        {run && <progress max={1} value={progress} aria-label={`${props.title} progress`} />}
+        {status && <span role="status">{status}</span>}
+      </div>
+      <p className="hint">{props.guidance}</p>
+      <details className="stage-settings">
+        <summary>Settings</summary>
+        {props.settings}
+      </details>
+      {run?.summary && (
+        <p data-testid={`summary-${props.id}`}>
+          {Object.entries(run.summary.values)
+            .map(([k, v]) => `${k} ${fmt(v)}`)
+            .join(' · ')}{' '}
+          · {run.summary.seconds.toFixed(1)} s
+        </p>
+      )}
+    </li>
+  );
+}
