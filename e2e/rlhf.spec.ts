@@ -57,7 +57,13 @@ test('runs SFT → preferences → RM → DPO → PPO and RTO in the worker, wit
   const csv = await (await import('node:fs/promises')).readFile((await download.path()) ?? '', 'utf8');
   expect(csv.split('\n')[0]).toMatch(/^run,iteration,.*gold\/reward/);
   expect(csv).toContain('\nPPO,2,');
-  expect(csv).toContain('\nRTO,2,');
+  expect(csv).toContain('\n"RTO (β1 0.5, c 0.2)",2,'); // the label says how the runs differ
+
+  // Hiding a run takes its points off the charts.
+  const gold = page.getByTestId('rl-chart-gold-reward');
+  const both = Number(await gold.getAttribute('data-points'));
+  await page.getByTestId('run-visible').first().uncheck();
+  await expect.poll(async () => Number(await gold.getAttribute('data-points'))).toBeLessThan(both);
 
   await page.screenshot({ path: 'test-results/rlhf-panel.png', fullPage: true });
   expect(watch.consoleErrors).toEqual([]);

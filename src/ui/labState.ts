@@ -182,7 +182,7 @@ export function labReducer(state: LabState, action: Action): LabState {
       return { ...state, check: { runId: action.runId, status: 'running', done: 0, total: 0, label: 'starting', result: null, error: null } };
     case 'runRequested':
       if (action.job.kind === 'backendCheck') return labReducer(state, { type: 'checkRequested', runId: action.runId });
-      if (action.job.kind === 'stage') return { ...state, stages: startStageRun(state.stages, action.job.stage, action.runId, action.at ?? 0) };
+      if (action.job.kind === 'stage') return { ...state, stages: startStageRun(state.stages, action.job.stage, action.runId, action.at ?? 0, action.job.preset, action.job.overrides) };
       return { ...state, sft: { runId: action.runId, status: 'running', done: 0, total: 0, label: 'starting', points: [], unigramLoss: null, samples: null, error: null } };
     case 'sftModelLoaded':
       return { ...state, sftModel: action.summary };

@@ -2,6 +2,7 @@
  * The UI's record of the later stages' runs (preferences, RM, DPO, PPO, RTO): one run per stage, fed by the
  * worker's events for that run's id. Pure, so the reducer stays testable in Node.
  */
+import type { PresetName, Settings } from '../lab/config';
 import type { TokenRow } from '../lab/events';
 import type { Event, RlhfStage, StageSummary } from '../worker/protocol';
 
@@ -25,6 +26,9 @@ export interface StageRun {
   /** When the UI asked for the run (performance.now() of the page), and the seconds left at the pace so far. */
   startedAt: number;
   etaSeconds: number | null;
+  /** The preset and settings the run was started with (its label says how they differ from other runs'). */
+  preset: PresetName;
+  overrides: Partial<Settings>;
 }
 
 export type StageRuns = Partial<Record<RlhfStage, StageRun>>;
@@ -32,8 +36,11 @@ export type StageRuns = Partial<Record<RlhfStage, StageRun>>;
 const MAX_POINTS = 5000;
 const MAX_SNAPSHOTS = 200;
 
-export function startStageRun(runs: StageRuns, stage: RlhfStage, runId: string, at = 0): StageRuns {
-  return { ...runs, [stage]: { runId, stage, status: 'running', done: 0, total: 0, label: 'starting', points: [], tokens: [], summary: null, error: null, startedAt: at, etaSeconds: null } };
+export function startStageRun(runs: StageRuns, stage: RlhfStage, runId: string, at = 0, preset: PresetName = 'tiny', overrides: Partial<Settings> = {}): StageRuns {
+  return {
+    ...runs,
+    [stage]: { runId, stage, status: 'running', done: 0, total: 0, label: 'starting', points: [], tokens: [], summary: null, error: null, startedAt: at, etaSeconds: null, preset, overrides },
+  };
 }
 
 function patch(runs: StageRuns, runId: string, f: (run: StageRun) => Partial<StageRun>): StageRuns {

@@ -87,7 +87,7 @@ function FrontierChart({ runs, refs }: { runs: RlRunSeries[]; refs: Reference[] 
  * The RL runs' curves against episodes seen: gold reward and win rate (evaluation iterations), RM score, KL,
  * entropy and clip fraction, plus the reward–KL frontier. SFT and DPO gold rewards are the lines to beat.
  */
-export function RlCharts({ runs, references }: { runs: RlRunSeries[]; references?: { sft?: number; dpo?: number } }) {
+export function RlCharts({ runs, references, onToggle }: { runs: RlRunSeries[]; references?: { sft?: number; dpo?: number }; onToggle?: (label: string) => void }) {
   const sft = references?.sft;
   const dpo = references?.dpo;
   const goldRefs = useMemo(() => {
@@ -103,9 +103,11 @@ export function RlCharts({ runs, references }: { runs: RlRunSeries[]; references
       <ul className="rl-charts-legend" aria-label="Runs">
         {runs.map((run) => (
           <li key={run.label} className={run.visible ? '' : 'rl-charts-hidden'}>
-            <span className="rl-charts-swatch" style={{ background: run.color }} aria-hidden="true" />
-            {run.label}
-            {run.visible ? '' : ' (hidden)'}
+            <label>
+              {onToggle && <input type="checkbox" checked={run.visible} onChange={() => onToggle(run.label)} data-testid="run-visible" />}
+              <span className="rl-charts-swatch" style={{ background: run.color }} aria-hidden="true" /> {run.label}
+              {run.visible ? '' : ' (hidden)'}
+            </label>
           </li>
         ))}
       </ul>

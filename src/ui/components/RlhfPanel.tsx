@@ -3,6 +3,7 @@ import { PRESETS, PRESET_NAMES, type PresetName, type SettingGroup, type Setting
 import { STAGES } from '../../lab/stages';
 import { RLHF_STAGES, type RlhfStage } from '../../worker/protocol';
 import { metricsCsv, metricsJson } from '../metricsExport';
+import { runLabels } from '../runLabels';
 import type { StageRun } from '../stageRuns';
 import type { LabApi } from '../useLab';
 import { RlCharts } from './RlCharts';
@@ -114,7 +115,10 @@ export function RlhfPanel({
         .filter((x): x is { stage: 'ppo' | 'rto'; run: StageRun } => x.run !== undefined),
     [runs],
   );
-  const exportRuns = rlRuns.map(({ stage, run }) => ({ label: stage.toUpperCase(), points: run.points }));
+  const labels = runLabels(rlRuns.map(({ stage, run }) => ({ stage, preset: run.preset, overrides: run.overrides })));
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (stage: string) => setHidden((h) => (h.has(stage) ? new Set([...h].filter((x) => x !== stage)) : new Set([...h, stage])));
+  const exportRuns = rlRuns.map(({ run }, i) => ({ label: labels[i] ?? run.stage, points: run.points }));
   const sftGold = rlRuns.map((x) => x.run.summary?.values.sftGold).find((g) => g !== undefined);
 
   return (
@@ -177,8 +181,9 @@ export function RlhfPanel({
         <>
           <h3>PPO and RTO, episode by episode</h3>
           <RlCharts
-            runs={rlRuns.map(({ stage, run }) => ({ label: stage.toUpperCase(), color: COLORS[stage], visible: true, points: run.points.map((p) => ({ episodes: p.values.episodes ?? p.step, values: p.values })) }))}
+            runs={rlRuns.map(({ stage, run }, i) => ({ label: labels[i] ?? stage, color: COLORS[stage], visible: !hidden.has(labels[i] ?? stage), points: run.points.map((p) => ({ episodes: p.values.episodes ?? p.step, values: p.values })) }))}
             references={sftGold === undefined ? undefined : { sft: sftGold }}
+            onToggle={toggle}
           />
           <div className="row">
             <button type="button" data-testid="download-csv" onClick={() => download('rto-lab-metrics.csv', metricsCsv(exportRuns), 'text/csv')}>
@@ -190,6 +195,7 @@ export function RlhfPanel({
           </div>
           <h3>Where the reward comes from, token by token</h3>
           <TokenHeatmap runs={rlRuns.map(({ stage, run }) => ({ label: stage.toUpperCase(), color: COLORS[stage], snapshots: run.tokens }))} hasTrueReward={false} />
+          <p className="hint">Heatmap rows: the first held-out prompts, sampled afresh at each reported iteration; {labels.join(' and ')}.</p>
         </>
       )}
     </section>

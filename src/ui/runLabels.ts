@@ -1,0 +1,31 @@
+/**
+ * A label per RL run that says how its settings differ from the other runs' (so "RTO (β1 0.5, c 0.2)" beside
+ * "PPO (β2 0.05)" is read correctly), from the settings each run was started with.
+ */
+import { resolveSettings, SETTINGS, type PresetName, type Settings } from '../lab/config';
+
+export interface LabelledRun {
+  stage: 'ppo' | 'rto';
+  preset: PresetName;
+  overrides: Partial<Settings>;
+}
+
+const SHORT: Partial<Record<keyof Settings, string>> = { beta1: 'β1', rtoClip: 'c', beta2: 'β2', beta3: 'β3', actorLr: 'actor lr', criticLr: 'critic lr', rlPromptFraction: 'prompts ×' };
+const RL_KEYS = SETTINGS.filter((s) => s.group === 'rl' || s.key === 'seed').map((s) => s.key);
+
+export function runLabels(runs: readonly LabelledRun[]): string[] {
+  const settings = runs.map((r) => resolveSettings(r.preset, r.overrides));
+  // PPO ignores the DPO reward's settings, so they never distinguish it.
+  const relevant = (stage: LabelledRun['stage'], key: string) => stage === 'rto' || !['beta1', 'rtoClip', 'beta3'].includes(key);
+  return runs.map((run, i) => {
+    const own = settings[i]!;
+    const parts: string[] = [];
+    if (run.stage === 'rto') parts.push(`β1 ${own.beta1}`, `c ${own.rtoClip}`);
+    for (const key of RL_KEYS) {
+      if (!relevant(run.stage, key) || (run.stage === 'rto' && (key === 'beta1' || key === 'rtoClip'))) continue;
+      const differs = settings.some((other, j) => j !== i && relevant(runs[j]!.stage, key) && other[key] !== own[key]);
+      if (differs) parts.push(`${SHORT[key] ?? key} ${own[key]}`);
+    }
+    return parts.length ? `${run.stage.toUpperCase()} (${parts.join(', ')})` : run.stage.toUpperCase();
+  });
+}
