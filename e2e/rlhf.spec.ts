@@ -71,11 +71,22 @@ test('runs SFT → preferences → RM → DPO → PPO and RTO in the worker, wit
 
 test('the Quick demo loads the shipped SFT model and pairs, then trains RM → DPO → PPO → RTO', async ({ page, watch }) => {
   // The shipped assets with short RL settings; the full Quick demo's time is measured by scripts/quickDemoTime.ts.
-  await page.goto('/?backend=wasm#preset=tiny&rmEpochs=1&dpoEpochs=1&rlIterations=2&rlPrompts=8&rlMinibatches=2&rlEvalPrompts=8&rlEvalEvery=1&rlTokensEvery=1');
+  await page.goto('/?backend=wasm#preset=tiny&rmEpochs=4&dpoEpochs=1&rlIterations=2&rlPrompts=8&rlMinibatches=2&rlEvalPrompts=8&rlEvalEvery=1&rlTokensEvery=1');
   expect(await waitForBackend(page)).toBe('wasm');
   await page.getByTestId('quick-demo').click();
   await expect(page.getByTestId('sft-summary')).toHaveAttribute('data-steps', '300');
   await expect(page.getByTestId('summary-preferences')).toContainText('pairs 654');
+
+  // Pause holds the reward model between steps; Resume lets it (and the rest of the chain) go on.
+  const rm = page.getByTestId('stage-rm');
+  await expect(rm).toHaveAttribute('data-status', 'running');
+  await page.getByTestId('pause-rm').click();
+  await expect(rm).toHaveAttribute('data-status', 'paused');
+  const held = await rm.getByRole('status').textContent();
+  await page.waitForTimeout(1500);
+  expect(await rm.getByRole('status').textContent()).toBe(held);
+  await page.getByTestId('pause-rm').click();
+  await expect(rm).toHaveAttribute('data-status', 'running');
   for (const stage of ['rm', 'dpo', 'ppo', 'rto']) {
     await expect(page.getByTestId(`stage-${stage}`)).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
   }

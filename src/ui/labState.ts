@@ -114,6 +114,7 @@ function reduceEvent(state: LabState, event: Event): LabState {
       return { ...state, backendStatus: 'ready', selection: event.selection, backendError: null, deviceLost: null };
     case 'requestFailed':
     case 'textScored':
+    case 'runPaused': // later-stage runs only (stageRuns.ts)
     case 'memory':
     case 'checkpointExported':
       return state; // answered through the request's promise

@@ -14,7 +14,7 @@ export interface MetricPoint {
 export interface StageRun {
   runId: string;
   stage: RlhfStage;
-  status: 'running' | 'done' | 'failed' | 'cancelled';
+  status: 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
   done: number;
   total: number;
   label: string;
@@ -72,6 +72,8 @@ export function reduceStageRuns(runs: StageRuns, event: Event, at = 0): StageRun
       return patch(runs, event.runId, () => ({ status: 'failed', error: event.message }));
     case 'runCancelled':
       return patch(runs, event.runId, () => ({ status: 'cancelled' }));
+    case 'runPaused':
+      return patch(runs, event.runId, (r) => (r.status === 'running' || r.status === 'paused' ? { status: event.paused ? 'paused' : 'running', etaSeconds: null } : {}));
     default:
       return runs;
   }
@@ -81,13 +83,13 @@ export function reduceStageRuns(runs: StageRuns, event: Event, at = 0): StageRun
 export function staleAfter(runs: StageRuns, stage: 'sft' | RlhfStage): StageRuns {
   const order: RlhfStage[] = stage === 'sft' ? ['preferences', 'rm', 'dpo', 'ppo', 'rto'] : stage === 'preferences' ? ['rm', 'dpo', 'ppo', 'rto'] : [];
   const next = { ...runs };
-  for (const s of order) if (next[s]?.status !== 'running') delete next[s];
+  for (const s of order) if (next[s]?.status !== 'running' && next[s]?.status !== 'paused') delete next[s];
   return next;
 }
 
 /** Marks running runs failed when the worker dies. */
 export function crashStageRuns(runs: StageRuns): StageRuns {
   const next: StageRuns = {};
-  for (const [k, r] of Object.entries(runs)) next[k as RlhfStage] = r.status === 'running' ? { ...r, status: 'failed', error: 'the worker crashed' } : r;
+  for (const [k, r] of Object.entries(runs)) next[k as RlhfStage] = r.status === 'running' || r.status === 'paused' ? { ...r, status: 'failed', error: 'the worker crashed' } : r;
   return next;
 }

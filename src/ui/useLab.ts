@@ -20,6 +20,8 @@ export interface LabApi {
   startRun(job: RunJob): void;
   /** Stops the running job with this runId (SFT keeps what it has learned so far). */
   stopRun(runId: string): void;
+  /** Holds a run before its next step, or lets it go on. */
+  pauseRun(runId: string, paused: boolean): void;
   cancelRun(): void;
   /** The SFT checkpoint as a file (binary checkpoint format). */
   exportSftCheckpoint(): Promise<{ bytes: ArrayBuffer; fileName: string }>;
@@ -110,6 +112,9 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
   const stopRun = useCallback((runId: string) => {
     workerRef.current?.postMessage({ type: 'cancelRun', runId } satisfies Command);
   }, []);
+  const pauseRun = useCallback((runId: string, paused: boolean) => {
+    workerRef.current?.postMessage({ type: paused ? 'pauseRun' : 'resumeRun', runId } satisfies Command);
+  }, []);
   const cancelRun = useCallback(() => {
     if (state.check?.status === 'running') stopRun(state.check.runId);
   }, [state.check, stopRun]);
@@ -143,5 +148,5 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
     if (state.worker === 'ready' && state.backendStatus === 'idle') void selectBackend(choice);
   }, [state.worker, state.backendStatus, choice, selectBackend]);
 
-  return { state, selectBackend, runBackendCheck, startRun, stopRun, cancelRun, exportSftCheckpoint, importSftCheckpoint, loadQuickDemo, restartWorker, request };
+  return { state, selectBackend, runBackendCheck, startRun, stopRun, pauseRun, cancelRun, exportSftCheckpoint, importSftCheckpoint, loadQuickDemo, restartWorker, request };
 }

@@ -9,4 +9,6 @@ export interface JobContext {
   backend: BackendName;
   post: (event: Event) => void;
   cancelled: () => boolean;
+  /** Resolves at once, or when the user resumes a paused run (or stops it). */
+  pauseGate: () => Promise<void>;
 }

@@ -51,6 +51,7 @@ async function sft(ctx: JobContext, job: Extract<RunJob, { kind: 'sft' }>): Prom
       if (event.type === 'metrics') ctx.post({ type: 'runProgress', runId: ctx.runId, done: event.step, total: event.totalSteps, label: `step ${event.step}` });
     },
     shouldStop: ctx.cancelled,
+    pauseGate: ctx.pauseGate,
   });
   const summary: SftSummary = {
     steps: result.steps,

@@ -7,6 +7,7 @@ import { selectBackend, watchWebGpuDevice } from './backend';
 import type { BackendName } from './backendChoice';
 import { RunCancelled, runJob } from './jobs';
 import { errorMessage, type Command, type Event } from './protocol';
+import { pauseGate, pauseRun, resumeRun } from './pauses';
 import { scoreTypedText } from './scoreTextJob';
 import { exportSftCheckpoint, importSftCheckpoint, loadQuickDemo } from './session';
 
@@ -67,7 +68,7 @@ async function handle(command: Command): Promise<void> {
       }
       post({ type: 'runStarted', runId, job, backend: activeBackend });
       try {
-        const result = await runJob({ runId, backend: activeBackend, post, cancelled: () => cancelled.has(runId) }, job);
+        const result = await runJob({ runId, backend: activeBackend, post, cancelled: () => cancelled.has(runId), pauseGate: () => pauseGate(runId) }, job);
         post({ type: 'runFinished', runId, result });
       } catch (error) {
         if (error instanceof RunCancelled) post({ type: 'runCancelled', runId });
@@ -114,8 +115,9 @@ async function handle(command: Command): Promise<void> {
       return;
     }
     case 'cancelRun':
-      cancelled.add(command.runId);
-      return;
+    case 'pauseRun':
+    case 'resumeRun':
+      return; // handled as they arrive (below), not queued behind the run
   }
 }
 
@@ -125,6 +127,13 @@ scope.addEventListener('message', (e) => {
   const command = e.data;
   if (command.type === 'cancelRun') {
     cancelled.add(command.runId);
+    resumeRun(command.runId); // a paused run must wake up to see that it was stopped
+    return;
+  }
+  if (command.type === 'pauseRun' || command.type === 'resumeRun') {
+    if (command.type === 'pauseRun') pauseRun(command.runId);
+    else resumeRun(command.runId);
+    post({ type: 'runPaused', runId: command.runId, paused: command.type === 'pauseRun' });
     return;
   }
   queue = queue.then(() => handle(command));

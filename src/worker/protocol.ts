@@ -90,7 +90,10 @@ export type Command =
   /** Typed text scored token by token by the chain's DPO model, reward model and the gold reward. */
   | { type: 'scoreText'; requestId: string; prompt: string; response: string; dataUrl: string }
   | { type: 'startRun'; runId: string; job: RunJob }
-  | { type: 'cancelRun'; runId: string };
+  | { type: 'cancelRun'; runId: string }
+  /** Holds the run before its next step (the model and optimiser state stay as they are) until resumed. */
+  | { type: 'pauseRun'; runId: string }
+  | { type: 'resumeRun'; runId: string };
 
 export type Event =
   | { type: 'workerReady' }
@@ -107,6 +110,7 @@ export type Event =
   | { type: 'textScored'; requestId: string; score: TextScore }
   | { type: 'runFailed'; runId: string; message: string }
   | { type: 'runCancelled'; runId: string }
+  | { type: 'runPaused'; runId: string; paused: boolean }
   | { type: 'deviceLost'; backend: 'webgpu'; reason: string; message: string }
   | { type: 'console'; level: 'warn' | 'error'; message: string }
   | { type: 'uncaught'; source: 'error' | 'unhandledrejection'; message: string; stack: string | null };

@@ -72,13 +72,13 @@ async function stageValues(
     }
     case 'rm': {
       const pairs = need(chain.pairs, 'pairs');
-      const r = await trainRewardModel({ sft: model, train: pairs.train, heldOut: pairs.heldOut, settings: rmSettingsOf(settings), seed: settings.seed, onEvent: forward, shouldStop: ctx.cancelled });
+      const r = await trainRewardModel({ sft: model, train: pairs.train, heldOut: pairs.heldOut, settings: rmSettingsOf(settings), seed: settings.seed, onEvent: forward, shouldStop: ctx.cancelled, pauseGate: ctx.pauseGate });
       setRewardModel({ params: r.params, config: r.config, norm: r.norm });
       return { heldOutAccuracy: r.heldOut.accuracy, trainAccuracy: r.train.accuracy, scoreMean: r.norm.mean, scoreStd: r.norm.std, steps: r.steps };
     }
     case 'dpo': {
       const pairs = need(chain.pairs, 'pairs');
-      const r = await trainDpo({ sft: model, train: pairs.train, heldOut: pairs.heldOut, settings: dpoSettingsOf(settings), seed: settings.seed, onEvent: forward, shouldStop: ctx.cancelled });
+      const r = await trainDpo({ sft: model, train: pairs.train, heldOut: pairs.heldOut, settings: dpoSettingsOf(settings), seed: settings.seed, onEvent: forward, shouldStop: ctx.cancelled, pauseGate: ctx.pauseGate });
       setDpoModel({ params: r.params, config: r.config, beta: settings.dpoBeta });
       return { heldOutAccuracy: r.heldOut.accuracy, heldOutMargin: r.heldOut.margin, trainAccuracy: r.train.accuracy, steps: r.steps };
     }
@@ -100,6 +100,7 @@ async function stageValues(
         baseline,
         onEvent: forward,
         shouldStop: ctx.cancelled,
+        pauseGate: ctx.pauseGate,
       });
       r.params.forEach((v) => v.dispose());
       return { gold: r.final.gold, sftGold: baseline.evaluation.gold, winRate: r.final.winRate, kl: r.final.kl, episodes: r.episodes, iterations: r.iterations };

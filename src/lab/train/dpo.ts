@@ -101,6 +101,8 @@ export interface DpoRun {
   seed: number | string;
   onEvent?: EventSink;
   shouldStop?: () => boolean;
+  /** Awaited before every step: resolves at once unless the user paused the run (the worker's Pause). */
+  pauseGate?: () => Promise<void>;
 }
 
 export async function trainDpo(run: DpoRun): Promise<DpoResult> {
@@ -123,6 +125,8 @@ export async function trainDpo(run: DpoRun): Promise<DpoResult> {
     for (let epoch = 0; epoch < s.epochs && !run.shouldStop?.(); epoch++) {
       const order = epochOrder(n, () => rng.next());
       for (let k = 0; k < perEpoch && !run.shouldStop?.(); k++, step++) {
+        await run.pauseGate?.();
+        if (run.shouldStop?.()) break;
         const idx = order.slice(k * s.batchSize, (k + 1) * s.batchSize);
         const batch = packPairs(idx.map((i) => run.train[i]!), config.contextLength);
         const ids = tf.tensor2d(batch.ids, [batch.batch, batch.length], 'int32');

@@ -70,6 +70,8 @@ export interface RlRun {
   runName?: string;
   onEvent?: EventSink;
   shouldStop?: () => boolean;
+  /** Awaited before every step: resolves at once unless the user paused the run (the worker's Pause). */
+  pauseGate?: () => Promise<void>;
   /** Called once, after the first minibatch of the first rollout (the CLI's --dump-rollout). */
   onFirstMinibatch?: (x: { rollout: Rollout; targets: RolloutTargets; minibatch: Minibatch; result: MinibatchResult }) => void;
 }
@@ -148,6 +150,8 @@ export async function trainRl(run: RlRun): Promise<RlResult> {
   try {
     await evaluate();
     for (; iteration < s.iterations && !run.shouldStop?.(); ) {
+      await run.pauseGate?.();
+      if (run.shouldStop?.()) break;
       const t0 = performance.now();
       const prompts = Array.from({ length: perRollout }, () => run.prompts[promptStream()] ?? []);
       const rollout = await collectRollout(models, prompts, options, rng);

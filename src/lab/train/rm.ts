@@ -96,6 +96,8 @@ export interface RmRun {
   seed: number | string;
   onEvent?: EventSink;
   shouldStop?: () => boolean;
+  /** Awaited before every step: resolves at once unless the user paused the run (the worker's Pause). */
+  pauseGate?: () => Promise<void>;
 }
 
 export async function trainRewardModel(run: RmRun): Promise<RmResult> {
@@ -116,6 +118,8 @@ export async function trainRewardModel(run: RmRun): Promise<RmResult> {
     for (let epoch = 0; epoch < s.epochs && !run.shouldStop?.(); epoch++) {
       const order = epochOrder(run.train.length, () => rng.next());
       for (let k = 0; k < perEpoch && !run.shouldStop?.(); k++, step++) {
+        await run.pauseGate?.();
+        if (run.shouldStop?.()) break;
         const batch = packPairs(order.slice(k * s.batchSize, (k + 1) * s.batchSize).map((i) => run.train[i]!), config.contextLength);
         const ids = tf.tensor2d(batch.ids, [batch.batch, batch.length], 'int32');
         const out = await optimiserStep(params, adam, () => bradleyTerry(scalarAt(params, config, ids, batch.eosPositions), batch.pairs), cosineLr(step, schedule), s.maxGradNorm);

@@ -48,6 +48,8 @@ export interface SftRun {
   onEvent?: EventSink;
   /** Polled between steps; returning true ends the run early with what it has. */
   shouldStop?: () => boolean;
+  /** Awaited before every step: resolves at once unless the user paused the run (the worker's Pause). */
+  pauseGate?: () => Promise<void>;
   now?: () => number;
 }
 
@@ -103,6 +105,7 @@ export async function runSft(run: SftRun): Promise<SftResult> {
   let stopped = false;
   try {
     for (; step < s.steps; step++) {
+      await run.pauseGate?.();
       if (run.shouldStop?.()) {
         stopped = true;
         break;

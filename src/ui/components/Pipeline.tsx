@@ -17,7 +17,7 @@ function statusOf(id: StageId, state: LabState): StageStatus {
   }
   const run = state.stages[id];
   if (!run) return 'not-run';
-  return run.status === 'cancelled' ? 'failed' : run.status;
+  return run.status === 'cancelled' ? 'failed' : run.status === 'paused' ? 'running' : run.status;
 }
 
 const LABEL: Record<StageStatus, string> = { 'not-run': 'not run yet', running: 'running…', done: 'done', failed: 'failed' };

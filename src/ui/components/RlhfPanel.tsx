@@ -63,7 +63,7 @@ export function RlhfPanel({
     onConfigChange?.(preset, validOverrides(next));
   };
   const runs = state.stages;
-  const busy = state.sft?.status === 'running' || state.check?.status === 'running' || Object.values(runs).some((r) => r.status === 'running');
+  const busy = state.sft?.status === 'running' || state.check?.status === 'running' || Object.values(runs).some((r) => r.status === 'running' || r.status === 'paused');
   const ready = state.backendStatus === 'ready' && state.sftModel !== null;
   const done = (s: RlhfStage) => runs[s]?.status === 'done';
   const canStart = (s: RlhfStage) => ready && !busy && NEEDS[s].every(done);
@@ -171,6 +171,10 @@ export function RlhfPanel({
             onStop={() => {
               const run = runs[stage];
               if (run) lab.stopRun(run.runId);
+            }}
+            onPause={(paused) => {
+              const run = runs[stage];
+              if (run) lab.pauseRun(run.runId, paused);
             }}
             guidance={`${STAGES.find((s) => s.id === STAGE_ID[stage])?.summary ?? ''} ${LOOK_FOR[stage]}`}
             settings={<SettingsEditor groups={SETTING_GROUPS[stage]} preset={preset} overrides={edited} onChange={edit} disabled={busy} />}

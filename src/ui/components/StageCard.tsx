@@ -11,21 +11,27 @@ export function StageCard(props: {
   canStart: boolean;
   onStart: () => void;
   onStop: () => void;
+  onPause: (paused: boolean) => void;
   guidance: string;
   settings: ReactNode;
 }) {
   const { run } = props;
   const eta = run?.etaSeconds ?? null;
   const progress = run && run.total > 0 ? Math.min(1, run.done / run.total) : 0;
-  const status = !run ? null : run.status === 'running' ? `${run.label} · ${run.done}/${run.total || '?'}${eta === null ? '' : ` · about ${Math.ceil(eta)} s left`}` : run.status === 'done' ? 'done' : `${run.status}${run.error ? `: ${run.error}` : ''}`;
+  const status = !run ? null : run.status === 'paused' ? `paused at ${run.done}/${run.total || '?'}` : run.status === 'running' ? `${run.label} · ${run.done}/${run.total || '?'}${eta === null ? '' : ` · about ${Math.ceil(eta)} s left`}` : run.status === 'done' ? 'done' : `${run.status}${run.error ? `: ${run.error}` : ''}`;
   return (
     <li className="stage-card" data-testid={`stage-${props.id}`} data-status={run?.status ?? 'not-run'}>
       <div className="row">
         <strong>{props.title}</strong>
-        {run?.status === 'running' ? (
-          <button type="button" onClick={props.onStop}>
-            Stop
-          </button>
+        {run?.status === 'running' || run?.status === 'paused' ? (
+          <>
+            <button type="button" data-testid={`pause-${props.id}`} onClick={() => props.onPause(run.status === 'running')}>
+              {run.status === 'running' ? 'Pause' : 'Resume'}
+            </button>
+            <button type="button" onClick={props.onStop}>
+              Stop
+            </button>
+          </>
         ) : (
           <button type="button" data-testid={`start-${props.id}`} disabled={!props.canStart} onClick={props.onStart}>
             {run ? 'Run again' : 'Start'}
