@@ -133,3 +133,21 @@ test('a configuration in the address reloads into the same settings, and hide= h
   await expect(page.locator('#rlhf-preset')).toHaveCount(0);
   await expect(page.getByTestId('notice')).toContainText('Layers');
 });
+
+test('the oracle task in the page: the heatmap offers the true token reward r* beside the DPO estimate', async ({ page, watch }) => {
+  await page.goto(`/?backend=wasm${HASH.replace('prefPrompts=200', 'prefPrompts=100')}`);
+  expect(await waitForBackend(page)).toBe('wasm');
+  await page.getByTestId('sft-task').selectOption('oracle');
+  await page.getByTestId('sft-steps').fill('20');
+  await page.getByTestId('sft-start').click();
+  await expect(page.getByTestId('sft-summary')).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId('run-all').click();
+  await expect(page.getByTestId('stage-rto')).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
+  const channel = page.getByLabel('Heatmap channel');
+  await channel.selectOption('trueReward');
+  const values = await page.getByTestId('heatmap-rto').getByTestId('heat-token').evaluateAll((ts) => ts.map((t) => Number(t.getAttribute('data-value'))));
+  // r* = log π*(token | previous) < 0 for every content token; the forced <eos> scores 0.
+  expect(values.filter((v) => v < 0).length).toBeGreaterThan(values.length / 2);
+  expect(values.every((v) => v <= 0)).toBe(true);
+  expect(watch.consoleErrors).toEqual([]);
+});

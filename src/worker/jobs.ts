@@ -12,7 +12,7 @@ import { activateBackend } from './backend';
 import { RunCancelled, type JobContext } from './jobContext';
 import type { RunJob, RunResult, SftSummary } from './protocol';
 import { runStage } from './rlhfJobs';
-import { sentimentTaskFor, setSftModel } from './session';
+import { setSftModel, taskFor } from './session';
 
 export { RunCancelled, type JobContext };
 
@@ -37,9 +37,9 @@ async function backendCheck(ctx: JobContext): Promise<RunResult> {
 }
 
 async function sft(ctx: JobContext, job: Extract<RunJob, { kind: 'sft' }>): Promise<RunResult> {
-  const settings = resolveSettings(job.preset, job.overrides);
+  const settings = resolveSettings(job.preset, job.overrides, job.task);
   ctx.post({ type: 'runProgress', runId: ctx.runId, done: 0, total: settings.sftSteps, label: 'loading the corpus' });
-  const task = await sentimentTaskFor(job.dataUrl, settings);
+  const task = await taskFor(job.task, job.dataUrl, settings);
   const started = performance.now();
   const result = await runSft({
     task,
@@ -54,6 +54,7 @@ async function sft(ctx: JobContext, job: Extract<RunJob, { kind: 'sft' }>): Prom
     pauseGate: ctx.pauseGate,
   });
   const summary: SftSummary = {
+    task: job.task,
     steps: result.steps,
     stopped: result.stopped,
     heldOutLoss: result.heldOutLoss,

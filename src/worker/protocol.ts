@@ -7,6 +7,7 @@ import type { BackendChoice, BackendName, ProbeRecord } from './backendChoice';
 import type { OpComparison } from '../lab/checks/opSuite';
 import type { PresetName, Settings } from '../lab/config';
 import type { StageEvent } from '../lab/events';
+import type { TaskName } from '../lab/tasks/task';
 import type { TextScore } from '../lab/eval/scoreText';
 
 export interface AdapterInfo {
@@ -44,8 +45,8 @@ export const RLHF_STAGES: readonly RlhfStage[] = ['preferences', 'rm', 'dpo', 'p
 /** Jobs a run can do. */
 export type RunJob =
   | { kind: 'backendCheck' }
-  /** SFT on the sentiment task; `dataUrl` is where the app serves public/data/brown.json. */
-  | { kind: 'sft'; preset: PresetName; overrides: Partial<Settings>; dataUrl: string }
+  /** SFT on a task; `dataUrl` is where the app serves public/data/brown.json (the sentiment task's corpus). */
+  | { kind: 'sft'; task: TaskName; preset: PresetName; overrides: Partial<Settings>; dataUrl: string }
   /** A later stage on the worker's SFT model (and, as the stage needs them, its pairs, reward model and DPO model). */
   | { kind: 'stage'; stage: RlhfStage; preset: PresetName; overrides: Partial<Settings>; dataUrl: string };
 
@@ -58,6 +59,8 @@ export interface StageSummary {
 
 /** What a finished SFT run (or an imported SFT checkpoint) amounts to. */
 export interface SftSummary {
+  /** The task the model was trained on; later stages use the same task. */
+  task: TaskName;
   steps: number;
   stopped: boolean;
   heldOutLoss: number;

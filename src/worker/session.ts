@@ -6,9 +6,10 @@ import { parseCorpusAsset, type CorpusAsset } from '../lab/data/brown';
 import { checkpointFromBinary, checkpointToBinary, makeCheckpoint, paramsFromCheckpoint } from '../lab/model/checkpoint';
 import { disposeParams, parameterCount, type GptConfig, type Params } from '../lab/model/gpt';
 import { sentimentTask } from '../lab/tasks/sentiment';
-import type { Task } from '../lab/tasks/task';
+import type { Task, TaskName } from '../lab/tasks/task';
+import { ORACLE_CONTENT_TOKENS, oracleTask } from '../lab/tasks/oracle';
 import type { Settings } from '../lab/config';
-import { tokenizerFromVocab } from '../lab/data/tokenizer';
+import { SPECIAL_TOKENS, tokenizerFromVocab } from '../lab/data/tokenizer';
 import { resetChain, setPairs } from './chain';
 import { parsePairsFile } from '../lab/train/pairsFile';
 import type { SftSummary, StageSummary } from './protocol';
@@ -38,13 +39,19 @@ async function loadCorpus(url: string): Promise<CorpusAsset> {
   return asset;
 }
 
-/** The sentiment task for these settings, built once and reused. */
-export async function sentimentTaskFor(dataUrl: string, settings: Settings): Promise<Task> {
-  const key = `${dataUrl}|${settings.vocabSize}|${settings.seed}`;
+/** The task for these settings, built once and reused (sentiment needs the corpus; the oracle only its seed). */
+export async function taskFor(name: TaskName, dataUrl: string, settings: Settings): Promise<Task> {
+  const key = `${name}|${dataUrl}|${settings.vocabSize}|${settings.seed}`;
   if (task?.key === key) return task.task;
-  const built = sentimentTask(await loadCorpus(dataUrl), { vocabSize: settings.vocabSize, seed: settings.seed });
+  const built = name === 'oracle' ? oracleTask({ seed: settings.seed }) : sentimentTask(await loadCorpus(dataUrl), { vocabSize: settings.vocabSize, seed: settings.seed });
   task = { key, task: built };
   return built;
+}
+
+/** Which task a checkpoint's model was trained on: its metadata says, or (older files) its vocabulary does. */
+function taskOfCheckpoint(meta: Record<string, unknown>, vocab: readonly string[]): TaskName {
+  if (meta.task === 'oracle' || meta.task === 'sentiment') return meta.task;
+  return vocab.length === SPECIAL_TOKENS.length + ORACLE_CONTENT_TOKENS && vocab[SPECIAL_TOKENS.length] === 'a' ? 'oracle' : 'sentiment';
 }
 
 /** Replaces the SFT model (the previous one's tensors are freed). */
@@ -81,6 +88,7 @@ export function importSftCheckpoint(bytes: Uint8Array, backend: string): SftSumm
     parameters: parameterCount(params),
     seconds: saved.seconds ?? 0,
     settings: saved.settings as Settings,
+    task: taskOfCheckpoint(ckpt.header.meta, ckpt.header.vocab),
     backend,
   };
   setSftModel({ params, config: ckpt.header.config, vocab: ckpt.header.vocab, summary });

@@ -198,7 +198,7 @@ export function RlhfPanel({
             </button>
           </div>
           <h3>Where the reward comes from, token by token</h3>
-          <TokenHeatmap runs={rlRuns.map(({ stage, run }) => ({ label: stage.toUpperCase(), color: COLORS[stage], snapshots: run.tokens }))} hasTrueReward={false} />
+          <TokenHeatmap runs={rlRuns.map(({ stage, run }) => ({ label: stage.toUpperCase(), color: COLORS[stage], snapshots: run.tokens }))} hasTrueReward={state.sftModel?.task === 'oracle'} />
           <p className="hint">Heatmap rows: the first held-out prompts, sampled afresh at each reported iteration; {labels.join(' and ')}.</p>
         </>
       )}

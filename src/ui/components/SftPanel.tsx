@@ -1,5 +1,6 @@
 import { useRef, useState } from 'react';
 import { PRESETS, PRESET_NAMES, resolveSettings, validateSettings, type PresetName } from '../../lab/config';
+import type { TaskName } from '../../lab/tasks/task';
 import type { LabApi } from '../useLab';
 import { LossChart } from './LossChart';
 
@@ -9,6 +10,7 @@ const dataUrl = () => new URL('data/brown.json', document.baseURI).href;
 export function SftPanel({ lab }: { lab: LabApi }) {
   const { state } = lab;
   const [preset, setPreset] = useState<PresetName>('tiny');
+  const [task, setTask] = useState<TaskName>('sentiment');
   const [stepsText, setStepsText] = useState(String(resolveSettings('tiny').sftSteps));
   const [fileError, setFileError] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -22,7 +24,7 @@ export function SftPanel({ lab }: { lab: LabApi }) {
     setPreset(p);
     setStepsText(String(resolveSettings(p).sftSteps));
   };
-  const start = () => lab.startRun({ kind: 'sft', preset, overrides: { sftSteps: steps }, dataUrl: dataUrl() });
+  const start = () => lab.startRun({ kind: 'sft', task, preset, overrides: { sftSteps: steps }, dataUrl: dataUrl() });
   const save = async () => {
     setFileError(null);
     try {
@@ -57,6 +59,11 @@ export function SftPanel({ lab }: { lab: LabApi }) {
         tokens. Held-out loss must fall well below the unigram baseline (a model that ignores context).
       </p>
       <div className="row">
+        <label htmlFor="sft-task">Task</label>
+        <select id="sft-task" data-testid="sft-task" value={task} disabled={running} onChange={(e) => setTask(e.target.value as TaskName)}>
+          <option value="sentiment">sentiment (Brown corpus, VADER gold)</option>
+          <option value="oracle">oracle (hidden bigram teacher, true token rewards)</option>
+        </select>
         <label htmlFor="sft-preset">Preset</label>
         <select id="sft-preset" value={preset} disabled={running} onChange={(e) => choosePreset(e.target.value as PresetName)}>
           {PRESET_NAMES.map((p) => (
@@ -101,7 +108,9 @@ export function SftPanel({ lab }: { lab: LabApi }) {
           <LossChart points={run.points} unigram={run.unigramLoss} />
           {run.samples && (
             <div className="samples" data-testid="sft-samples">
-              <p className="hint">Samples at step {run.samples.step} (temperature 0.8), with their gold reward (VADER compound, −1…1):</p>
+              <p className="hint">
+                Samples at step {run.samples.step} (temperature 0.8), with their gold reward ({task === 'oracle' ? 'Σ log π* of the hidden teacher' : 'VADER compound, −1…1'}):
+              </p>
               <ul>
                 {run.samples.samples.map((s, i) => (
                   <li key={i}>
