@@ -46,6 +46,14 @@ try {
   console.log(`Quick demo (load → RM → DPO → PPO → RTO): ${((last - tReady) / 1000).toFixed(1)} s; with page load and backend choice ${((last - t0) / 1000).toFixed(1)} s`);
   for (const stage of ['ppo', 'rto']) console.log(`${stage}: ${await page.getByTestId(`summary-${stage}`).textContent()}`);
   await page.screenshot({ path: 'test-results/quick-demo.png', fullPage: true });
+  // The README's pictures of a real run: the curves, the heatmaps (RM-score and DPO channels), and the theory panel.
+  await page.locator('.rl-charts').screenshot({ path: 'e2e/screenshots/curves.png' });
+  await page.getByLabel('Heatmap channel').selectOption('total');
+  await page.locator('.heatmap').screenshot({ path: 'e2e/screenshots/heatmap-total.png' });
+  await page.getByLabel('Heatmap channel').selectOption('dpo');
+  await page.locator('.heatmap').screenshot({ path: 'e2e/screenshots/heatmap-dpo.png' });
+  await page.getByTestId('theory-panel').screenshot({ path: 'e2e/screenshots/theory.png' });
+  console.log('wrote e2e/screenshots/curves.png, heatmap-total.png, heatmap-dpo.png and theory.png');
   await browser.close();
 } finally {
   server.kill();

@@ -18,6 +18,7 @@ import { REWARD_MODES, type RewardMode } from '../lab/train/rewards';
 import { evaluateLikeRl, sftBaseline, trainRl } from '../lab/train/rl';
 import { ensureDpo, ensurePairs, ensureRewardModel, ensureSft, makeContext } from './commands/pipeline';
 import { resultsCsv, resultsMarkdown, type ExperimentResults, type RunRecord, type SeedRecord } from './experimentReport';
+import { keyValue, parseSets } from './args';
 import { useNodeBackend } from './nodeBackend';
 
 const USAGE = `usage: npm run experiment -- [--task sentiment|oracle] [--preset tiny|small] [--rewards lab|paper|hacking]
@@ -74,19 +75,16 @@ async function main(): Promise<number> {
   if (fractions.some((f) => !(f > 0 && f <= 1))) fail('--fractions must lie in (0, 1]');
   const modes = values.modes.split(',');
   for (const m of modes) if (!(REWARD_MODES as readonly string[]).includes(m)) fail(`--modes: unknown mode "${m}" (known: ${REWARD_MODES.join(', ')})`);
-  const overrides: Record<string, number> = {};
-  for (const item of values.set) {
-    const m = /^([A-Za-z0-9]+)=(.+)$/.exec(item);
-    if (!m || !Number.isFinite(Number(m[2]))) fail(`--set takes key=number, got "${item}"`);
-    overrides[m[1] ?? ''] = Number(m[2]);
-  }
+  const sets = parseSets(values.set);
+  if ('problem' in sets) fail(sets.problem);
+  const overrides = sets.overrides;
   const sweeps = values.sweep.map((item) => {
-    const m = /^([A-Za-z0-9]+)=(.+)$/.exec(item);
-    if (!m) fail(`--sweep takes key=v1,v2,..., got "${item}"`);
-    const key = m[1] ?? '';
+    const kv = keyValue(item);
+    if (!kv) fail(`--sweep takes key=v1,v2,..., got "${item}"`);
+    const key = kv.key;
     const spec = SETTINGS.find((x) => x.key === key);
     if (!spec || spec.group !== 'rl') fail(`--sweep takes RL settings only (the chain is trained once per seed), and "${key}" is ${spec ? `a ${spec.group} setting` : 'not a setting'}`);
-    return { key, values: list(m[2] ?? '', 'sweep') };
+    return { key, values: list(kv.value, 'sweep') };
   });
   const grid = sweepGrid(sweeps);
   const estimators = values.estimators.split(',');

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { isPresetName, isRewardPresetName, PRESET_NAMES, resolveSettings, REWARD_PRESET_NAMES } from '../lab/config';
 import { REWARD_MODES, type RewardMode } from '../lab/train/rewards';
 import { rlCommand } from './commands/rl';
+import { parseSets } from './args';
 import { checkCommand } from './commands/check';
 import { quickAssetsCommand } from './commands/quickAssets';
 import { probeCommand } from './commands/probe';
@@ -42,19 +43,6 @@ function integerFlag(name: string, raw: string | undefined): number | undefined 
   const n = Number(raw);
   if (!Number.isInteger(n)) fail(`--${name} must be a whole number, got "${raw}"`);
   return n;
-}
-
-/** `--set key=value` pairs → overrides (validated later against the settings table). */
-function parseSets(sets: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const item of sets) {
-    const match = /^([A-Za-z0-9]+)=(.+)$/.exec(item);
-    if (!match) fail(`--set takes key=value, got "${item}"`);
-    const value = Number(match[2]);
-    if (!Number.isFinite(value)) fail(`--set ${match[1]} needs a number, got "${match[2]}"`);
-    out[match[1] ?? ''] = value;
-  }
-  return out;
 }
 
 async function main(): Promise<number> {
@@ -113,7 +101,9 @@ async function main(): Promise<number> {
       const seed = integerFlag('seed', values.seed);
       if (steps !== undefined) overrides.sftSteps = steps;
       if (seed !== undefined) overrides.seed = seed;
-      Object.assign(overrides, parseSets(values.set));
+      const sets = parseSets(values.set);
+      if ('problem' in sets) fail(sets.problem);
+      Object.assign(overrides, sets.overrides);
       const rewards = values.rewards;
       if (!isRewardPresetName(rewards)) fail(`--rewards must be one of ${REWARD_PRESET_NAMES.join(', ')}, got "${rewards}"`);
       let settings;
