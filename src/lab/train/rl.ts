@@ -148,7 +148,9 @@ export async function trainRl(run: RlRun): Promise<RlResult> {
     return point;
   };
   try {
-    await evaluate();
+    // Iteration 0: the policy is still SFT; its evaluation is the curves' starting point.
+    const start = await evaluate();
+    run.onEvent?.({ type: 'metrics', stage, run: name, step: 0, totalSteps: s.iterations, values: { episodes: 0, 'gold/reward': start.gold, 'gold/win_rate': start.winRate, 'eval/kl': start.kl, 'eval/length': start.length } });
     for (; iteration < s.iterations && !run.shouldStop?.(); ) {
       await run.pauseGate?.();
       if (run.shouldStop?.()) break;
