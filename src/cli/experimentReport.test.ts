@@ -27,9 +27,11 @@ describe('experiment report', () => {
   it('prints mean ± 95% CI per mode and fraction, with SFT and DPO rows', () => {
     const md = resultsMarkdown(results, [1, 2]);
     // ppo golds 1 and 3: mean 2, sd √2, t(1) = 12.706 → 12.706·√2/√2 = 12.706
-    expect(md).toContain('| PPO | 1 | 128 | 2.000 ± 12.706 |');
-    expect(md).toContain('| RTO | 1/8 | 128 | 1.000 ± 0.000 |');
-    expect(md).toContain('| SFT | – | – | -1.000 ± 0.000 | 0.5 | 0 |');
+    expect(md).toContain('| PPO | 1 | 128 | 2.000 ± 12.706 | 0.000 ± 0.000 |');
+    // Paired by seed against PPO on all prompts: RTO 2 − 1 and 2 − 3 → mean 0, sd √2 → ± 12.706.
+    expect(md).toContain('| RTO | 1 | 128 | 2.000 ± 0.000 | 0.000 ± 12.706 |');
+    expect(md).toContain('| RTO | 1/8 | 128 | 1.000 ± 0.000 | -1.000 ± 12.706 |');
+    expect(md).toContain('| SFT | – | – | -1.000 ± 0.000 | -3.000 ± 12.706 | 0.5 | 0 |');
     // Matched KL: within KL 1, PPO's best is its half-way point (gold 0.5 and 1.5 → 1.0); RTO's is iteration 0 (0).
     expect(md).toMatch(/\| PPO \| 1 \| 1\.000 ± 6\.353 \| 2\.000 ± 12\.706 \|/);
     expect(md).toMatch(/\| RTO \| 1 \| 0\.000 ± 0\.000 \| 1\.000 ± 0\.000 \|/);

@@ -76,13 +76,23 @@ export function resultsMarkdown(r: ExperimentResults, budgets = klBudgets(r)): s
   const lines: string[] = [];
   lines.push(`Task ${r.task}, preset ${r.preset}, rewards ${r.rewards}; ${n} seed${n === 1 ? '' : 's'} (${r.seeds.map((s) => s.seed).join(', ')}); mean ± 95% CI over seeds (Student t).`);
   lines.push('');
-  lines.push('| run | prompt fraction | episodes | gold reward | win rate vs SFT | KL |');
-  lines.push('|---|---|---|---|---|---|');
-  lines.push(`| SFT | – | – | ${formatMeanCi(meanCi(r.seeds.map((s) => s.sft.gold)))} | 0.5 | 0 |`);
-  lines.push(`| DPO | – | – | ${formatMeanCi(meanCi(r.seeds.map((s) => s.dpo.gold)))} | ${formatMeanCi(meanCi(r.seeds.map((s) => s.dpo.winRate)))} | ${formatMeanCi(meanCi(r.seeds.map((s) => s.dpo.kl)), 2)} |`);
+  // Seeds differ more from each other than runs within a seed do (each seed has its own SFT model, pairs and, on
+  // the oracle task, its own teacher), so each row is also compared with the baseline run of the same seed.
+  const baseline = groups(r).find((g) => g.mode === 'ppo' && g.fraction === 1) ?? groups(r)[0];
+  const paired = (runs: RunRecord[]) => {
+    if (!baseline) return '—';
+    const diffs = runs.map((x) => x.final.gold - (baseline.runs.find((b) => b.seed === x.seed)?.final.gold ?? NaN));
+    return formatMeanCi(meanCi(diffs));
+  };
+  const base = baseline ? `${baseline.mode.toUpperCase()}${baseline.fraction === 1 ? '' : ` ${fractionLabel(baseline.fraction)}`}` : '';
+  lines.push(`| run | prompt fraction | episodes | gold reward | gold − ${base} (paired by seed) | win rate vs SFT | KL |`);
+  lines.push('|---|---|---|---|---|---|---|');
+  const seedDiff = (pick: (s: SeedRecord) => number) => (baseline ? formatMeanCi(meanCi(r.seeds.map((s) => pick(s) - (baseline.runs.find((b) => b.seed === s.seed)?.final.gold ?? NaN)))) : '—');
+  lines.push(`| SFT | – | – | ${formatMeanCi(meanCi(r.seeds.map((s) => s.sft.gold)))} | ${seedDiff((s) => s.sft.gold)} | 0.5 | 0 |`);
+  lines.push(`| DPO | – | – | ${formatMeanCi(meanCi(r.seeds.map((s) => s.dpo.gold)))} | ${seedDiff((s) => s.dpo.gold)} | ${formatMeanCi(meanCi(r.seeds.map((s) => s.dpo.winRate)))} | ${formatMeanCi(meanCi(r.seeds.map((s) => s.dpo.kl)), 2)} |`);
   for (const g of groups(r)) {
     const f = (pick: (x: RunRecord) => number, d = 3) => formatMeanCi(meanCi(g.runs.map(pick)), d);
-    lines.push(`| ${g.mode.toUpperCase()} | ${fractionLabel(g.fraction)} | ${g.runs[0]?.episodes ?? '–'} | ${f((x) => x.final.gold)} | ${f((x) => x.final.winRate)} | ${f((x) => x.final.kl, 2)} |`);
+    lines.push(`| ${g.mode.toUpperCase()} | ${fractionLabel(g.fraction)} | ${g.runs[0]?.episodes ?? '–'} | ${f((x) => x.final.gold)} | ${paired(g.runs)} | ${f((x) => x.final.winRate)} | ${f((x) => x.final.kl, 2)} |`);
   }
   if (budgets.length) {
     lines.push('');
