@@ -189,7 +189,9 @@ async function merge(files: string[]): Promise<number> {
   if (files.length === 0) fail('--merge needs result files');
   const parts = await Promise.all(files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as ExperimentResults));
   const first = parts[0]!;
-  const merged: ExperimentResults = { ...first, seeds: parts.flatMap((p) => p.seeds), runs: parts.flatMap((p) => p.runs) };
+  // Files of the same seeds (e.g. an ablation and a later sweep) share their SFT/DPO reference rows: keep each seed once.
+  const seeds = [...new Map(parts.flatMap((p) => p.seeds).map((s) => [s.seed, s])).values()];
+  const merged: ExperimentResults = { ...first, seeds, runs: parts.flatMap((p) => p.runs) };
   process.stdout.write(resultsMarkdown(merged));
   return 0;
 }
