@@ -46,7 +46,8 @@ try {
   console.log(`Quick demo (load → RM → DPO → PPO → RTO): ${((last - tReady) / 1000).toFixed(1)} s; with page load and backend choice ${((last - t0) / 1000).toFixed(1)} s`);
   for (const stage of ['ppo', 'rto']) console.log(`${stage}: ${await page.getByTestId(`summary-${stage}`).textContent()}`);
   await page.screenshot({ path: 'test-results/quick-demo.png', fullPage: true });
-  // The README's pictures of a real run: the curves, the heatmaps (RM-score and DPO channels), and the theory panel.
+  // The README's pictures of a real run: the curves, the heatmaps (total and DPO channels), and the theory panel.
+  await page.mouse.move(0, 0); // no tooltip left open in the pictures
   await page.locator('.rl-charts').screenshot({ path: 'e2e/screenshots/curves.png' });
   await page.getByLabel('Heatmap channel').selectOption('total');
   await page.locator('.heatmap').screenshot({ path: 'e2e/screenshots/heatmap-total.png' });

@@ -25,7 +25,8 @@ const USAGE = `usage: npm run experiment -- [--task sentiment|oracle] [--preset 
          [--seeds N | --seed-list 1,2] [--fractions 0.125,0.25,0.5,1] [--modes ppo,rto,ddpo,rs-ppo,semi-rto]
          [--set key=value ...] [--sweep key=v1,v2,...] [--estimators gae,reinforce++] [--out DIR] [--name NAME]
          --sweep (repeatable; the grid of all combinations) runs every mode at every value, labelled e.g. "rto beta1=0.5"
-       npm run experiment -- --merge results1.json results2.json ...`;
+       npm run experiment -- --merge results1.json results2.json ... [--kl-budgets 1,2,4]
+       (KL budgets of the matched-KL table default to the quartiles of the runs' final KLs)`;
 
 function fail(message: string): never {
   process.stderr.write(`error: ${message}\n${USAGE}\n`);
@@ -56,6 +57,7 @@ async function main(): Promise<number> {
       out: { type: 'string', default: '.lab-out/experiments' },
       name: { type: 'string' },
       merge: { type: 'boolean', default: false },
+      'kl-budgets': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -63,7 +65,8 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (values.merge) return merge(positionals);
+  const budgets = values['kl-budgets'] ? list(values['kl-budgets'], 'kl-budgets') : undefined;
+  if (values.merge) return merge(positionals, budgets);
   const task = values.task;
   if (task !== 'sentiment' && task !== 'oracle') fail(`--task must be sentiment or oracle, got "${task}"`);
   const preset = values.preset;
@@ -101,7 +104,7 @@ async function main(): Promise<number> {
   await writeFile(`${base}.json`, JSON.stringify(results, null, 1));
   await writeFile(`${base}.csv`, resultsCsv(results));
   process.stderr.write(`wrote ${base}.json and ${base}.csv\n`);
-  process.stdout.write(resultsMarkdown(results));
+  process.stdout.write(resultsMarkdown(results, budgets));
   return 0;
 }
 
@@ -185,14 +188,14 @@ async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName
   return { task, preset, rewards, settings: settingsShown, seeds: seedRecords, runs };
 }
 
-async function merge(files: string[]): Promise<number> {
+async function merge(files: string[], budgets?: number[]): Promise<number> {
   if (files.length === 0) fail('--merge needs result files');
   const parts = await Promise.all(files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as ExperimentResults));
   const first = parts[0]!;
   // Files of the same seeds (e.g. an ablation and a later sweep) share their SFT/DPO reference rows: keep each seed once.
   const seeds = [...new Map(parts.flatMap((p) => p.seeds).map((s) => [s.seed, s])).values()];
   const merged: ExperimentResults = { ...first, seeds, runs: parts.flatMap((p) => p.runs) };
-  process.stdout.write(resultsMarkdown(merged));
+  process.stdout.write(resultsMarkdown(merged, budgets));
   return 0;
 }
 

@@ -71,7 +71,7 @@ export function klBudgets(r: ExperimentResults): number[] {
   return [...new Set([0.25, 0.5, 1].map((q) => round(quantile(kls, q))).filter((x) => Number.isFinite(x) && x > 0))];
 }
 
-export function resultsMarkdown(r: ExperimentResults, budgets = klBudgets(r)): string {
+export function resultsMarkdown(r: ExperimentResults, budgets: number[] = klBudgets(r)): string {
   const n = r.seeds.length;
   const lines: string[] = [];
   lines.push(`Task ${r.task}, preset ${r.preset}, rewards ${r.rewards}; ${n} seed${n === 1 ? '' : 's'} (${r.seeds.map((s) => s.seed).join(', ')}); mean ± 95% CI over seeds (Student t).`);

@@ -28,7 +28,8 @@ const LINE_CHARTS: LineSpec[] = [
 
 const HEIGHT = 180;
 const MARGIN = { top: 8, right: 16, bottom: 4, left: 0 };
-const num = (v: number) => (Math.abs(v) >= 1000 ? Math.round(v).toString() : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(3));
+// Straight segments between measured points (a smoothed curve would draw values nobody measured).
+const num = (v: number) => (Math.abs(v) >= 1000 ? Math.round(v).toString() : Math.abs(v) >= 10 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3));
 const tooltipValue = (v: unknown) => (typeof v === 'number' ? num(v) : String(v));
 
 function referenceLines(refs: Reference[]) {
@@ -46,12 +47,12 @@ function MetricChart({ spec, runs, refs }: { spec: LineSpec; runs: RlRunSeries[]
       <ResponsiveContainer width="100%" height={HEIGHT}>
         <LineChart data={rows} margin={MARGIN} accessibilityLayer>
           <CartesianGrid stroke="#e6e9ef" />
-          <XAxis dataKey="episodes" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tickFormatter={num} />
-          <YAxis domain={['auto', 'auto']} tickFormatter={num} width={48} />
+          <XAxis dataKey="episodes" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tickFormatter={(v: number) => String(Math.round(v))} label={{ value: 'episodes', position: 'insideBottomRight', offset: -2, fontSize: 11 }} />
+          <YAxis domain={['auto', 'auto']} tickFormatter={num} width={60} />
           <Tooltip formatter={tooltipValue} labelFormatter={(v) => `episodes ${String(v)}`} />
           {runs.map((run, i) =>
             run.visible ? (
-              <Line key={run.label} type="monotone" dataKey={seriesKey(i)} name={run.label} stroke={run.color} connectNulls dot={spec.gold ? { r: 2.5 } : false} isAnimationActive={false} />
+              <Line key={run.label} type="linear" dataKey={seriesKey(i)} name={run.label} stroke={run.color} connectNulls dot={spec.gold ? { r: 2.5 } : false} isAnimationActive={false} />
             ) : null,
           )}
           {referenceLines(refs)}
@@ -72,7 +73,7 @@ function FrontierChart({ runs, refs }: { runs: RlRunSeries[]; refs: Reference[] 
         <ScatterChart margin={MARGIN} accessibilityLayer>
           <CartesianGrid stroke="#e6e9ef" />
           <XAxis dataKey="x" type="number" name="KL to SFT" domain={['auto', 'auto']} tickFormatter={num} label={{ value: 'KL to SFT', position: 'insideBottomRight', offset: -2 }} />
-          <YAxis dataKey="y" type="number" name="gold reward" domain={['auto', 'auto']} tickFormatter={num} width={48} />
+          <YAxis dataKey="y" type="number" name="gold reward" domain={['auto', 'auto']} tickFormatter={num} width={60} />
           <Tooltip formatter={tooltipValue} />
           <Legend />
           {runs.map((run, i) => (run.visible ? <Scatter key={run.label} name={run.label} data={series[i]} fill={run.color} isAnimationActive={false} /> : null))}
