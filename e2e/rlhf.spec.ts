@@ -102,6 +102,19 @@ test('the Quick demo loads the shipped SFT model and pairs, then trains RM → D
   expect(values.every(Number.isFinite)).toBe(true);
   expect(values.some((v) => v !== 0)).toBe(true);
   await expect(page.getByTestId('score-summary')).toContainText('gold (VADER) 0.');
+
+  // RTO again on 1/8 of the prompts: the first RTO run stays beside it, and the sample-efficiency chart appears.
+  const rto = page.getByTestId('stage-rto');
+  await rto.getByText('Settings').click();
+  await rto.locator('[data-setting="rlPromptFraction"]').fill('0.125');
+  await page.getByTestId('start-rto').click();
+  await expect(rto).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  await expect(page.getByTestId('run-visible')).toHaveCount(3);
+  await expect(page.getByRole('list', { name: 'Runs' })).toContainText('RTO (β1 0.5, c 0.2, prompts × 0.125)');
+  await expect(page.getByTestId('rl-chart-sample-efficiency')).toHaveAttribute('data-points', '3');
+  await page.mouse.move(0, 0);
+  await page.locator('.rl-charts').screenshot({ path: 'test-results/three-runs.png' });
+  await page.getByTestId('rl-chart-sample-efficiency').screenshot({ path: 'test-results/sample-efficiency.png' });
   expect(watch.consoleErrors).toEqual([]);
 });
 

@@ -4,7 +4,7 @@
 import type { BackendChoice } from '../worker/backendChoice';
 import type { SampleText } from '../lab/events';
 import type { BackendCheckResult, BackendSelection, Event, RunJob, SftSummary } from '../worker/protocol';
-import { crashStageRuns, reduceStageRuns, staleAfter, startStageRun, type StageRuns } from './stageRuns';
+import { crashStageRuns, reduceStageRuns, staleAfter, startStageRun, type StageRun, type StageRuns } from './stageRuns';
 
 export interface LogLine {
   level: 'warn' | 'error';
@@ -55,6 +55,8 @@ export interface LabState {
   sftModel: SftSummary | null;
   /** Runs of the later stages (preferences, RM, DPO, PPO, RTO), one per stage. */
   stages: StageRuns;
+  /** Earlier PPO/RTO runs on the same models, kept beside the current ones for comparison (oldest first). */
+  rlArchive: StageRun[];
   deviceLost: string | null;
   logs: LogLine[];
 }
@@ -85,6 +87,7 @@ export const initialLabState = (choice: BackendChoice, notices: string[] = []): 
   sft: null,
   sftModel: null,
   stages: {},
+  rlArchive: [],
   deviceLost: null,
   logs: [],
 });
@@ -105,6 +108,7 @@ function onRunEvent(state: LabState, runId: string, check: Partial<CheckRun>, sf
 }
 
 const MAX_POINTS = 5000;
+const MAX_ARCHIVED_RUNS = 6;
 
 function reduceEvent(state: LabState, event: Event): LabState {
   switch (event.type) {
@@ -119,10 +123,11 @@ function reduceEvent(state: LabState, event: Event): LabState {
     case 'checkpointExported':
       return state; // answered through the request's promise
     case 'checkpointImported':
-      return { ...state, sftModel: event.summary, stages: staleAfter(state.stages, 'sft') };
+      return { ...state, sftModel: event.summary, stages: staleAfter(state.stages, 'sft'), rlArchive: [] };
     case 'quickDemoLoaded': {
       // The shipped pairs count as a finished Preferences stage.
       const stages = startStageRun(staleAfter(state.stages, 'sft'), 'preferences', event.requestId);
+      state = { ...state, rlArchive: [] };
       const prefs = stages.preferences;
       return { ...state, sftModel: event.summary, stages: prefs ? { ...stages, preferences: { ...prefs, status: 'done', summary: event.pairs, label: 'loaded' } } : stages };
     }
@@ -146,7 +151,7 @@ function reduceEvent(state: LabState, event: Event): LabState {
       if (r.kind === 'backendCheck') return onCheck(state, event.runId, { status: 'done', result: r, done: r.comparisons.length * 2 });
       if (r.kind === 'stage') return state;
       const next = onSft(state, event.runId, () => ({ status: 'done' }));
-      return next === state ? state : { ...next, sftModel: r, stages: staleAfter(next.stages, 'sft') };
+      return next === state ? state : { ...next, sftModel: r, stages: staleAfter(next.stages, 'sft'), rlArchive: [] };
     }
     case 'runFailed':
       return onRunEvent(state, event.runId, { status: 'failed', error: event.message }, () => ({ status: 'failed', error: event.message }));
@@ -168,7 +173,7 @@ function reduceAnyEvent(state: LabState, event: Event, at: number): LabState {
   if (stages === state.stages) return next;
   // A finished preferences run makes the reward model, DPO and RL runs stale (the worker dropped those models).
   const finished = event.type === 'runFinished' && event.result.kind === 'stage' ? event.result.stage : null;
-  return { ...next, stages: finished === 'preferences' ? staleAfter(stages, 'preferences') : stages };
+  return finished === 'preferences' ? { ...next, stages: staleAfter(stages, 'preferences'), rlArchive: [] } : { ...next, stages };
 }
 
 export function labReducer(state: LabState, action: Action): LabState {
@@ -183,7 +188,16 @@ export function labReducer(state: LabState, action: Action): LabState {
       return { ...state, check: { runId: action.runId, status: 'running', done: 0, total: 0, label: 'starting', result: null, error: null } };
     case 'runRequested':
       if (action.job.kind === 'backendCheck') return labReducer(state, { type: 'checkRequested', runId: action.runId });
-      if (action.job.kind === 'stage') return { ...state, stages: startStageRun(state.stages, action.job.stage, action.runId, action.at ?? 0, action.job.preset, action.job.overrides) };
+      if (action.job.kind === 'stage') {
+        // A finished PPO/RTO run is kept for comparison when the same method runs again (with other settings).
+        const previous = state.stages[action.job.stage];
+        const keep = (action.job.stage === 'ppo' || action.job.stage === 'rto') && previous && previous.points.length > 0 && previous.status !== 'running' && previous.status !== 'paused';
+        return {
+          ...state,
+          rlArchive: keep ? [...state.rlArchive, previous].slice(-MAX_ARCHIVED_RUNS) : state.rlArchive,
+          stages: startStageRun(state.stages, action.job.stage, action.runId, action.at ?? 0, action.job.preset, action.job.overrides),
+        };
+      }
       return { ...state, sft: { runId: action.runId, status: 'running', done: 0, total: 0, label: 'starting', points: [], unigramLoss: null, samples: null, error: null } };
     case 'sftModelLoaded':
       return { ...state, sftModel: action.summary };

@@ -17,7 +17,7 @@ export function runLabels(runs: readonly LabelledRun[]): string[] {
   const settings = runs.map((r) => resolveSettings(r.preset, r.overrides));
   // PPO ignores the DPO reward's settings, so they never distinguish it.
   const relevant = (stage: LabelledRun['stage'], key: string) => stage === 'rto' || !['beta1', 'rtoClip', 'beta3'].includes(key);
-  return runs.map((run, i) => {
+  const labels = runs.map((run, i) => {
     const own = settings[i]!;
     const parts: string[] = [];
     if (run.stage === 'rto') parts.push(`β1 ${own.beta1}`, `c ${own.rtoClip}`);
@@ -28,4 +28,6 @@ export function runLabels(runs: readonly LabelledRun[]): string[] {
     }
     return parts.length ? `${run.stage.toUpperCase()} (${parts.join(', ')})` : run.stage.toUpperCase();
   });
+  // Runs with the same settings (a re-run) are told apart by their order.
+  return labels.map((label, i) => (labels.filter((l) => l === label).length > 1 ? `${label} #${labels.slice(0, i + 1).filter((l) => l === label).length}` : label));
 }

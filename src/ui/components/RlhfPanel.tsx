@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { PRESETS, PRESET_NAMES, type PresetName, type SettingGroup, type Settings } from '../../lab/config';
+import { PRESETS, PRESET_NAMES, resolveSettings, type PresetName, type SettingGroup, type Settings } from '../../lab/config';
 import { STAGES } from '../../lab/stages';
 import { RLHF_STAGES, type RlhfStage } from '../../worker/protocol';
 import { metricsCsv, metricsJson } from '../metricsExport';
@@ -7,6 +7,7 @@ import { runLabels } from '../runLabels';
 import type { StageRun } from '../stageRuns';
 import type { LabApi } from '../useLab';
 import { RlCharts } from './RlCharts';
+import { SampleEfficiencyChart, type EfficiencyPoint } from './SampleEfficiencyChart';
 import { SettingsEditor, validOverrides } from './SettingsEditor';
 import { StageCard } from './StageCard';
 import { TokenHeatmap } from './TokenHeatmap';
@@ -32,6 +33,8 @@ const LOOK_FOR: Record<RlhfStage, string> = {
 };
 const NEEDS: Record<RlhfStage, RlhfStage[]> = { preferences: [], rm: ['preferences'], dpo: ['preferences'], ppo: ['rm'], rto: ['rm', 'dpo'] };
 const COLORS = { ppo: '#2166ac', rto: '#b35806' };
+/** Blues for PPO runs, oranges for RTO runs (colour-blind-safe pairs), in the order the runs were made. */
+const PALETTE = { ppo: ['#2166ac', '#67a9cf', '#053061', '#4393c3'], rto: ['#b35806', '#e08214', '#7f3b08', '#fdb863'] };
 const SETTING_GROUPS: Record<RlhfStage, SettingGroup[]> = { preferences: ['prefs'], rm: ['rm'], dpo: ['dpo'], ppo: ['rl'], rto: ['rl'] };
 
 
@@ -108,17 +111,27 @@ export function RlhfPanel({
     }
   };
 
-  const rlRuns = useMemo(
-    () =>
-      (['ppo', 'rto'] as const)
-        .map((s) => ({ stage: s, run: runs[s] }))
-        .filter((x): x is { stage: 'ppo' | 'rto'; run: StageRun } => x.run !== undefined),
-    [runs],
-  );
+  // Earlier runs first, then the current PPO and RTO runs; each method's runs take its palette in turn.
+  const rlRuns = useMemo(() => {
+    const current = (['ppo', 'rto'] as const).map((s) => runs[s]).filter((r): r is StageRun => r !== undefined);
+    const all = [...state.rlArchive, ...current].filter((r): r is StageRun & { stage: 'ppo' | 'rto' } => r.stage === 'ppo' || r.stage === 'rto');
+    const seen = { ppo: 0, rto: 0 };
+    return all.map((run) => ({ stage: run.stage, run, color: PALETTE[run.stage][seen[run.stage]++ % PALETTE[run.stage].length] ?? COLORS[run.stage] }));
+  }, [runs, state.rlArchive]);
   const labels = runLabels(rlRuns.map(({ stage, run }) => ({ stage, preset: run.preset, overrides: run.overrides })));
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const toggle = (stage: string) => setHidden((h) => (h.has(stage) ? new Set([...h].filter((x) => x !== stage)) : new Set([...h, stage])));
   const exportRuns = rlRuns.map(({ run }, i) => ({ label: labels[i] ?? run.stage, points: run.points }));
+  // The heatmap shows the visible runs; a method with one visible run is named by the method alone.
+  const visibleRuns = rlRuns.map((r, i) => ({ ...r, label: labels[i] ?? r.stage })).filter((r) => !hidden.has(r.label));
+  const heatmapRuns = visibleRuns.map(({ stage, run, color, label }) => ({
+    label: visibleRuns.filter((v) => v.stage === stage).length === 1 ? stage.toUpperCase() : label,
+    color,
+    snapshots: run.tokens,
+  }));
+  const efficiency: EfficiencyPoint[] = rlRuns
+    .filter(({ run }) => run.status === 'done' && run.summary)
+    .map(({ stage, run }) => ({ method: stage === 'ppo' ? 'PPO' : 'RTO', fraction: resolveSettings(run.preset, run.overrides).rlPromptFraction, winRate: run.summary?.values.winRate ?? NaN }));
   const sftGold = rlRuns.map((x) => x.run.summary?.values.sftGold).find((g) => g !== undefined);
 
   return (
@@ -185,7 +198,7 @@ export function RlhfPanel({
         <>
           <h3>PPO and RTO, episode by episode</h3>
           <RlCharts
-            runs={rlRuns.map(({ stage, run }, i) => ({ label: labels[i] ?? stage, color: COLORS[stage], visible: !hidden.has(labels[i] ?? stage), points: run.points.map((p) => ({ episodes: p.values.episodes ?? p.step, values: p.values })) }))}
+            runs={rlRuns.map(({ stage, run, color }, i) => ({ label: labels[i] ?? stage, color, visible: !hidden.has(labels[i] ?? stage), points: run.points.map((p) => ({ episodes: p.values.episodes ?? p.step, values: p.values })) }))}
             references={sftGold === undefined ? undefined : { sft: sftGold }}
             onToggle={toggle}
           />
@@ -197,9 +210,13 @@ export function RlhfPanel({
               Download metrics (JSON)
             </button>
           </div>
+          <SampleEfficiencyChart points={efficiency} />
           <h3>Where the reward comes from, token by token</h3>
-          <TokenHeatmap runs={rlRuns.map(({ stage, run }) => ({ label: stage.toUpperCase(), color: COLORS[stage], snapshots: run.tokens }))} hasTrueReward={state.sftModel?.task === 'oracle'} />
-          <p className="hint">Heatmap rows: the first held-out prompts, sampled afresh at each reported iteration; {labels.join(' and ')}.</p>
+          <TokenHeatmap
+            runs={heatmapRuns}
+            hasTrueReward={state.sftModel?.task === 'oracle'}
+          />
+          <p className="hint">Heatmap rows: the first held-out prompts, sampled afresh at each reported iteration. Runs hidden on the charts are hidden here too.</p>
         </>
       )}
     </section>
