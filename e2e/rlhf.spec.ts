@@ -164,3 +164,23 @@ test('the oracle task in the page: the heatmap offers the true token reward r* b
   expect(values.every((v) => v <= 0)).toBe(true);
   expect(watch.consoleErrors).toEqual([]);
 });
+
+test('SFT can be paused and resumed, then stopped, keeping what it learned', async ({ page }) => {
+  await page.goto('/?backend=wasm');
+  expect(await waitForBackend(page)).toBe('wasm');
+  await page.getByTestId('sft-task').selectOption('oracle');
+  await page.getByTestId('sft-steps').fill('3000');
+  await page.getByTestId('sft-start').click();
+  const run = page.getByTestId('sft-run');
+  await expect(run).toHaveAttribute('data-status', 'running');
+  await expect(run).toContainText('step'); // it has taken a step or more
+  await page.getByTestId('sft-pause').click();
+  await expect(run).toHaveAttribute('data-status', 'paused');
+  const held = await run.locator('span').first().textContent();
+  await page.waitForTimeout(1500);
+  expect(await run.locator('span').first().textContent()).toBe(held);
+  await page.getByTestId('sft-pause').click();
+  await expect(run).toHaveAttribute('data-status', 'running');
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByTestId('sft-summary')).toContainText('stopped early');
+});

@@ -29,7 +29,7 @@ export interface LossPoint {
 
 export interface SftRun {
   runId: string;
-  status: 'running' | 'done' | 'failed';
+  status: 'running' | 'paused' | 'done' | 'failed';
   done: number;
   total: number;
   label: string;
@@ -118,7 +118,6 @@ function reduceEvent(state: LabState, event: Event): LabState {
       return { ...state, backendStatus: 'ready', selection: event.selection, backendError: null, deviceLost: null };
     case 'requestFailed':
     case 'textScored':
-    case 'runPaused': // later-stage runs only (stageRuns.ts)
     case 'memory':
     case 'checkpointExported':
       return state; // answered through the request's promise
@@ -155,6 +154,8 @@ function reduceEvent(state: LabState, event: Event): LabState {
     }
     case 'runFailed':
       return onRunEvent(state, event.runId, { status: 'failed', error: event.message }, () => ({ status: 'failed', error: event.message }));
+    case 'runPaused': // the SFT run here; later-stage runs in stageRuns.ts
+      return onSft(state, event.runId, (run) => (run.status === 'running' || run.status === 'paused' ? { status: event.paused ? 'paused' : 'running' } : {}));
     case 'runCancelled':
       return onRunEvent(state, event.runId, { status: 'cancelled' }, () => ({ status: 'failed', error: 'cancelled' }));
     case 'deviceLost':
@@ -210,7 +211,7 @@ export function labReducer(state: LabState, action: Action): LabState {
         workerError: action.message,
         backendStatus: 'failed',
         check: state.check?.status === 'running' ? { ...state.check, status: 'failed', error: 'the worker crashed' } : state.check,
-        sft: state.sft?.status === 'running' ? { ...state.sft, status: 'failed', error: 'the worker crashed' } : state.sft,
+        sft: state.sft?.status === 'running' || state.sft?.status === 'paused' ? { ...state.sft, status: 'failed', error: 'the worker crashed' } : state.sft,
         sftModel: null,
         stages: crashStageRuns(state.stages),
       };

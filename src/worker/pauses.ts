@@ -13,6 +13,19 @@ export function resumeRun(runId: string): void {
   paused.delete(runId);
 }
 
-export function pauseGate(runId: string): Promise<void> {
-  return paused.get(runId)?.promise ?? Promise.resolve();
+/**
+ * Awaited before every training step. It first lets the worker's message queue run: wasm and cpu resolve their
+ * read-backs as microtasks, so a training loop never yields to the event loop by itself, and Pause or Stop would
+ * wait for the run to end. A MessageChannel round trip yields without setTimeout's 4 ms clamp.
+ */
+export async function pauseGate(runId: string): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+  await paused.get(runId)?.promise;
 }

@@ -6,7 +6,7 @@ type StageStatus = 'not-run' | 'running' | 'done' | 'failed';
 /** A stage's status from what the worker has reported (Evaluation is done when PPO and RTO both are). */
 function statusOf(id: StageId, state: LabState): StageStatus {
   if (id === 'sft') {
-    if (state.sft?.status === 'running') return 'running';
+    if (state.sft?.status === 'running' || state.sft?.status === 'paused') return 'running';
     if (state.sftModel) return 'done';
     return state.sft?.status === 'failed' ? 'failed' : 'not-run';
   }

@@ -66,7 +66,7 @@ export function RlhfPanel({
     onConfigChange?.(preset, validOverrides(next));
   };
   const runs = state.stages;
-  const busy = state.sft?.status === 'running' || state.check?.status === 'running' || Object.values(runs).some((r) => r.status === 'running' || r.status === 'paused');
+  const busy = state.sft?.status === 'running' || state.sft?.status === 'paused' || state.check?.status === 'running' || Object.values(runs).some((r) => r.status === 'running' || r.status === 'paused');
   const ready = state.backendStatus === 'ready' && state.sftModel !== null;
   const done = (s: RlhfStage) => runs[s]?.status === 'done';
   const canStart = (s: RlhfStage) => ready && !busy && NEEDS[s].every(done);

@@ -15,7 +15,7 @@ export function SftPanel({ lab }: { lab: LabApi }) {
   const [fileError, setFileError] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const run = state.sft;
-  const running = run?.status === 'running';
+  const running = run?.status === 'running' || run?.status === 'paused';
   const steps = Number(stepsText);
   const problems = validateSettings({ sftSteps: steps });
   const ready = state.backendStatus === 'ready' && state.check?.status !== 'running';
@@ -75,9 +75,14 @@ export function SftPanel({ lab }: { lab: LabApi }) {
         <label htmlFor="sft-steps">Steps</label>
         <input id="sft-steps" data-testid="sft-steps" inputMode="numeric" size={6} value={stepsText} disabled={running} onChange={(e) => setStepsText(e.target.value)} aria-invalid={problems.length > 0} />
         {running ? (
-          <button type="button" onClick={() => run && lab.stopRun(run.runId)}>
-            Stop
-          </button>
+          <>
+            <button type="button" data-testid="sft-pause" onClick={() => run && lab.pauseRun(run.runId, run.status === 'running')}>
+              {run?.status === 'paused' ? 'Resume' : 'Pause'}
+            </button>
+            <button type="button" onClick={() => run && lab.stopRun(run.runId)}>
+              Stop
+            </button>
+          </>
         ) : (
           <button type="button" data-testid="sft-start" disabled={!ready || problems.length > 0} onClick={start}>
             Train SFT
@@ -102,7 +107,7 @@ export function SftPanel({ lab }: { lab: LabApi }) {
         <div data-testid="sft-run" data-status={run.status}>
           <progress max={1} value={progress} aria-label="SFT progress" />{' '}
           <span>
-            {run.status === 'running' ? run.label : run.status === 'failed' ? `failed: ${run.error}` : 'done'}
+            {run.status === 'running' ? run.label : run.status === 'paused' ? `paused at ${run.label}` : run.status === 'failed' ? `failed: ${run.error}` : 'done'}
             {latest && ` · loss ${latest.loss.toFixed(3)}`}
           </span>
           <LossChart points={run.points} unigram={run.unigramLoss} />
