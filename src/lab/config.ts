@@ -133,6 +133,13 @@ export function validateSettings(values: Partial<Record<string, number>>): strin
   return problems;
 }
 
+/** Only the values the settings table accepts, each judged on its own (a bad one must not poison the rest). */
+export function keepValidSettings(values: Partial<Record<string, number>>): Partial<Settings> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(values)) if (v !== undefined && validateSettings({ [k]: v }).length === 0) out[k] = v;
+  return out as Partial<Settings>;
+}
+
 /** Defaults, then the task's, the size preset, the reward preset, then explicit overrides; throws one message listing every problem. */
 export function resolveSettings(
   preset: PresetName,

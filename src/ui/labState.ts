@@ -126,9 +126,8 @@ function reduceEvent(state: LabState, event: Event): LabState {
     case 'quickDemoLoaded': {
       // The shipped pairs count as a finished Preferences stage.
       const stages = startStageRun(staleAfter(state.stages, 'sft'), 'preferences', event.requestId);
-      state = { ...state, rlArchive: [] };
       const prefs = stages.preferences;
-      return { ...state, sftModel: event.summary, stages: prefs ? { ...stages, preferences: { ...prefs, status: 'done', summary: event.pairs, label: 'loaded' } } : stages };
+      return { ...state, rlArchive: [], sftModel: event.summary, stages: prefs ? { ...stages, preferences: { ...prefs, status: 'done', summary: event.pairs, label: 'loaded' } } : stages };
     }
     case 'runStarted':
       return onRunEvent(state, event.runId, { status: 'running' }, () => ({ status: 'running' }));

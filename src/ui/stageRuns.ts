@@ -67,7 +67,10 @@ export function reduceStageRuns(runs: StageRuns, event: Event, at = 0): StageRun
       return runs;
     }
     case 'runFinished':
-      return event.result.kind === 'stage' ? patch(runs, event.runId, () => ({ status: 'done', etaSeconds: null, summary: event.result.kind === 'stage' ? event.result : null })) : runs;
+    {
+      const result = event.result;
+      return result.kind === 'stage' ? patch(runs, event.runId, () => ({ status: 'done', etaSeconds: null, summary: result })) : runs;
+    }
     case 'runFailed':
       return patch(runs, event.runId, () => ({ status: 'failed', error: event.message }));
     case 'runCancelled':

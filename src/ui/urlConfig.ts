@@ -4,7 +4,7 @@
  * Any setting of src/lab/config.ts may appear by its key; values are validated against the settings table, and
  * problems come back as readable lines instead of being silently dropped.
  */
-import { isPresetName, SETTINGS, validateSettings, type PresetName, type Settings } from '../lab/config';
+import { isPresetName, keepValidSettings, SETTINGS, validateSettings, type PresetName, type Settings } from '../lab/config';
 
 /** Parts of the page a `hide=` list may name (Playground's classroom flags). */
 export const HIDEABLE = ['intro', 'pipeline', 'backend', 'sft', 'rlhf', 'preset', 'score', 'theory', 'messages'] as const;
@@ -44,10 +44,7 @@ export function parseHashConfig(hash: string): UrlConfig {
   }
   const invalid = validateSettings(overrides);
   for (const line of invalid) problems.push(`${line}; ignored`);
-  // Keep only the values that passed (a bad one must not poison the rest).
-  const clean: Record<string, number> = {};
-  for (const [k, v] of Object.entries(overrides)) if (validateSettings({ [k]: v }).length === 0) clean[k] = v;
-  return { preset, overrides: clean as Partial<Settings>, hide, problems };
+  return { preset, overrides: keepValidSettings(overrides), hide, problems };
 }
 
 export function hashOfConfig(preset: PresetName, overrides: Partial<Settings>, hide: Iterable<Hideable> = []): string {

@@ -65,8 +65,8 @@ async function stageValues(
       const total = trainPrompts.length + heldOutPrompts.length;
       const s = preferenceSettingsOf(settings);
       // The same seeds as the CLI's chain, so a page run and `npm run lab -- prefs` make the same pairs.
-      const train = await makePreferencePairs(task, model, trainPrompts, s, `${settings.seed}:train`, progress('train', 0, total));
-      const heldOut = await makePreferencePairs(task, model, heldOutPrompts, s, `${settings.seed}:held-out`, progress('held-out', trainPrompts.length, total));
+      const train = await makePreferencePairs(task, model, trainPrompts, s, `${settings.seed}:train`, progress('train', 0, total), ctx.pauseGate);
+      const heldOut = await makePreferencePairs(task, model, heldOutPrompts, s, `${settings.seed}:held-out`, progress('held-out', trainPrompts.length, total), ctx.pauseGate);
       setPairs({ train: train.pairs, heldOut: heldOut.pairs });
       return { pairs: train.stats.pairs, heldOutPairs: heldOut.stats.pairs, tieRate: train.stats.tieRate, agreement: train.stats.agreement };
     }

@@ -50,12 +50,15 @@ export async function makePreferencePairs(
   settings: PreferenceSettings,
   seed: number | string,
   onProgress?: (done: number, total: number) => void,
+  /** Awaited before each batch (the worker's Pause, and its chance to hear Stop); see RlRun.pauseGate. */
+  pauseGate?: () => Promise<void>,
 ): Promise<{ pairs: PreferencePair[]; stats: PreferenceStats }> {
   const sampleRng = createRng(`${seed}:pairs:sample`);
   const judgeRng = createRng(`${seed}:pairs:judge`);
   const pairs: PreferencePair[] = [];
   let ties = 0;
   for (let start = 0; start < prompts.length; start += settings.batchSize) {
+    await pauseGate?.();
     const chunk = prompts.slice(start, start + settings.batchSize);
     const doubled = chunk.flatMap((p) => [p, p]);
     const batch = await sampleResponses(policy.params, policy.config, doubled, taskSampleOptions(task), sampleRng);

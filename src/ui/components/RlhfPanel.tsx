@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { PRESETS, PRESET_NAMES, resolveSettings, type PresetName, type SettingGroup, type Settings } from '../../lab/config';
+import { keepValidSettings, PRESETS, PRESET_NAMES, resolveSettings, type PresetName, type SettingGroup, type Settings } from '../../lab/config';
 import { STAGES } from '../../lab/stages';
 import { RLHF_STAGES, type RlhfStage } from '../../worker/protocol';
 import { metricsCsv, metricsJson } from '../metricsExport';
@@ -8,18 +8,11 @@ import type { StageRun } from '../stageRuns';
 import type { LabApi } from '../useLab';
 import { RlCharts } from './RlCharts';
 import { SampleEfficiencyChart, type EfficiencyPoint } from './SampleEfficiencyChart';
-import { SettingsEditor, validOverrides } from './SettingsEditor';
+import { SettingsEditor } from './SettingsEditor';
 import { StageCard } from './StageCard';
 import { TokenHeatmap } from './TokenHeatmap';
+import { corpusUrl, downloadFile } from '../appFiles';
 
-const dataUrl = () => new URL('data/brown.json', document.baseURI).href;
-
-function download(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = Object.assign(document.createElement('a'), { href: url, download: name });
-  a.click();
-  URL.revokeObjectURL(url);
-}
 
 const TITLES: Record<RlhfStage, string> = { preferences: 'Preferences', rm: 'Reward model', dpo: 'DPO', ppo: 'PPO (sparse reward)', rto: 'RTO (dense reward)' };
 const STAGE_ID: Record<RlhfStage, (typeof STAGES)[number]['id']> = { preferences: 'preferences', rm: 'rm', dpo: 'dpo', ppo: 'ppo', rto: 'rto' };
@@ -32,7 +25,6 @@ const LOOK_FOR: Record<RlhfStage, string> = {
   rto: 'Compare with PPO at the same episodes and at the same KL; the heatmap spreads reward over the tokens that earned it.',
 };
 const NEEDS: Record<RlhfStage, RlhfStage[]> = { preferences: [], rm: ['preferences'], dpo: ['preferences'], ppo: ['rm'], rto: ['rm', 'dpo'] };
-const COLORS = { ppo: '#2166ac', rto: '#b35806' };
 /** Blues for PPO runs, oranges for RTO runs (colour-blind-safe pairs), in the order the runs were made. */
 const PALETTE = { ppo: ['#2166ac', '#67a9cf', '#053061', '#4393c3'], rto: ['#b35806', '#e08214', '#7f3b08', '#fdb863'] };
 const SETTING_GROUPS: Record<RlhfStage, SettingGroup[]> = { preferences: ['prefs'], rm: ['rm'], dpo: ['dpo'], ppo: ['rl'], rto: ['rl'] };
@@ -56,21 +48,21 @@ export function RlhfPanel({
   const { state } = lab;
   const [preset, setPresetState] = useState<PresetName>(initialPreset);
   const [edited, setEdited] = useState<Partial<Settings>>(initialOverrides);
-  const overrides = useMemo(() => validOverrides(edited), [edited]);
+  const overrides = useMemo(() => keepValidSettings(edited), [edited]);
   const setPreset = (p: PresetName) => {
     setPresetState(p);
     onConfigChange?.(p, overrides);
   };
   const edit = (next: Partial<Settings>) => {
     setEdited(next);
-    onConfigChange?.(preset, validOverrides(next));
+    onConfigChange?.(preset, keepValidSettings(next));
   };
   const runs = state.stages;
   const busy = state.sft?.status === 'running' || state.sft?.status === 'paused' || state.check?.status === 'running' || Object.values(runs).some((r) => r.status === 'running' || r.status === 'paused');
   const ready = state.backendStatus === 'ready' && state.sftModel !== null;
   const done = (s: RlhfStage) => runs[s]?.status === 'done';
   const canStart = (s: RlhfStage) => ready && !busy && NEEDS[s].every(done);
-  const start = (stage: RlhfStage) => lab.startRun({ kind: 'stage', stage, preset, overrides, dataUrl: dataUrl() });
+  const start = (stage: RlhfStage) => lab.startRun({ kind: 'stage', stage, preset, overrides, dataUrl: corpusUrl() });
 
   // "Run all": a queue of stages, advanced whenever nothing runs; a failed or stopped stage empties it.
   const [loading, setLoading] = useState(false);
@@ -116,7 +108,7 @@ export function RlhfPanel({
     const current = (['ppo', 'rto'] as const).map((s) => runs[s]).filter((r): r is StageRun => r !== undefined);
     const all = [...state.rlArchive, ...current].filter((r): r is StageRun & { stage: 'ppo' | 'rto' } => r.stage === 'ppo' || r.stage === 'rto');
     const seen = { ppo: 0, rto: 0 };
-    return all.map((run) => ({ stage: run.stage, run, color: PALETTE[run.stage][seen[run.stage]++ % PALETTE[run.stage].length] ?? COLORS[run.stage] }));
+    return all.map((run) => ({ stage: run.stage, run, color: PALETTE[run.stage][seen[run.stage]++ % PALETTE[run.stage].length] ?? '#6b7280' }));
   }, [runs, state.rlArchive]);
   const labels = runLabels(rlRuns.map(({ stage, run }) => ({ stage, preset: run.preset, overrides: run.overrides })));
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
@@ -203,10 +195,10 @@ export function RlhfPanel({
             onToggle={toggle}
           />
           <div className="row">
-            <button type="button" data-testid="download-csv" onClick={() => download('rto-lab-metrics.csv', metricsCsv(exportRuns), 'text/csv')}>
+            <button type="button" data-testid="download-csv" onClick={() => downloadFile('rto-lab-metrics.csv', metricsCsv(exportRuns), 'text/csv')}>
               Download metrics (CSV)
             </button>
-            <button type="button" onClick={() => download('rto-lab-metrics.json', metricsJson(exportRuns, { preset, overrides }), 'application/json')}>
+            <button type="button" onClick={() => downloadFile('rto-lab-metrics.json', metricsJson(exportRuns, { preset, overrides }), 'application/json')}>
               Download metrics (JSON)
             </button>
           </div>

@@ -2,8 +2,8 @@ import { useState } from 'react';
 import type { TextScore } from '../../lab/eval/scoreText';
 import { divergingColor, textColorOn } from '../heatmapScale';
 import type { LabApi } from '../useLab';
+import { corpusUrl } from '../appFiles';
 
-const dataUrl = () => new URL('data/brown.json', document.baseURI).href;
 const f = (x: number | undefined, d = 3) => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 
 /** Type a prompt and a response; see the DPO token rewards, the reward model's score and the gold reward. */
@@ -18,7 +18,7 @@ export function ScoreTextPanel({ lab }: { lab: LabApi }) {
   const run = async () => {
     setError(null);
     try {
-      const event = await lab.request({ type: 'scoreText', prompt, response, dataUrl: dataUrl() });
+      const event = await lab.request({ type: 'scoreText', prompt, response, dataUrl: corpusUrl() });
       if (event.type === 'textScored') setScore(event.score);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));

@@ -57,10 +57,3 @@ export function SettingsEditor({
     </div>
   );
 }
-
-/** Only the overrides the settings table accepts (invalid ones stay in the editor, marked, and out of runs). */
-export function validOverrides(overrides: Partial<Settings>): Partial<Settings> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(overrides)) if (v !== undefined && validateSettings({ [k]: v }).length === 0) out[k] = v;
-  return out as Partial<Settings>;
-}

@@ -3,8 +3,8 @@ import { PRESETS, PRESET_NAMES, resolveSettings, validateSettings, type PresetNa
 import type { TaskName } from '../../lab/tasks/task';
 import type { LabApi } from '../useLab';
 import { LossChart } from './LossChart';
+import { corpusUrl, downloadFile } from '../appFiles';
 
-const dataUrl = () => new URL('data/brown.json', document.baseURI).href;
 
 /** Stage 1 in the page: train the SFT model on the sentiment task, watch its loss and samples, save or load it. */
 export function SftPanel({ lab }: { lab: LabApi }) {
@@ -24,15 +24,12 @@ export function SftPanel({ lab }: { lab: LabApi }) {
     setPreset(p);
     setStepsText(String(resolveSettings(p).sftSteps));
   };
-  const start = () => lab.startRun({ kind: 'sft', task, preset, overrides: { sftSteps: steps }, dataUrl: dataUrl() });
+  const start = () => lab.startRun({ kind: 'sft', task, preset, overrides: { sftSteps: steps }, dataUrl: corpusUrl() });
   const save = async () => {
     setFileError(null);
     try {
       const { bytes, fileName } = await lab.exportSftCheckpoint();
-      const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-      const a = Object.assign(document.createElement('a'), { href: url, download: fileName });
-      a.click();
-      URL.revokeObjectURL(url);
+      downloadFile(fileName, bytes, 'application/octet-stream');
     } catch (error) {
       setFileError(error instanceof Error ? error.message : String(error));
     }

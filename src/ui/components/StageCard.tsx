@@ -1,6 +1,21 @@
 import type { ReactNode } from 'react';
 import type { StageRun } from '../stageRuns';
 
+/** Readable names for the worker's summary values (the keys stay machine-friendly in the protocol). */
+const LABELS: Record<string, string> = {
+  heldOutPairs: 'held-out pairs',
+  tieRate: 'tie rate',
+  agreement: 'judge agrees with gold',
+  heldOutAccuracy: 'held-out accuracy',
+  trainAccuracy: 'train accuracy',
+  scoreMean: 'score μ',
+  scoreStd: 'score σ',
+  heldOutMargin: 'held-out margin',
+  sftGold: 'SFT gold',
+  winRate: 'win rate vs SFT',
+  kl: 'KL',
+};
+
 const fmt = (x: number) => (Number.isInteger(x) ? String(x) : Number.isFinite(x) ? x.toFixed(3) : '—');
 
 /** One later stage: title, Start/Stop, progress with steps done of total and an ETA, guidance, settings, summary. */
@@ -48,7 +63,7 @@ export function StageCard(props: {
       {run?.summary && (
         <p data-testid={`summary-${props.id}`}>
           {Object.entries(run.summary.values)
-            .map(([k, v]) => `${k} ${fmt(v)}`)
+            .map(([k, v]) => `${LABELS[k] ?? k} ${fmt(v)}`)
             .join(' · ')}{' '}
           · {run.summary.seconds.toFixed(1)} s
         </p>
