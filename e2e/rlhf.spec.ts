@@ -1,4 +1,5 @@
 import { expect, test, waitForBackend } from './fixtures';
+import { expectHeatmapsMatchWorker, recordWorkerEvents, shownIteration } from './workerEvents';
 
 // The whole chain in the page with tiny settings (from the address's hash, as a teacher's link would carry them):
 // SFT 3 steps → 200 preference prompts → RM and DPO one epoch → PPO and RTO two iterations of 8 prompts.
@@ -6,6 +7,7 @@ const HASH =
   '#preset=tiny&prefPrompts=200&prefHeldOutPrompts=40&rmEpochs=1&dpoEpochs=1&rlIterations=2&rlPrompts=8&rlMinibatches=2&rlEvalPrompts=8&rlEvalEvery=1&rlTokensEvery=1';
 
 test('runs SFT → preferences → RM → DPO → PPO and RTO in the worker, with curves and token heatmaps', async ({ page, watch }) => {
+  await recordWorkerEvents(page);
   await page.goto(`/?backend=wasm${HASH}`);
   expect(await waitForBackend(page)).toBe('wasm');
   await page.getByTestId('sft-steps').fill('3');
@@ -43,11 +45,17 @@ test('runs SFT → preferences → RM → DPO → PPO and RTO in the worker, wit
   expect(rtoDpo.some((row) => row.slice(0, -1).some((v) => v !== 0))).toBe(true);
   expect((await rowValues('ppo')).every((row) => row.every((v) => v === 0))).toBe(true);
 
-  // A token's tooltip carries its exact numbers, and a row's sum is the sum of its cells.
+  // Every token's tooltip carries the numbers of the worker's `tokens` event for the iteration shown: each channel
+  // (DPO reward, KL term, RM score, total, value, advantage, log-probabilities) to the decimals printed, for the
+  // same prompts and tokens; first at the latest iteration, then at the first one on the slider.
   await channel.selectOption('total');
-  const first = page.getByTestId('heatmap-rto').getByTestId('heat-token').first();
-  const value = Number(await first.getAttribute('data-value'));
-  expect(await first.getAttribute('title')).toContain(value.toFixed(4));
+  expect(await expectHeatmapsMatchWorker(page, ['ppo', 'rto'])).toBe(2);
+  await page.getByRole('slider', { name: 'Iteration', exact: true }).fill('0');
+  await expect.poll(() => shownIteration(page)).toBe(1);
+  expect(await expectHeatmapsMatchWorker(page, ['ppo', 'rto'])).toBe(1);
+  await page.getByRole('slider', { name: 'Iteration', exact: true }).fill('1');
+  await expect.poll(() => shownIteration(page)).toBe(2);
+  // A row's sum is the sum of its cells.
   const row = page.getByTestId('heatmap-rto').getByTestId('heat-row').first();
   const cells = await row.getByTestId('heat-token').evaluateAll((ts) => ts.map((t) => Number(t.getAttribute('data-value'))));
   expect(Number(await row.getAttribute('data-sum'))).toBeCloseTo(cells.reduce((a, b) => a + b, 0), 6);
@@ -148,6 +156,7 @@ test('a configuration in the address reloads into the same settings, and hide= h
 });
 
 test('the oracle task in the page: the heatmap offers the true token reward r* beside the DPO estimate', async ({ page, watch }) => {
+  await recordWorkerEvents(page);
   await page.goto(`/?backend=wasm${HASH.replace('prefPrompts=200', 'prefPrompts=100')}`);
   expect(await waitForBackend(page)).toBe('wasm');
   await page.getByTestId('sft-task').selectOption('oracle');
@@ -162,6 +171,9 @@ test('the oracle task in the page: the heatmap offers the true token reward r* b
   // r* = log π*(token | previous) < 0 for every content token; the forced <eos> scores 0.
   expect(values.filter((v) => v < 0).length).toBeGreaterThan(values.length / 2);
   expect(values.every((v) => v <= 0)).toBe(true);
+  // The tooltips, r* among their lines, are the worker's numbers.
+  await expectHeatmapsMatchWorker(page, ['ppo', 'rto']);
+  expect(await page.getByTestId('heatmap-rto').getByTestId('heat-token').first().getAttribute('title')).toContain('True token reward r*');
   expect(watch.consoleErrors).toEqual([]);
 });
 
