@@ -108,13 +108,15 @@ export function parameterCount(params: Params): number {
   return n;
 }
 
-function get(params: ParamTensors, name: string): tf.Tensor {
+/** A parameter by name; throws a clear error when the map lacks it. */
+export function param(params: ParamTensors, name: string): tf.Tensor {
   const p = params.get(name);
   if (!p) throw new Error(`missing parameter ${name}`);
   return p;
 }
 
-function linear(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
+/** x·w + b over the last axis of x (any rank). */
+export function linear(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const [rows, inWidth] = [x.size / (x.shape[x.shape.length - 1] ?? 1), x.shape[x.shape.length - 1] ?? 1];
   const y = tf.add(matMul2d(tf.reshape(x, [rows, inWidth]), w as tf.Tensor2D), b);
   return tf.reshape(y, [...x.shape.slice(0, -1), w.shape[1] ?? 0]);
@@ -127,23 +129,23 @@ export function hidden(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D): tf
     if (T > c.contextLength) throw new RangeError(`sequence of ${T} tokens exceeds the context length ${c.contextLength}`);
     const d = c.width;
     const dh = d / c.heads;
-    const positions = tf.slice(get(params, 'wpe'), [0, 0], [T, d]);
-    let x = tf.add(embed(ids, get(params, 'wte') as tf.Tensor2D), positions);
+    const positions = tf.slice(param(params, 'wpe'), [0, 0], [T, d]);
+    let x = tf.add(embed(ids, param(params, 'wte') as tf.Tensor2D), positions);
     const mask = causalMask(T);
     for (let l = 0; l < c.layers; l++) {
       const p = `h${l}.`;
-      const a = layerNorm(x, get(params, `${p}ln1.g`) as tf.Tensor1D, get(params, `${p}ln1.b`) as tf.Tensor1D);
-      const qkv = linear(a, get(params, `${p}attn.wqkv`), get(params, `${p}attn.bqkv`));
+      const a = layerNorm(x, param(params, `${p}ln1.g`) as tf.Tensor1D, param(params, `${p}ln1.b`) as tf.Tensor1D);
+      const qkv = linear(a, param(params, `${p}attn.wqkv`), param(params, `${p}attn.bqkv`));
       // Split, then [B, T, H, dh] → [B, H, T, dh]. (One 5-D transpose would do it, but wasm's generic 5-D
       // transpose measured 60 ms against under 1 ms for these 4-D ones.)
       const [q, k, v] = tf.split(qkv, 3, 2).map((part) => tf.transpose(tf.reshape(part, [B, T, c.heads, dh]), [0, 2, 1, 3])) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
       const att = tf.reshape(tf.transpose(maskedAttention(q, k, v, mask), [0, 2, 1, 3]), [B, T, d]);
-      x = tf.add(x, linear(att, get(params, `${p}attn.wo`), get(params, `${p}attn.bo`)));
-      const m = layerNorm(x, get(params, `${p}ln2.g`) as tf.Tensor1D, get(params, `${p}ln2.b`) as tf.Tensor1D);
-      const up = gelu(linear(m, get(params, `${p}mlp.w1`), get(params, `${p}mlp.b1`)));
-      x = tf.add(x, linear(up, get(params, `${p}mlp.w2`), get(params, `${p}mlp.b2`)));
+      x = tf.add(x, linear(att, param(params, `${p}attn.wo`), param(params, `${p}attn.bo`)));
+      const m = layerNorm(x, param(params, `${p}ln2.g`) as tf.Tensor1D, param(params, `${p}ln2.b`) as tf.Tensor1D);
+      const up = gelu(linear(m, param(params, `${p}mlp.w1`), param(params, `${p}mlp.b1`)));
+      x = tf.add(x, linear(up, param(params, `${p}mlp.w2`), param(params, `${p}mlp.b2`)));
     }
-    return layerNorm(x, get(params, 'lnf.g') as tf.Tensor1D, get(params, 'lnf.b') as tf.Tensor1D) as tf.Tensor3D;
+    return layerNorm(x, param(params, 'lnf.g') as tf.Tensor1D, param(params, 'lnf.b') as tf.Tensor1D) as tf.Tensor3D;
   });
 }
 
@@ -152,7 +154,7 @@ export function logits(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D): tf
   return tf.tidy(() => {
     const [B, T] = ids.shape;
     const h = tf.reshape(hidden(params, c, ids), [B * T, c.width]) as tf.Tensor2D;
-    return tf.reshape(matMul2d(h, tf.transpose(get(params, 'wte') as tf.Tensor2D)), [B, T, c.vocabSize]) as tf.Tensor3D;
+    return tf.reshape(matMul2d(h, tf.transpose(param(params, 'wte') as tf.Tensor2D)), [B, T, c.vocabSize]) as tf.Tensor3D;
   });
 }
 
@@ -193,7 +195,7 @@ export function tokenLogProbsAt(params: ParamTensors, c: GptConfig, ids: tf.Tens
     const [B, T] = ids.shape;
     // The token at flat position p is predicted from the hidden state at p − 1.
     const before = hiddenAt(params, c, ids, Array.from(positions, (p) => p - 1));
-    const raw = matMul2d(before, tf.transpose(get(params, 'wte') as tf.Tensor2D));
+    const raw = matMul2d(before, tf.transpose(param(params, 'wte') as tf.Tensor2D));
     // An optional additive bias ([M, V] or [1, V]) takes illegal actions out of the distribution (actionMask.ts).
     const lp = tf.logSoftmax(logitBias ? tf.add(raw, logitBias) : raw, -1);
     const targets = tf.gather(tf.reshape(ids, [B * T]), tf.tensor1d(Int32Array.from(positions), 'int32'));
@@ -203,7 +205,7 @@ export function tokenLogProbsAt(params: ParamTensors, c: GptConfig, ids: tf.Tens
 
 /** Next-token logits [M, V] read at flat positions b·T + t only (the sampler's rows), not at every position. */
 export function logitsAt(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, positions: ArrayLike<number>): tf.Tensor2D {
-  return tf.tidy(() => matMul2d(hiddenAt(params, c, ids, positions), tf.transpose(get(params, 'wte') as tf.Tensor2D)));
+  return tf.tidy(() => matMul2d(hiddenAt(params, c, ids, positions), tf.transpose(param(params, 'wte') as tf.Tensor2D)));
 }
 
 /**
@@ -235,7 +237,7 @@ export function sequenceLogProbs(params: ParamTensors, c: GptConfig, ids: tf.Ten
 /** The scalar head read at flat positions → [M] (the reward model reads it at each row's <eos>). */
 export function scalarAt(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, positions: ArrayLike<number>): tf.Tensor1D {
   if (!c.scalarHead) throw new Error('this model has no scalar head (config.scalarHead is false)');
-  return tf.tidy(() => tf.reshape(matMul2d(hiddenAt(params, c, ids, positions), get(params, 'head.w') as tf.Tensor2D), [-1]) as tf.Tensor1D);
+  return tf.tidy(() => tf.reshape(matMul2d(hiddenAt(params, c, ids, positions), param(params, 'head.w') as tf.Tensor2D), [-1]) as tf.Tensor1D);
 }
 
 /** The scalar head at every position, [B, T] (the reward model reads it at <eos>, the critic everywhere). */
@@ -244,6 +246,6 @@ export function scalarOutputs(params: ParamTensors, c: GptConfig, ids: tf.Tensor
   return tf.tidy(() => {
     const [B, T] = ids.shape;
     const h = tf.reshape(hidden(params, c, ids), [B * T, c.width]) as tf.Tensor2D;
-    return tf.reshape(matMul2d(h, get(params, 'head.w') as tf.Tensor2D), [B, T]) as tf.Tensor2D;
+    return tf.reshape(matMul2d(h, param(params, 'head.w') as tf.Tensor2D), [B, T]) as tf.Tensor2D;
   });
 }

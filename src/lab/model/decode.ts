@@ -1,0 +1,87 @@
+/**
+ * Incremental decoding with a key/value cache (the standard decoder-only inference loop; nanoGPT recomputes the
+ * prefix instead, HF transformers caches it). One step runs a single token per row through the model at position
+ * t, writes that token's keys and values into the cache at t, and attends over positions 0..t only. Its logits
+ * equal those of the full forward pass (gpt.ts `logits`) up to float summation order: the blocked positions get
+ * weight exactly 0 in both.
+ *
+ * The cache has the full row length L from the start and is written in place by a one-hot blend, so every step has
+ * the same shapes (WebGPU and WebGL compile their shaders once per batch shape, not once per step).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { linear, param, type GptConfig, type ParamTensors } from './gpt';
+import { gelu, layerNorm, matMul2d, maskedAttention } from './layers';
+
+/** Keys and values of every layer, each [B, heads, L, width/heads]. */
+export interface KvCache {
+  keys: tf.Tensor4D[];
+  values: tf.Tensor4D[];
+}
+
+export function emptyKvCache(c: GptConfig, batch: number, length: number): KvCache {
+  if (length > c.contextLength) throw new RangeError(`a cache of ${length} positions exceeds the context length ${c.contextLength}`);
+  const shape: [number, number, number, number] = [batch, c.heads, length, c.width / c.heads];
+  return {
+    keys: Array.from({ length: c.layers }, () => tf.zeros(shape) as tf.Tensor4D),
+    values: Array.from({ length: c.layers }, () => tf.zeros(shape) as tf.Tensor4D),
+  };
+}
+
+export function disposeKvCache(cache: KvCache): void {
+  tf.dispose([...cache.keys, ...cache.values]);
+}
+
+/**
+ * Feeds `tokens` [B] (one per row) at position t. Returns the cache with position t written (the input cache is
+ * disposed) and, when `withLogits`, the next-token logits [B, V] at t.
+ */
+export function decodeStep(
+  params: ParamTensors,
+  c: GptConfig,
+  cache: KvCache,
+  tokens: Int32Array,
+  t: number,
+  withLogits: boolean,
+): { cache: KvCache; logits: tf.Tensor2D | null } {
+  const B = tokens.length;
+  const L = cache.keys[0]?.shape[2] ?? 0;
+  if (t < 0 || t >= L) throw new RangeError(`position ${t} is outside the cache (0..${L - 1})`);
+  const d = c.width;
+  const dh = d / c.heads;
+  const out = tf.tidy(() => {
+    const wte = param(params, 'wte') as tf.Tensor2D;
+    let x = tf.add(tf.gather(wte, tf.tensor1d(tokens, 'int32')), tf.slice(param(params, 'wpe'), [t, 0], [1, d])) as tf.Tensor2D;
+    const at = new Float32Array(L);
+    at[t] = 1;
+    const write = tf.tensor4d(at, [1, 1, L, 1]);
+    const keep = tf.sub(1, write);
+    // Positions after t are blocked; like causalMask, a finite −1e9 gives them weight exactly 0.
+    const blocked = new Float32Array(L);
+    for (let j = t + 1; j < L; j++) blocked[j] = -1e9;
+    const mask = tf.tensor4d(blocked, [1, 1, 1, L]);
+    const keys: tf.Tensor4D[] = [];
+    const values: tf.Tensor4D[] = [];
+    for (let l = 0; l < c.layers; l++) {
+      const p = `h${l}.`;
+      const a = layerNorm(x, param(params, `${p}ln1.g`) as tf.Tensor1D, param(params, `${p}ln1.b`) as tf.Tensor1D);
+      const qkv = linear(a, param(params, `${p}attn.wqkv`), param(params, `${p}attn.bqkv`));
+      // [B, d] → [B, heads, 1, dh] is a plain reshape: a row's heads are contiguous.
+      const [q, k, v] = tf.split(qkv, 3, 1).map((part) => tf.reshape(part, [B, c.heads, 1, dh])) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+      const K = tf.add(tf.mul(cache.keys[l] as tf.Tensor4D, keep), tf.mul(write, k)) as tf.Tensor4D;
+      const V = tf.add(tf.mul(cache.values[l] as tf.Tensor4D, keep), tf.mul(write, v)) as tf.Tensor4D;
+      keys.push(K);
+      values.push(V);
+      const att = tf.reshape(maskedAttention(q, K, V, mask), [B, d]);
+      x = tf.add(x, linear(att, param(params, `${p}attn.wo`), param(params, `${p}attn.bo`))) as tf.Tensor2D;
+      const m = layerNorm(x, param(params, `${p}ln2.g`) as tf.Tensor1D, param(params, `${p}ln2.b`) as tf.Tensor1D);
+      const up = gelu(linear(m, param(params, `${p}mlp.w1`), param(params, `${p}mlp.b1`)));
+      x = tf.add(x, linear(up, param(params, `${p}mlp.w2`), param(params, `${p}mlp.b2`))) as tf.Tensor2D;
+    }
+    const logits = withLogits
+      ? [matMul2d(layerNorm(x, param(params, 'lnf.g') as tf.Tensor1D, param(params, 'lnf.b') as tf.Tensor1D) as tf.Tensor2D, tf.transpose(wte))]
+      : [];
+    return { keys, values, logits };
+  });
+  disposeKvCache(cache);
+  return { cache: { keys: out.keys, values: out.values }, logits: out.logits[0] ?? null };
+}
