@@ -32,9 +32,9 @@ export function App() {
 
   // Changed settings go into the address's hash (replacing it, not adding history), so the link reproduces them.
   const saveConfig = useCallback(
-    (preset: PresetName, overrides: Partial<Settings>) => {
+    (preset: PresetName, overrides: Partial<Settings>, sweep: number[] | null) => {
       const url = new URL(window.location.href);
-      url.hash = hashOfConfig(preset, overrides, config.hide);
+      url.hash = hashOfConfig(preset, overrides, config.hide, sweep);
       window.history.replaceState(null, '', url);
     },
     [config.hide],
@@ -84,7 +84,7 @@ export function App() {
         {!config.hide.has('pipeline') && <Pipeline state={state} />}
         {!config.hide.has('backend') && <BackendPanel lab={lab} onChoose={choose} />}
         {!config.hide.has('sft') && <SftPanel lab={lab} />}
-        {!config.hide.has('rlhf') && <RlhfPanel lab={lab} preset={config.preset} overrides={config.overrides} showPreset={!config.hide.has('preset')} onConfigChange={saveConfig} />}
+        {!config.hide.has('rlhf') && <RlhfPanel lab={lab} preset={config.preset} overrides={config.overrides} sweepFractions={config.sweep} showPreset={!config.hide.has('preset')} onConfigChange={saveConfig} />}
         {!config.hide.has('score') && <ScoreTextPanel lab={lab} />}
         {!config.hide.has('theory') && <TheoryPanel />}
         {!config.hide.has('messages') && <WorkerMessages logs={state.logs} />}

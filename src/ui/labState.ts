@@ -108,7 +108,8 @@ function onRunEvent(state: LabState, runId: string, check: Partial<CheckRun>, sf
 }
 
 const MAX_POINTS = 5000;
-const MAX_ARCHIVED_RUNS = 6;
+/** Earlier PPO/RTO runs kept for comparison (a fraction sweep is sized to fit them: sweepPlan.ts). */
+export const MAX_ARCHIVED_RUNS = 6;
 
 function reduceEvent(state: LabState, event: Event): LabState {
   switch (event.type) {

@@ -17,7 +17,8 @@ export interface LabApi {
   state: LabState;
   selectBackend(choice: BackendChoice, options?: { reprobe?: boolean }): Promise<void>;
   runBackendCheck(): void;
-  startRun(job: RunJob): void;
+  /** Posts the job and returns the new run's id. */
+  startRun(job: RunJob): string;
   /** Stops the running job with this runId (SFT keeps what it has learned so far). */
   stopRun(runId: string): void;
   /** Holds a run before its next step, or lets it go on. */
@@ -106,8 +107,9 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
     const runId = `run-${++nextId.current}`;
     dispatch({ type: 'runRequested', runId, job, at: performance.now() });
     workerRef.current?.postMessage({ type: 'startRun', runId, job } satisfies Command);
+    return runId;
   }, []);
-  const runBackendCheck = useCallback(() => startRun({ kind: 'backendCheck' }), [startRun]);
+  const runBackendCheck = useCallback(() => void startRun({ kind: 'backendCheck' }), [startRun]);
 
   const stopRun = useCallback((runId: string) => {
     workerRef.current?.postMessage({ type: 'cancelRun', runId } satisfies Command);

@@ -1,15 +1,20 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { keepValidSettings, PRESETS, PRESET_NAMES, resolveSettings, type PresetName, type SettingGroup, type Settings } from '../../lab/config';
+import { useMemo, useState } from 'react';
+import { keepValidSettings, PRESETS, PRESET_NAMES, type PresetName, type SettingGroup, type Settings } from '../../lab/config';
 import { STAGES } from '../../lab/stages';
 import { RLHF_STAGES, type RlhfStage } from '../../worker/protocol';
 import { metricsCsv, metricsJson } from '../metricsExport';
 import { runLabels } from '../runLabels';
+import type { QueuedRun } from '../runQueue';
+import { efficiencyPoints, isCompleteRlRun } from '../sampleEfficiency';
 import type { StageRun } from '../stageRuns';
+import { chartSweepIds, DEFAULT_SWEEP_FRACTIONS, fractionsText, parseSweepFractions, sweepPlan, type SweepState } from '../sweepPlan';
 import type { LabApi } from '../useLab';
+import { useRunQueue } from '../useRunQueue';
 import { RlCharts } from './RlCharts';
-import { SampleEfficiencyChart, type EfficiencyPoint } from './SampleEfficiencyChart';
+import { SampleEfficiencyChart } from './SampleEfficiencyChart';
 import { SettingsEditor } from './SettingsEditor';
 import { StageCard } from './StageCard';
+import { SweepControl } from './SweepControl';
 import { TokenHeatmap } from './TokenHeatmap';
 import { corpusUrl, downloadFile } from '../appFiles';
 
@@ -25,8 +30,8 @@ const LOOK_FOR: Record<RlhfStage, string> = {
   rto: 'Compare with PPO at the same episodes and at the same KL; the heatmap spreads reward over the tokens that earned it.',
 };
 const NEEDS: Record<RlhfStage, RlhfStage[]> = { preferences: [], rm: ['preferences'], dpo: ['preferences'], ppo: ['rm'], rto: ['rm', 'dpo'] };
-/** Blues for PPO runs, oranges for RTO runs (colour-blind-safe pairs), in the order the runs were made. */
-const PALETTE = { ppo: ['#2166ac', '#67a9cf', '#053061', '#4393c3'], rto: ['#b35806', '#e08214', '#7f3b08', '#fdb863'] };
+/** Blues for PPO runs, oranges for RTO runs (colour-blind-safe pairs), in the order the runs were made; a fraction sweep's 4 RTO runs and 2 earlier ones get 6 different ones. */
+const PALETTE = { ppo: ['#2166ac', '#67a9cf', '#053061', '#4393c3', '#92c5de', '#08519c'], rto: ['#b35806', '#e08214', '#7f3b08', '#fdb863', '#8c510a', '#dfc27d'] };
 const SETTING_GROUPS: Record<RlhfStage, SettingGroup[]> = { preferences: ['prefs'], rm: ['rm'], dpo: ['dpo'], ppo: ['rl'], rto: ['rl'] };
 
 
@@ -35,67 +40,86 @@ export function RlhfPanel({
   lab,
   preset: initialPreset,
   overrides: initialOverrides,
+  sweepFractions: initialSweep = null,
   showPreset = true,
   onConfigChange,
 }: {
   lab: LabApi;
   preset: PresetName;
   overrides: Partial<Settings>;
+  /** The fraction sweep's RTO prompt shares (null: the default 1, 1/2, 1/4, 1/8). */
+  sweepFractions?: readonly number[] | null;
   showPreset?: boolean;
-  /** Called with the preset and every changed setting, so the address can carry them. */
-  onConfigChange?: (preset: PresetName, overrides: Partial<Settings>) => void;
+  /** Called with the preset, every changed setting and a changed sweep list, so the address can carry them. */
+  onConfigChange?: (preset: PresetName, overrides: Partial<Settings>, sweepFractions: number[] | null) => void;
 }) {
   const { state } = lab;
   const [preset, setPresetState] = useState<PresetName>(initialPreset);
   const [edited, setEdited] = useState<Partial<Settings>>(initialOverrides);
   const overrides = useMemo(() => keepValidSettings(edited), [edited]);
+  const [sweepText, setSweepText] = useState(() => fractionsText(initialSweep ?? DEFAULT_SWEEP_FRACTIONS));
+  const sweepInput = useMemo(() => parseSweepFractions(sweepText), [sweepText]);
+  // The address carries a valid list that differs from the default.
+  const sweepForAddress = (fractions: number[], problems: string[]) => (problems.length || fractionsText(fractions) === fractionsText(DEFAULT_SWEEP_FRACTIONS) ? null : fractions);
   const setPreset = (p: PresetName) => {
     setPresetState(p);
-    onConfigChange?.(p, overrides);
+    onConfigChange?.(p, overrides, sweepForAddress(sweepInput.fractions, sweepInput.problems));
   };
   const edit = (next: Partial<Settings>) => {
     setEdited(next);
-    onConfigChange?.(preset, keepValidSettings(next));
+    onConfigChange?.(preset, keepValidSettings(next), sweepForAddress(sweepInput.fractions, sweepInput.problems));
+  };
+  const editSweep = (text: string) => {
+    setSweepText(text);
+    const parsed = parseSweepFractions(text);
+    if (!parsed.problems.length) onConfigChange?.(preset, overrides, sweepForAddress(parsed.fractions, parsed.problems));
   };
   const runs = state.stages;
   const busy = state.sft?.status === 'running' || state.sft?.status === 'paused' || state.check?.status === 'running' || Object.values(runs).some((r) => r.status === 'running' || r.status === 'paused');
   const ready = state.backendStatus === 'ready' && state.sftModel !== null;
   const done = (s: RlhfStage) => runs[s]?.status === 'done';
   const canStart = (s: RlhfStage) => ready && !busy && NEEDS[s].every(done);
-  const start = (stage: RlhfStage) => lab.startRun({ kind: 'stage', stage, preset, overrides, dataUrl: corpusUrl() });
+  const start = (stage: RlhfStage, extra: Partial<Settings> = {}) => lab.startRun({ kind: 'stage', stage, preset, overrides: { ...overrides, ...extra }, dataUrl: corpusUrl() });
 
-  // "Run all": a queue of stages, advanced whenever nothing runs; a failed or stopped stage empties it.
+  // "Run all", the Quick demo's chain and the fraction sweep: queues of the same stage runs the Start buttons post,
+  // advanced whenever nothing runs; a failed or stopped run empties the queue.
   const [loading, setLoading] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const queue = useRef<RlhfStage[]>([]);
-  const awaiting = useRef<RlhfStage | null>(null);
-  const advance = () => {
-    if (busy) return;
-    const last = awaiting.current;
-    awaiting.current = null;
-    if (last && runs[last]?.status !== 'done') queue.current = [];
-    for (let next = queue.current.shift(); next; next = queue.current.shift()) {
-      if (done(next)) continue;
-      if (!canStart(next)) break;
-      awaiting.current = next;
-      start(next);
-      return;
-    }
-    queue.current = [];
+  const [sweep, setSweep] = useState<SweepState | null>(null);
+  const queue = useRunQueue({
+    busy,
+    runs,
+    canStart,
+    start: (run) => start(run.stage, run.overrides),
+    onStarted: (run, runId) => {
+      if (run.sweepIndex !== undefined) setSweep((s) => (s && s.outcome === 'running' ? { ...s, runIds: [...s.runIds, runId] } : s));
+    },
+    onEnded: (outcome) => setSweep((s) => (s && s.outcome === 'running' ? { ...s, outcome: outcome === 'finished' && s.runIds.length === s.plan.length ? 'done' : 'stopped' } : s)),
+  });
+  const runAll = () => queue.enqueue(RLHF_STAGES.filter((s) => !done(s)).map((stage) => ({ stage })));
+  const plan = useMemo(() => sweepPlan(sweepInput.fractions), [sweepInput.fractions]);
+  const runSweep = () => {
+    if (sweepInput.problems.length) return;
+    setSweep((s) => ({ plan, runIds: [], outcome: 'running', before: s ? chartSweepIds(s, finished) : null }));
+    queue.enqueue(plan.map((step, i): QueuedRun => ({ stage: step.stage, overrides: { rlPromptFraction: step.fraction }, again: true, sweepIndex: i })));
   };
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  useEffect(advance, [busy, runs, loading]);
-  const runAll = () => {
-    queue.current = RLHF_STAGES.filter((s) => !done(s));
-    advance();
+  // Stop ends any queue: a stopped RL run finishes "done" with what it learned, so the queue alone would go on.
+  const stopQueue = () => {
+    queue.clear();
+    setSweep((s) => (s && s.outcome === 'running' ? { ...s, outcome: 'stopped' } : s));
+  };
+  const stopSweep = () => {
+    stopQueue();
+    const current = RLHF_STAGES.map((s) => runs[s]).find((r) => r && (r.status === 'running' || r.status === 'paused'));
+    if (current) lab.stopRun(current.runId);
   };
   const quickDemo = async () => {
     setLoading(true);
     setLoadError(null);
     try {
       await lab.loadQuickDemo();
-      // The stages run once the state shows the loaded model (the effect above advances the queue).
-      queue.current = RLHF_STAGES.filter((s) => s !== 'preferences');
+      // The stages run once the state shows the loaded model (the queue advances after the next render).
+      queue.enqueue(RLHF_STAGES.filter((s) => s !== 'preferences').map((stage) => ({ stage })));
     } catch (error) {
       setLoadError(error instanceof Error ? error.message : String(error));
     } finally {
@@ -110,6 +134,7 @@ export function RlhfPanel({
     const seen = { ppo: 0, rto: 0 };
     return all.map((run) => ({ stage: run.stage, run, color: PALETTE[run.stage][seen[run.stage]++ % PALETTE[run.stage].length] ?? '#6b7280' }));
   }, [runs, state.rlArchive]);
+  const finished = (runId: string) => rlRuns.some(({ run }) => run.runId === runId && isCompleteRlRun(run));
   const labels = runLabels(rlRuns.map(({ stage, run }) => ({ stage, preset: run.preset, overrides: run.overrides })));
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const toggle = (stage: string) => setHidden((h) => (h.has(stage) ? new Set([...h].filter((x) => x !== stage)) : new Set([...h, stage])));
@@ -121,9 +146,7 @@ export function RlhfPanel({
     color,
     snapshots: run.tokens,
   }));
-  const efficiency: EfficiencyPoint[] = rlRuns
-    .filter(({ run }) => run.status === 'done' && run.summary)
-    .map(({ stage, run }) => ({ method: stage === 'ppo' ? 'PPO' : 'RTO', fraction: resolveSettings(run.preset, run.overrides).rlPromptFraction, winRate: run.summary?.values.winRate ?? NaN }));
+  const efficiency = efficiencyPoints(rlRuns.map(({ run }, i) => ({ run, label: labels[i] ?? run.stage })), chartSweepIds(sweep, finished));
   const sftGold = rlRuns.map((x) => x.run.summary?.values.sftGold).find((g) => g !== undefined);
 
   return (
@@ -174,6 +197,7 @@ export function RlhfPanel({
             canStart={canStart(stage)}
             onStart={() => start(stage)}
             onStop={() => {
+              stopQueue();
               const run = runs[stage];
               if (run) lab.stopRun(run.runId);
             }}
@@ -186,6 +210,17 @@ export function RlhfPanel({
           />
         ))}
       </ol>
+      <SweepControl
+        text={sweepText}
+        onText={editSweep}
+        problems={sweepInput.problems}
+        plan={plan}
+        sweep={sweep && (sweep.outcome === 'running' || rlRuns.some(({ run }) => sweep.runIds.includes(run.runId))) ? sweep : null}
+        canRun={canStart('ppo') && canStart('rto')}
+        secondsPerRun={runs.ppo && isCompleteRlRun(runs.ppo) ? (runs.ppo.summary?.seconds ?? null) : null}
+        onRun={runSweep}
+        onStop={stopSweep}
+      />
       {rlRuns.length > 0 && (
         <>
           <h3>PPO and RTO, episode by episode</h3>
@@ -202,7 +237,7 @@ export function RlhfPanel({
               Download metrics (JSON)
             </button>
           </div>
-          <SampleEfficiencyChart points={efficiency} />
+          <SampleEfficiencyChart points={efficiency.points} fromSweep={efficiency.fromSweep} stoppedEarly={efficiency.stoppedEarly} />
           <h3>Where the reward comes from, token by token</h3>
           <TokenHeatmap
             runs={heatmapRuns}

@@ -1,36 +1,84 @@
-import { CartesianGrid, Legend, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Legend, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { ppoReference, winRateAxis, winRateNoise, type EfficiencyPoint } from '../sampleEfficiency';
+import { formatFraction } from '../sweepPlan';
 
-export interface EfficiencyPoint {
-  method: 'PPO' | 'RTO';
-  /** Share of the RL prompt pool the run trained on. */
-  fraction: number;
-  winRate: number;
-}
+export type { EfficiencyPoint } from '../sampleEfficiency';
 
 const COLORS = { PPO: '#2166ac', RTO: '#b35806' };
+const win = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '—');
 
 /**
  * Sample efficiency (the paper's Fig. 4c): final gold win rate against SFT by the share of RL prompts used, one
- * line per method, from the finished runs in the page (run RTO or PPO with other "Prompt fraction" settings).
+ * line per method, PPO on all the prompts as a dashed reference, and the numbers in a table below.
  */
-export function SampleEfficiencyChart({ points }: { points: EfficiencyPoint[] }) {
-  if (new Set(points.map((p) => p.fraction)).size < 2) {
-    return <p className="hint">Sample efficiency: run PPO or RTO again with another "Prompt fraction" (e.g. 0.125) to plot final win rate against the share of prompts.</p>;
+export function SampleEfficiencyChart({ points, fromSweep, stoppedEarly = 0 }: { points: EfficiencyPoint[]; fromSweep: boolean; stoppedEarly?: number }) {
+  const fractions = [...new Set(points.map((p) => p.fraction))].sort((a, b) => a - b);
+  if (fromSweep && points.length === 0) return <p className="hint" data-testid="sample-efficiency-empty">Sample efficiency: the chart appears when the sweep’s first run finishes.</p>;
+  if (points.length === 0 || (!fromSweep && fractions.length < 2)) {
+    return (
+      <p className="hint" data-testid="sample-efficiency-empty">
+        Sample efficiency: press “Run fraction sweep” above (or run RTO again with another “Prompt fraction”) to plot each run’s final win rate
+        against the share of the RL prompts it trained on.
+      </p>
+    );
   }
   const series = (['PPO', 'RTO'] as const).map((m) => ({ m, data: points.filter((p) => p.method === m).sort((a, b) => a.fraction - b.fraction) }));
+  const reference = ppoReference(points);
+  const low = fractions[0] ?? 1;
+  const axis = winRateAxis(points.map((p) => p.winRate));
+  const evalPrompts = Math.min(...points.map((p) => p.evalPrompts));
   return (
-    <figure className="rl-chart rl-chart-wide" data-testid="rl-chart-sample-efficiency" data-points={points.length}>
-      <figcaption className="rl-chart-title">Sample efficiency: final win rate vs SFT by share of RL prompts</figcaption>
-      <ResponsiveContainer width="100%" height={220}>
-        <ScatterChart margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
+    <figure className="rl-chart rl-chart-wide efficiency" data-testid="rl-chart-sample-efficiency" data-points={points.length}>
+      <figcaption className="rl-chart-title">
+        Sample efficiency: final win rate vs SFT by share of RL prompts {fromSweep ? '(the runs of the fraction sweep)' : '(every finished run)'}
+      </figcaption>
+      <p className="hint">
+        Each point is one run: across, the share of the RL prompt pool it trained on (every run sees as many episodes; fewer prompts are repeated
+        more); up, how often its answers beat SFT’s on held-out prompts (0.5: no better than SFT). The paper’s claim (Fig. 4c): RTO on a fraction of
+        the prompts reaches PPO’s level on all of them, so look for orange points to the left on or above the dashed PPO line. At this toy scale they may
+        not; and measured on {evalPrompts} held-out prompts, a win rate is only good to about ±{winRateNoise(evalPrompts).toFixed(2)}, so smaller gaps are noise.
+      </p>
+      <ResponsiveContainer width="100%" height={240}>
+        <ScatterChart margin={{ top: 12, right: 24, bottom: 18, left: 8 }} accessibilityLayer>
           <CartesianGrid stroke="#e6e9ef" />
-          <XAxis dataKey="fraction" type="number" scale="log" domain={['auto', 'auto']} ticks={[0.125, 0.25, 0.5, 1]} tickFormatter={(v: number) => (v >= 1 ? '1' : `1/${Math.round(1 / v)}`)} label={{ value: 'share of RL prompts', position: 'insideBottomRight', offset: -8, fontSize: 11 }} />
-          <YAxis dataKey="winRate" type="number" domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(2)} width={60} />
-          <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
-          <Legend />
-          {series.map(({ m, data }) => (data.length ? <Scatter key={m} name={m} data={data} fill={COLORS[m]} line isAnimationActive={false} /> : null))}
+          <XAxis
+            dataKey="fraction"
+            type="number"
+            scale="log"
+            domain={[low / 1.4, 1.4]}
+            ticks={fractions}
+            tickFormatter={(v: number) => formatFraction(v)}
+            label={{ value: 'share of the RL prompts (log scale)', position: 'insideBottom', offset: -12, fontSize: 11 }}
+          />
+          <YAxis dataKey="winRate" type="number" domain={axis.domain} ticks={axis.ticks} allowDataOverflow tickFormatter={(v: number) => v.toFixed(2)} width={64} label={{ value: 'win rate vs SFT', angle: -90, position: 'insideLeft', offset: 12, fontSize: 11, style: { textAnchor: 'middle' } }} />
+          <Tooltip formatter={(v, name) => (name === 'fraction' && typeof v === 'number' ? formatFraction(v) : typeof v === 'number' ? v.toFixed(3) : String(v))} />
+          <Legend verticalAlign="top" height={24} />
+          <ReferenceLine y={0.5} ifOverflow="extendDomain" stroke="#9ca3af" strokeDasharray="2 4" label={{ value: 'SFT (0.5)', position: 'insideBottomRight', fill: '#6b7280', fontSize: 11 }} />
+          {reference && (
+            <ReferenceLine y={reference.winRate} ifOverflow="extendDomain" stroke={COLORS.PPO} strokeDasharray="6 4" label={{ value: `PPO on all prompts: ${win(reference.winRate)}`, position: 'insideTopLeft', fill: COLORS.PPO, fontSize: 11 }} />
+          )}
+          {series.map(({ m, data }) => (data.length ? <Scatter key={m} name={m} data={data} fill={COLORS[m]} line={data.length > 1} isAnimationActive={false} /> : null))}
         </ScatterChart>
       </ResponsiveContainer>
+      <table className="efficiency-table">
+        <caption>The chart’s points{stoppedEarly > 0 ? ` (${stoppedEarly} run${stoppedEarly > 1 ? 's' : ''} stopped early left out: fewer episodes)` : ''}</caption>
+        <thead>
+          <tr>
+            <th scope="col">run</th>
+            <th scope="col">share of prompts</th>
+            <th scope="col">final win rate vs SFT</th>
+          </tr>
+        </thead>
+        <tbody>
+          {[...points].sort((a, b) => (a.method === b.method ? b.fraction - a.fraction : a.method === 'PPO' ? -1 : 1)).map((p) => (
+            <tr key={p.label} data-testid="efficiency-point" data-method={p.method} data-fraction={p.fraction} data-win-rate={p.winRate}>
+              <td style={{ color: COLORS[p.method] }}>{p.label}</td>
+              <td>{formatFraction(p.fraction)}</td>
+              <td>{win(p.winRate)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </figure>
   );
 }
