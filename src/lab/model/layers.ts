@@ -83,12 +83,15 @@ export function layerNorm(x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, ep
   });
 }
 
-/** GELU, tanh approximation (the GPT-2 form). */
+/**
+ * GELU, tanh approximation (the GPT-2 form): 0.5·x·(1 + tanh(u)) with u = √(2/π)·(x + 0.044715·x³), computed as
+ * the identical x·σ(2u). wasm's Tanh is scalar code (12 ms on [1408, 256]) and its Sigmoid vectorised (1.5 ms).
+ */
 export function gelu(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     // x·x·x rather than pow(x, 3): pow is a slow kernel on wasm.
-    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.mul(x, x)))));
-    return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+    const twoU = tf.mul(2 * Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.mul(x, x)))));
+    return tf.mul(x, tf.sigmoid(twoU));
   });
 }
 
