@@ -8,9 +8,9 @@ import { ScoreTextPanel } from './components/ScoreTextPanel';
 import { SftPanel } from './components/SftPanel';
 import { TheoryPanel } from './components/TheoryPanel';
 import { WorkerMessages } from './components/WorkerMessages';
-import { hashOfConfig, parseHashConfig } from './urlConfig';
-import type { PresetName, Settings } from '../lab/config';
+import { parseHashConfig } from './urlConfig';
 import { useLab } from './useLab';
+import { useSetup } from './useSetup';
 
 export function App() {
   const initial = useMemo(() => parseBackendChoice(window.location.search), []);
@@ -30,15 +30,9 @@ export function App() {
     [lab],
   );
 
-  // Changed settings go into the address's hash (replacing it, not adding history), so the link reproduces them.
-  const saveConfig = useCallback(
-    (preset: PresetName, overrides: Partial<Settings>, sweep: number[] | null) => {
-      const url = new URL(window.location.href);
-      url.hash = hashOfConfig(preset, overrides, config.hide, sweep);
-      window.history.replaceState(null, '', url);
-    },
-    [config.hide],
-  );
+  // One setup (task, preset, changed settings, sweep) for both panels, from the hash and written back on every change.
+  const { setup, change: changeSetup } = useSetup(config);
+  const showPickers = !config.hide.has('preset');
 
   return (
     <>
@@ -83,8 +77,8 @@ export function App() {
         ))}
         {!config.hide.has('pipeline') && <Pipeline state={state} />}
         {!config.hide.has('backend') && <BackendPanel lab={lab} onChoose={choose} />}
-        {!config.hide.has('sft') && <SftPanel lab={lab} />}
-        {!config.hide.has('rlhf') && <RlhfPanel lab={lab} preset={config.preset} overrides={config.overrides} sweepFractions={config.sweep} showPreset={!config.hide.has('preset')} onConfigChange={saveConfig} />}
+        {!config.hide.has('sft') && <SftPanel lab={lab} setup={setup} onSetup={changeSetup} showPickers={showPickers} />}
+        {!config.hide.has('rlhf') && <RlhfPanel lab={lab} setup={setup} onSetup={changeSetup} showPickers={showPickers} />}
         {!config.hide.has('score') && <ScoreTextPanel lab={lab} />}
         {!config.hide.has('theory') && <TheoryPanel />}
         {!config.hide.has('messages') && <WorkerMessages logs={state.logs} />}

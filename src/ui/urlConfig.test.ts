@@ -2,20 +2,29 @@ import { describe, expect, it } from 'vitest';
 import { hashOfConfig, parseHashConfig } from './urlConfig';
 
 describe('configuration in the URL hash', () => {
-  it('round-trips a preset and changed settings', () => {
-    const hash = hashOfConfig('small', { seed: 3, beta2: 0.05, rlIterations: 10 }, ['backend', 'score'], [1, 0.25]);
-    expect(parseHashConfig(hash)).toEqual({ preset: 'small', overrides: { seed: 3, beta2: 0.05, rlIterations: 10 }, hide: new Set(['backend', 'score']), sweep: [1, 0.25], problems: [] });
-    expect(parseHashConfig(hashOfConfig('tiny', {})).sweep).toBeNull();
+  it('round-trips a task, a preset and changed settings', () => {
+    const hash = hashOfConfig({ task: 'oracle', preset: 'small', overrides: { seed: 3, beta2: 0.05, rlIterations: 10 }, hide: ['backend', 'score'], sweep: [1, 0.25] });
+    expect(hash).toBe('#preset=small&task=oracle&seed=3&beta2=0.05&rlIterations=10&hide=backend%2Cscore&sweep=1%2C0.25');
+    expect(parseHashConfig(hash)).toEqual({ task: 'oracle', preset: 'small', overrides: { seed: 3, beta2: 0.05, rlIterations: 10 }, hide: new Set(['backend', 'score']), sweep: [1, 0.25], problems: [] });
+    expect(parseHashConfig(hashOfConfig({ task: 'sentiment', preset: 'tiny', overrides: {} })).sweep).toBeNull();
+  });
+
+  it('defaults to the sentiment task on tiny when the hash names neither', () => {
+    const c = parseHashConfig('#sftSteps=3');
+    expect(c).toMatchObject({ task: 'sentiment', preset: 'tiny', overrides: { sftSteps: 3 }, problems: [] });
+    expect(parseHashConfig('').task).toBe('sentiment');
+    expect(parseHashConfig('#task=oracle').task).toBe('oracle');
   });
 
   it('reports bad values and unknown keys, and keeps the good ones', () => {
-    const c = parseHashConfig('#preset=huge&seed=2&beta2=abc&layers=99&nonsense=1&hide=sft,bogus&sweep=1,2');
+    const c = parseHashConfig('#preset=huge&task=chess&seed=2&beta2=abc&layers=99&nonsense=1&hide=sft,bogus&sweep=1,2');
     expect(c.preset).toBe('tiny');
+    expect(c.task).toBe('sentiment');
     expect(c.overrides).toEqual({ seed: 2 });
     expect(c.hide).toEqual(new Set(['sft']));
     expect(c.sweep).toBeNull();
-    expect(c.problems).toHaveLength(6);
-    for (const part of ['preset "huge"', 'beta2=abc', 'Layers (layers)', '"nonsense"', 'hide=bogus', 'sweep=1,2: "2" must be between']) {
+    expect(c.problems).toHaveLength(7);
+    for (const part of ['preset "huge"', 'task "chess" is not one of sentiment, oracle; using sentiment', 'beta2=abc', 'Layers (layers)', '"nonsense"', 'hide=bogus', 'sweep=1,2: "2" must be between']) {
       expect(c.problems.some((p) => p.includes(part)), part).toBe(true);
     }
   });

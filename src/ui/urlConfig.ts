@@ -1,18 +1,23 @@
 /**
  * The lab's configuration in the address's hash (Playground style), so a link reproduces a setup:
- *   #preset=tiny&seed=3&rlIterations=10&beta2=0.05&hide=backend,score&sweep=1,0.25
+ *   #preset=tiny&task=oracle&seed=3&rlIterations=10&beta2=0.05&hide=backend,score&sweep=1,0.25
  * Any setting of src/lab/config.ts may appear by its key; values are validated against the settings table, and
- * problems come back as readable lines instead of being silently dropped. `sweep=` lists the RTO prompt shares of
- * the fraction sweep (sweepPlan.ts), as decimals or 1/4.
+ * problems come back as readable lines instead of being silently dropped. `task=` is sentiment or oracle;
+ * `sweep=` lists the RTO prompt shares of the fraction sweep (sweepPlan.ts), as decimals or 1/4.
  */
 import { isPresetName, keepValidSettings, SETTINGS, validateSettings, type PresetName, type Settings } from '../lab/config';
+import type { TaskName } from '../lab/tasks/task';
 import { parseSweepFractions } from './sweepPlan';
 
 /** Parts of the page a `hide=` list may name (Playground's classroom flags). */
 export const HIDEABLE = ['intro', 'pipeline', 'backend', 'sft', 'rlhf', 'preset', 'score', 'theory', 'messages'] as const;
 export type Hideable = (typeof HIDEABLE)[number];
 
+export const TASK_NAMES: readonly TaskName[] = ['sentiment', 'oracle'];
+export const isTaskName = (name: string): name is TaskName => (TASK_NAMES as readonly string[]).includes(name);
+
 export interface UrlConfig {
+  task: TaskName;
   preset: PresetName;
   overrides: Partial<Settings>;
   /** From `hide=backend,score`: parts of the page a teacher chose to hide. */
@@ -25,6 +30,7 @@ export interface UrlConfig {
 export function parseHashConfig(hash: string): UrlConfig {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   const problems: string[] = [];
+  let task: TaskName = 'sentiment';
   let preset: PresetName = 'tiny';
   const overrides: Record<string, number> = {};
   const hide = new Set<Hideable>();
@@ -34,6 +40,9 @@ export function parseHashConfig(hash: string): UrlConfig {
     if (key === 'preset') {
       if (isPresetName(raw)) preset = raw;
       else problems.push(`preset "${raw}" is not one of tiny, small; using tiny`);
+    } else if (key === 'task') {
+      if (isTaskName(raw)) task = raw;
+      else problems.push(`task "${raw}" is not one of ${TASK_NAMES.join(', ')}; using sentiment`);
     } else if (known.has(key)) {
       const value = Number(raw);
       if (raw.trim() === '' || !Number.isFinite(value)) problems.push(`${key}=${raw} is not a number; ignored`);
@@ -53,14 +62,15 @@ export function parseHashConfig(hash: string): UrlConfig {
   }
   const invalid = validateSettings(overrides);
   for (const line of invalid) problems.push(`${line}; ignored`);
-  return { preset, overrides: keepValidSettings(overrides), hide, sweep, problems };
+  return { task, preset, overrides: keepValidSettings(overrides), hide, sweep, problems };
 }
 
-export function hashOfConfig(preset: PresetName, overrides: Partial<Settings>, hide: Iterable<Hideable> = [], sweep: readonly number[] | null = null): string {
-  const params = new URLSearchParams({ preset });
-  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) params.set(k, String(v));
-  const hidden = [...hide];
+/** The hash for a configuration: preset and task always, then every changed setting, `hide=` and `sweep=` when set. */
+export function hashOfConfig(config: Omit<UrlConfig, 'problems' | 'hide' | 'sweep'> & { hide?: Iterable<Hideable>; sweep?: readonly number[] | null }): string {
+  const params = new URLSearchParams({ preset: config.preset, task: config.task });
+  for (const [k, v] of Object.entries(config.overrides)) if (v !== undefined) params.set(k, String(v));
+  const hidden = [...(config.hide ?? [])];
   if (hidden.length) params.set('hide', hidden.join(','));
-  if (sweep?.length) params.set('sweep', sweep.join(','));
+  if (config.sweep?.length) params.set('sweep', config.sweep.join(','));
   return `#${params.toString()}`;
 }

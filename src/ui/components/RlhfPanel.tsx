@@ -1,11 +1,13 @@
-import { useMemo, useState } from 'react';
-import { keepValidSettings, PRESETS, PRESET_NAMES, type PresetName, type SettingGroup, type Settings } from '../../lab/config';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { PRESETS, type SettingGroup, type Settings } from '../../lab/config';
 import { STAGES } from '../../lab/stages';
 import { RLHF_STAGES, type RlhfStage } from '../../worker/protocol';
 import { metricsCsv, metricsJson } from '../metricsExport';
+import { chainAfterSft, runAllPlan } from '../runAllPlan';
 import { runLabels } from '../runLabels';
 import type { QueuedRun } from '../runQueue';
 import { efficiencyPoints, isCompleteRlRun } from '../sampleEfficiency';
+import { overridesOf, sftJobOf, type Setup } from '../setup';
 import type { StageRun } from '../stageRuns';
 import { chartSweepIds, DEFAULT_SWEEP_FRACTIONS, fractionsText, parseSweepFractions, sweepPlan, type SweepState } from '../sweepPlan';
 import type { LabApi } from '../useLab';
@@ -13,6 +15,7 @@ import { useRunQueue } from '../useRunQueue';
 import { RlCharts } from './RlCharts';
 import { SampleEfficiencyChart } from './SampleEfficiencyChart';
 import { SettingsEditor } from './SettingsEditor';
+import { SetupPickers } from './SetupPickers';
 import { StageCard } from './StageCard';
 import { SweepControl } from './SweepControl';
 import { TokenHeatmap } from './TokenHeatmap';
@@ -25,7 +28,7 @@ const STAGE_ID: Record<RlhfStage, (typeof STAGES)[number]['id']> = { preferences
 const LOOK_FOR: Record<RlhfStage, string> = {
   preferences: 'Most pairs tie (both responses score 0 under VADER) and are dropped; the kept ones teach what "more positive" means.',
   rm: 'Held-out accuracy above 0.5 means the reward model ranks unseen pairs better than a coin.',
-  dpo: 'Its reward accuracy grows from 0.5; β·log(π_dpo/π_ref) on each token is the dense reward RTO will use.',
+  dpo: 'Its reward accuracy grows from 0.5; β·log(π_dpo/π_ref) on each token is the dense reward RTO will use. The DPO policy’s own gold reward is the dashed DPO line on the PPO/RTO curves.',
   ppo: 'Gold reward should rise above SFT while KL stays small; the heatmap shows all of the RM score on the last token.',
   rto: 'Compare with PPO at the same episodes and at the same KL; the heatmap spreads reward over the tokens that earned it.',
 };
@@ -38,42 +41,31 @@ const SETTING_GROUPS: Record<RlhfStage, SettingGroup[]> = { preferences: ['prefs
 /** Stages 2–6 in the page: each later stage with its progress, results, and for PPO/RTO the curves and heatmaps. */
 export function RlhfPanel({
   lab,
-  preset: initialPreset,
-  overrides: initialOverrides,
-  sweepFractions: initialSweep = null,
-  showPreset = true,
-  onConfigChange,
+  setup,
+  onSetup,
+  showPickers = true,
 }: {
   lab: LabApi;
-  preset: PresetName;
-  overrides: Partial<Settings>;
-  /** The fraction sweep's RTO prompt shares (null: the default 1, 1/2, 1/4, 1/8). */
-  sweepFractions?: readonly number[] | null;
-  showPreset?: boolean;
-  /** Called with the preset, every changed setting and a changed sweep list, so the address can carry them. */
-  onConfigChange?: (preset: PresetName, overrides: Partial<Settings>, sweepFractions: number[] | null) => void;
+  /** The page's shared setup (task, preset, changed settings, sweep list); every change goes to onSetup. */
+  setup: Setup;
+  onSetup: (next: Setup) => void;
+  /** False with `hide=preset`: the link fixes task and preset. */
+  showPickers?: boolean;
 }) {
   const { state } = lab;
-  const [preset, setPresetState] = useState<PresetName>(initialPreset);
-  const [edited, setEdited] = useState<Partial<Settings>>(initialOverrides);
-  const overrides = useMemo(() => keepValidSettings(edited), [edited]);
-  const [sweepText, setSweepText] = useState(() => fractionsText(initialSweep ?? DEFAULT_SWEEP_FRACTIONS));
+  const { preset, edited } = setup;
+  const overrides = useMemo(() => overridesOf(setup), [setup]);
+  const [sweepText, setSweepText] = useState(() => fractionsText(setup.sweep ?? DEFAULT_SWEEP_FRACTIONS));
   const sweepInput = useMemo(() => parseSweepFractions(sweepText), [sweepText]);
+  const edit = (next: Partial<Settings>) => onSetup({ ...setup, edited: next });
   // The address carries a valid list that differs from the default.
-  const sweepForAddress = (fractions: number[], problems: string[]) => (problems.length || fractionsText(fractions) === fractionsText(DEFAULT_SWEEP_FRACTIONS) ? null : fractions);
-  const setPreset = (p: PresetName) => {
-    setPresetState(p);
-    onConfigChange?.(p, overrides, sweepForAddress(sweepInput.fractions, sweepInput.problems));
-  };
-  const edit = (next: Partial<Settings>) => {
-    setEdited(next);
-    onConfigChange?.(preset, keepValidSettings(next), sweepForAddress(sweepInput.fractions, sweepInput.problems));
-  };
   const editSweep = (text: string) => {
     setSweepText(text);
     const parsed = parseSweepFractions(text);
-    if (!parsed.problems.length) onConfigChange?.(preset, overrides, sweepForAddress(parsed.fractions, parsed.problems));
+    if (!parsed.problems.length) onSetup({ ...setup, sweep: fractionsText(parsed.fractions) === fractionsText(DEFAULT_SWEEP_FRACTIONS) ? null : parsed.fractions });
   };
+  // The stages run on the SFT model's task; before there is one, on the setup's.
+  const task = state.sftModel?.task ?? setup.task;
   const runs = state.stages;
   const busy = state.sft?.status === 'running' || state.sft?.status === 'paused' || state.check?.status === 'running' || Object.values(runs).some((r) => r.status === 'running' || r.status === 'paused');
   const ready = state.backendStatus === 'ready' && state.sftModel !== null;
@@ -96,7 +88,21 @@ export function RlhfPanel({
     },
     onEnded: (outcome) => setSweep((s) => (s && s.outcome === 'running' ? { ...s, outcome: outcome === 'finished' && s.runIds.length === s.plan.length ? 'done' : 'stopped' } : s)),
   });
-  const runAll = () => queue.enqueue(RLHF_STAGES.filter((s) => !done(s)).map((stage) => ({ stage })));
+  // "Run all": without an SFT model it trains SFT on the setup first (the SFT panel's job), then queues every later
+  // stage once SFT is done; queued before, the stages would find no model and the queue would be dropped.
+  const allPlan = runAllPlan(state.sftModel !== null, done);
+  const [chainSft, setChainSft] = useState<string | null>(null);
+  const afterSft = chainAfterSft(chainSft, state.sft, state.sftModel);
+  const chainQueued = useRef<string | null>(null);
+  useEffect(() => {
+    if (afterSft !== 'go' || busy || chainQueued.current === chainSft) return;
+    chainQueued.current = chainSft;
+    queue.enqueue(RLHF_STAGES.map((stage) => ({ stage })));
+  }, [afterSft, busy, chainSft, queue]);
+  const runAll = () => {
+    if (allPlan.sft) setChainSft(lab.startRun(sftJobOf(setup, corpusUrl())));
+    else queue.enqueue(allPlan.stages.map((stage) => ({ stage })));
+  };
   const plan = useMemo(() => sweepPlan(sweepInput.fractions), [sweepInput.fractions]);
   const runSweep = () => {
     if (sweepInput.problems.length) return;
@@ -106,6 +112,7 @@ export function RlhfPanel({
   // Stop ends any queue: a stopped RL run finishes "done" with what it learned, so the queue alone would go on.
   const stopQueue = () => {
     queue.clear();
+    setChainSft(null);
     setSweep((s) => (s && s.outcome === 'running' ? { ...s, outcome: 'stopped' } : s));
   };
   const stopSweep = () => {
@@ -157,26 +164,30 @@ export function RlhfPanel({
         token only, RTO also on every token by the DPO model.
       </p>
       <div className="row">
-        {showPreset && (
-          <>
-            <label htmlFor="rlhf-preset">Preset</label>
-            <select id="rlhf-preset" value={preset} disabled={busy} onChange={(e) => setPreset(e.target.value as PresetName)}>
-              {PRESET_NAMES.map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
-            </select>
-          </>
-        )}
-        <button type="button" data-testid="run-all" disabled={!ready || busy} onClick={runAll}>
-          Run all remaining stages
+        <SetupPickers idPrefix="rlhf" setup={setup} onChange={onSetup} disabled={busy} show={showPickers} />
+        <button type="button" data-testid="run-all" disabled={state.backendStatus !== 'ready' || busy || (!allPlan.sft && allPlan.stages.length === 0)} onClick={runAll}>
+          {allPlan.label}
         </button>
         <button type="button" data-testid="quick-demo" disabled={state.backendStatus !== 'ready' || busy || loading} onClick={() => void quickDemo()}>
           {loading ? 'Loading…' : 'Quick demo'}
         </button>
-        {!state.sftModel && <span className="hint">Train or load an SFT model first (Stage 1), or start the Quick demo.</span>}
       </div>
+      {afterSft === 'wait' ? (
+        <p className="hint" role="status" data-testid="chain-status">
+          Whole chain: training SFT (Stage 1) on the {setup.task} task, {setup.preset} preset; preferences → reward model → DPO → PPO → RTO follow.
+        </p>
+      ) : !state.sftModel ? (
+        <p className="hint">
+          No SFT model yet. “Run the whole chain” trains one (Stage 1) with this task and preset, then every stage below; or train or load one above,
+          or start the Quick demo.
+        </p>
+      ) : (
+        state.sftModel.task !== setup.task && (
+          <p className="hint" data-testid="task-mismatch">
+            The SFT model was trained on the {state.sftModel.task} task, and the stages below use it. Train SFT again to switch to {setup.task}.
+          </p>
+        )
+      )}
       <p className="hint">
         Quick demo: loads the SFT model and preference pairs that ship with the lab (made by <code>npm run lab -- quick-assets</code>: sentiment,
         tiny preset, seed 1), then trains the reward model, DPO, PPO and RTO here.
@@ -206,7 +217,7 @@ export function RlhfPanel({
               if (run) lab.pauseRun(run.runId, paused);
             }}
             guidance={`${STAGES.find((s) => s.id === STAGE_ID[stage])?.summary ?? ''} ${LOOK_FOR[stage]}`}
-            settings={<SettingsEditor groups={SETTING_GROUPS[stage]} preset={preset} overrides={edited} onChange={edit} disabled={busy} />}
+            settings={<SettingsEditor groups={SETTING_GROUPS[stage]} preset={preset} task={task} overrides={edited} onChange={edit} disabled={busy} />}
           />
         ))}
       </ol>
@@ -226,7 +237,7 @@ export function RlhfPanel({
           <h3>PPO and RTO, episode by episode</h3>
           <RlCharts
             runs={rlRuns.map(({ stage, run, color }, i) => ({ label: labels[i] ?? stage, color, visible: !hidden.has(labels[i] ?? stage), points: run.points.map((p) => ({ episodes: p.values.episodes ?? p.step, values: p.values })) }))}
-            references={sftGold === undefined ? undefined : { sft: sftGold }}
+            references={{ sft: sftGold, dpo: runs.dpo?.summary?.values.gold, dpoWinRate: runs.dpo?.summary?.values.winRate }}
             onToggle={toggle}
           />
           <div className="row">

@@ -1,26 +1,29 @@
 import { useId } from 'react';
 import { resolveSettings, SETTINGS, validateSettings, type PresetName, type SettingGroup, type Settings } from '../../lab/config';
+import type { TaskName } from '../../lab/tasks/task';
 
 /**
  * The settings of one or more groups, straight from the config table (src/lab/config.ts): each with its label,
- * range and one-line help, showing the preset's value until the user changes it. Invalid input is flagged and
+ * range and one-line help, showing the preset's value (for the task) until the user changes it. Invalid input is flagged and
  * kept out of the overrides, so a run never starts with a value the table refuses.
  */
 export function SettingsEditor({
   groups,
   preset,
+  task = 'sentiment',
   overrides,
   onChange,
   disabled,
 }: {
   groups: readonly SettingGroup[];
   preset: PresetName;
+  task?: TaskName;
   overrides: Partial<Settings>;
   onChange: (next: Partial<Settings>) => void;
   disabled: boolean;
 }) {
   const id = useId();
-  const base = resolveSettings(preset);
+  const base = resolveSettings(preset, {}, task);
   const specs = SETTINGS.filter((s) => (groups as readonly string[]).includes(s.group));
   const set = (key: string, raw: string) => {
     const next: Record<string, number> = { ...overrides };

@@ -1,30 +1,35 @@
 import { useRef, useState } from 'react';
-import { PRESETS, PRESET_NAMES, resolveSettings, validateSettings, type PresetName } from '../../lab/config';
-import type { TaskName } from '../../lab/tasks/task';
+import { PRESETS, validateSettings } from '../../lab/config';
+import { sftJobOf, sftStepsOf, withSftSteps, type Setup } from '../setup';
 import type { LabApi } from '../useLab';
 import { LossChart } from './LossChart';
+import { SetupPickers } from './SetupPickers';
 import { corpusUrl, downloadFile } from '../appFiles';
 
+const stepsProblems = (text: string) => (text.trim() === '' ? ['SFT steps (sftSteps) must be a number'] : validateSettings({ sftSteps: Number(text) }));
 
-/** Stage 1 in the page: train the SFT model on the sentiment task, watch its loss and samples, save or load it. */
-export function SftPanel({ lab }: { lab: LabApi }) {
+/** Stage 1 in the page: train the SFT model on the shared setup's task, watch its loss and samples, save or load it. */
+export function SftPanel({ lab, setup, onSetup, showPickers = true }: { lab: LabApi; setup: Setup; onSetup: (next: Setup) => void; showPickers?: boolean }) {
   const { state } = lab;
-  const [preset, setPreset] = useState<PresetName>('tiny');
-  const [task, setTask] = useState<TaskName>('sentiment');
-  const [stepsText, setStepsText] = useState(String(resolveSettings('tiny').sftSteps));
   const [fileError, setFileError] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const run = state.sft;
   const running = run?.status === 'running' || run?.status === 'paused';
-  const steps = Number(stepsText);
-  const problems = validateSettings({ sftSteps: steps });
+  // The Steps box shows the setup's steps; text that is not a valid count stays in the box (flagged) until the setup's steps change.
+  const steps = sftStepsOf(setup);
+  const [draft, setDraft] = useState<{ text: string; steps: number } | null>(null);
+  const stepsText = draft && draft.steps === steps ? draft.text : String(steps);
+  const problems = stepsProblems(stepsText);
   const ready = state.backendStatus === 'ready' && state.check?.status !== 'running';
+  // The samples are of the run shown: the setup's task while it runs (the pickers are locked), then its model's.
+  const task = running ? setup.task : (state.sftModel?.task ?? setup.task);
 
-  const choosePreset = (p: PresetName) => {
-    setPreset(p);
-    setStepsText(String(resolveSettings(p).sftSteps));
+  const editSteps = (text: string) => {
+    if (stepsProblems(text).length) return setDraft({ text, steps });
+    setDraft({ text, steps: Number(text) });
+    onSetup(withSftSteps(setup, Number(text)));
   };
-  const start = () => lab.startRun({ kind: 'sft', task, preset, overrides: { sftSteps: steps }, dataUrl: corpusUrl() });
+  const start = () => lab.startRun(sftJobOf(setup, corpusUrl()));
   const save = async () => {
     setFileError(null);
     try {
@@ -52,25 +57,15 @@ export function SftPanel({ lab }: { lab: LabApi }) {
     <section className="panel" aria-labelledby="sft-title">
       <h2 id="sft-title">Stage 1 · Supervised fine-tuning</h2>
       <p className="hint">
-        A tiny GPT learns to continue the first words of Brown-corpus sentences. The loss counts only the response
-        tokens. Held-out loss must fall well below the unigram baseline (a model that ignores context).
+        {setup.task === 'oracle'
+          ? 'A tiny GPT learns to continue 4-token prompts with 9 tokens from a broad "base" distribution; later stages pull it towards a hidden teacher whose log-probabilities are the true token rewards.'
+          : 'A tiny GPT learns to continue the first words of Brown-corpus sentences.'}{' '}
+        The loss counts only the response tokens. Held-out loss must fall well below the unigram baseline (a model that ignores context).
       </p>
       <div className="row">
-        <label htmlFor="sft-task">Task</label>
-        <select id="sft-task" data-testid="sft-task" value={task} disabled={running} onChange={(e) => setTask(e.target.value as TaskName)}>
-          <option value="sentiment">sentiment (Brown corpus, VADER gold)</option>
-          <option value="oracle">oracle (hidden bigram teacher, true token rewards)</option>
-        </select>
-        <label htmlFor="sft-preset">Preset</label>
-        <select id="sft-preset" value={preset} disabled={running} onChange={(e) => choosePreset(e.target.value as PresetName)}>
-          {PRESET_NAMES.map((p) => (
-            <option key={p} value={p}>
-              {p}
-            </option>
-          ))}
-        </select>
+        <SetupPickers idPrefix="sft" setup={setup} onChange={onSetup} disabled={running} show={showPickers} />
         <label htmlFor="sft-steps">Steps</label>
-        <input id="sft-steps" data-testid="sft-steps" inputMode="numeric" size={6} value={stepsText} disabled={running} onChange={(e) => setStepsText(e.target.value)} aria-invalid={problems.length > 0} />
+        <input id="sft-steps" data-testid="sft-steps" inputMode="numeric" size={6} value={stepsText} disabled={running} onChange={(e) => editSteps(e.target.value)} aria-invalid={problems.length > 0} />
         {running ? (
           <>
             <button type="button" data-testid="sft-pause" onClick={() => run && lab.pauseRun(run.runId, run.status === 'running')}>
@@ -93,7 +88,7 @@ export function SftPanel({ lab }: { lab: LabApi }) {
         </button>
         <input ref={fileInput} data-testid="sft-load" type="file" accept=".ckpt" hidden onChange={(e) => void load(e.target.files?.[0])} />
       </div>
-      <p className="hint">{PRESETS[preset].description}</p>
+      <p className="hint">{PRESETS[setup.preset].description}</p>
       {problems.length > 0 && <p className="error" role="alert">{problems.join('; ')}</p>}
       {fileError && (
         <p className="error" role="alert" data-testid="sft-file-error">
