@@ -27,6 +27,16 @@ test('runs SFT → preferences → RM → DPO → PPO and RTO in the worker, wit
     expect(n, chart).toBeGreaterThan(0);
   }
 
+  // Per-stage loss curves for the reward model and DPO (one point per step), and the DPO policy's own gold reward and
+  // win rate as reference lines beside SFT's on the RL curves.
+  for (const stage of ['rm', 'dpo']) {
+    const n = Number(await page.getByTestId(`loss-chart-${stage}`).getAttribute('data-points'));
+    expect(n, stage).toBeGreaterThan(0);
+  }
+  await expect(page.getByTestId('rl-chart-gold-reward')).toHaveAttribute('data-refs', 'SFT,DPO');
+  await expect(page.getByTestId('rl-chart-win-rate')).toHaveAttribute('data-refs', 'SFT 0.5,DPO');
+  await expect(page.getByTestId('summary-dpo')).toContainText('win rate vs SFT');
+
   // Heatmaps: PPO's RM score sits on the last token of each row only; RTO's DPO reward is on the inner tokens too.
   const channel = page.getByLabel('Heatmap channel');
   const rowValues = async (run: string) =>
@@ -129,6 +139,7 @@ test('the Quick demo loads the shipped SFT model and pairs, then trains RM → D
 test('a configuration in the address reloads into the same settings, and hide= hides the named parts', async ({ page }) => {
   await page.goto('/#preset=small&beta2=0.05&hide=backend,score');
   await expect(page.locator('#rlhf-preset')).toHaveValue('small');
+  await expect(page.locator('#sft-preset')).toHaveValue('small'); // one setup for both panels (e2e/setup.spec.ts)
   await expect(page.getByRole('heading', { name: /Backend/ })).toHaveCount(0);
   await expect(page.getByRole('heading', { name: 'Score your own text' })).toHaveCount(0);
   await expect(page.getByRole('heading', { name: /Supervised fine-tuning/ })).toBeVisible();

@@ -8,7 +8,7 @@ import { dpoSettingsOf, preferenceSettingsOf, rlPromptsOf, rlSettingsOf, rmSetti
 import type { Task } from '../lab/tasks/task';
 import { trainDpo } from '../lab/train/dpo';
 import { makePreferencePairs } from '../lab/train/preferences';
-import { sftBaseline, trainRl } from '../lab/train/rl';
+import { evaluateLikeRl, sftBaseline, trainRl } from '../lab/train/rl';
 import { trainRewardModel } from '../lab/train/rm';
 import { getChain, setDpoModel, setPairs, setRewardModel } from './chain';
 import { RunCancelled, type JobContext } from './jobContext';
@@ -80,7 +80,12 @@ async function stageValues(
       const pairs = need(chain.pairs, 'pairs');
       const r = await trainDpo({ sft: model, train: pairs.train, heldOut: pairs.heldOut, settings: dpoSettingsOf(settings), seed: settings.seed, onEvent: forward, shouldStop: ctx.cancelled, pauseGate: ctx.pauseGate });
       setDpoModel({ params: r.params, config: r.config, beta: settings.dpoBeta });
-      return { heldOutAccuracy: r.heldOut.accuracy, heldOutMargin: r.heldOut.margin, trainAccuracy: r.train.accuracy, steps: r.steps };
+      // The DPO policy itself, evaluated like PPO and RTO (same held-out prompts and seed): the line the RL curves
+      // are drawn against, next to SFT's.
+      const { evalPrompts } = rlPromptsOf(task, settings);
+      const baseline = await sftBaseline(task, model, evalPrompts, settings.seed);
+      const e = await evaluateLikeRl(task, { params: r.params, config: r.config }, model, evalPrompts, settings.seed, baseline);
+      return { heldOutAccuracy: r.heldOut.accuracy, heldOutMargin: r.heldOut.margin, trainAccuracy: r.train.accuracy, steps: r.steps, gold: e.gold, sftGold: baseline.evaluation.gold, winRate: e.winRate, kl: e.kl };
     }
     case 'ppo':
     case 'rto': {

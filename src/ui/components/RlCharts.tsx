@@ -42,7 +42,7 @@ function referenceLines(refs: Reference[]) {
 function MetricChart({ spec, runs, refs }: { spec: LineSpec; runs: RlRunSeries[]; refs: Reference[] }) {
   const { rows, count } = useMemo(() => lineChartData(runs, spec.metric), [runs, spec.metric]);
   return (
-    <figure className="rl-chart" data-testid={`rl-chart-${spec.slug}`} data-points={count}>
+    <figure className="rl-chart" data-testid={`rl-chart-${spec.slug}`} data-points={count} data-refs={refs.map((r) => r.label).join(',')}>
       <figcaption className="rl-chart-title">{spec.title}</figcaption>
       <ResponsiveContainer width="100%" height={HEIGHT}>
         <LineChart data={rows} margin={MARGIN} accessibilityLayer>
@@ -88,9 +88,10 @@ function FrontierChart({ runs, refs }: { runs: RlRunSeries[]; refs: Reference[] 
  * The RL runs' curves against episodes seen: gold reward and win rate (evaluation iterations), RM score, KL,
  * entropy and clip fraction, plus the reward–KL frontier. SFT and DPO gold rewards are the lines to beat.
  */
-export function RlCharts({ runs, references, onToggle }: { runs: RlRunSeries[]; references?: { sft?: number; dpo?: number }; onToggle?: (label: string) => void }) {
+export function RlCharts({ runs, references, onToggle }: { runs: RlRunSeries[]; references?: { sft?: number; dpo?: number; dpoWinRate?: number }; onToggle?: (label: string) => void }) {
   const sft = references?.sft;
   const dpo = references?.dpo;
+  const dpoWinRate = references?.dpoWinRate;
   const goldRefs = useMemo(() => {
     const refs: Reference[] = [];
     if (sft !== undefined && Number.isFinite(sft)) refs.push({ y: sft, label: 'SFT' });
@@ -98,7 +99,8 @@ export function RlCharts({ runs, references, onToggle }: { runs: RlRunSeries[]; 
     return refs;
   }, [sft, dpo]);
   if (runs.every((run) => run.points.length === 0)) return null;
-  const refsFor = (spec: LineSpec): Reference[] => (spec.metric === 'gold/reward' ? goldRefs : spec.metric === 'gold/win_rate' ? [{ y: 0.5, label: '0.5' }] : []);
+  const winRefs: Reference[] = [{ y: 0.5, label: 'SFT 0.5' }, ...(dpoWinRate !== undefined && Number.isFinite(dpoWinRate) ? [{ y: dpoWinRate, label: 'DPO' }] : [])];
+  const refsFor = (spec: LineSpec): Reference[] => (spec.metric === 'gold/reward' ? goldRefs : spec.metric === 'gold/win_rate' ? winRefs : []);
   return (
     <div className="rl-charts">
       <ul className="rl-charts-legend" aria-label="Runs">

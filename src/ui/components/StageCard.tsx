@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import type { StageRun } from '../stageRuns';
+import { StageLossChart } from './StageLossChart';
 
 /** Readable names for the worker's summary values (the keys stay machine-friendly in the protocol). */
 const LABELS: Record<string, string> = {
@@ -18,7 +19,7 @@ const LABELS: Record<string, string> = {
 
 const fmt = (x: number) => (Number.isInteger(x) ? String(x) : Number.isFinite(x) ? x.toFixed(3) : '—');
 
-/** One later stage: title, Start/Stop, progress with steps done of total and an ETA, guidance, settings, summary. */
+/** One later stage: title, Start/Stop, progress with steps done of total and an ETA, guidance, the loss curve (RM, DPO), settings, summary. */
 export function StageCard(props: {
   id: string;
   title: string;
@@ -56,6 +57,7 @@ export function StageCard(props: {
         {status && <span role="status">{status}</span>}
       </div>
       <p className="hint">{props.guidance}</p>
+      {run && (run.stage === 'rm' || run.stage === 'dpo') && <StageLossChart stage={run.stage} points={run.points} />}
       <details className="stage-settings">
         <summary>Settings</summary>
         {props.settings}

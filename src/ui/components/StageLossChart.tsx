@@ -1,0 +1,36 @@
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { MetricPoint } from '../stageRuns';
+
+/** Which metrics a preference-trained stage's chart shows: its loss and its held-out accuracy. */
+const SERIES: Record<'rm' | 'dpo', { accuracy: string; label: string }> = {
+  rm: { accuracy: 'eval/accuracy', label: 'held-out accuracy' },
+  dpo: { accuracy: 'eval/rewards/accuracies', label: 'held-out reward accuracy' },
+};
+
+/**
+ * The reward model's or DPO's loss per step with its held-out loss and accuracy. Both losses start at ln 2 (the
+ * model cannot yet tell the chosen response from the rejected one) and the accuracy at about 0.5.
+ */
+export function StageLossChart({ stage, points }: { stage: 'rm' | 'dpo'; points: readonly MetricPoint[] }) {
+  if (points.length === 0) return null;
+  const { accuracy, label } = SERIES[stage];
+  const data = points.map((p) => ({ step: p.step, loss: p.values.loss, evalLoss: p.values['eval/loss'], evalAccuracy: p.values[accuracy] }));
+  return (
+    <div className="chart" data-testid={`loss-chart-${stage}`} data-points={data.length}>
+      <ResponsiveContainer width="100%" height={200}>
+        <LineChart data={data} margin={{ top: 8, right: 8, bottom: 8, left: 0 }}>
+          <CartesianGrid stroke="#e6e9ef" />
+          <XAxis dataKey="step" type="number" allowDecimals={false} domain={['dataMin', 'dataMax']} label={{ value: 'step', position: 'insideBottomRight', offset: -4 }} />
+          <YAxis yAxisId="loss" domain={[0, 'auto']} tickFormatter={(v: number) => v.toFixed(2)} width={48} label={{ value: 'loss', angle: -90, position: 'insideLeft' }} />
+          <YAxis yAxisId="acc" orientation="right" domain={[0, 1]} tickFormatter={(v: number) => v.toFixed(1)} width={40} label={{ value: 'accuracy', angle: 90, position: 'insideRight' }} />
+          <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
+          <Legend />
+          <ReferenceLine yAxisId="loss" y={Math.LN2} stroke="#6b7280" strokeDasharray="4 4" label={{ value: 'ln 2 (chance)', position: 'insideTopRight', fill: '#6b7280' }} />
+          <Line yAxisId="loss" type="monotone" dataKey="loss" name="train loss" stroke="#2f5bd3" dot={false} isAnimationActive={false} />
+          <Line yAxisId="loss" type="monotone" dataKey="evalLoss" name="held-out loss" stroke="#c2410c" connectNulls dot isAnimationActive={false} />
+          <Line yAxisId="acc" type="monotone" dataKey="evalAccuracy" name={label} stroke="#1b7837" connectNulls dot isAnimationActive={false} />
+        </LineChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
