@@ -3,31 +3,12 @@
  * Quick demo button, until RTO is done. Prints the time of each stage and the total. A benchmark, not a test.
  *   npm run build && npx tsx scripts/quickDemoTime.ts [--backend wasm] [--hash "#preset=tiny"]
  */
-import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { chromium } from '@playwright/test';
+import { openPreview } from './previewBrowser';
 
 const { values } = parseArgs({ options: { backend: { type: 'string' }, hash: { type: 'string', default: '' }, port: { type: 'string', default: '4175' } } });
-const port = Number(values.port);
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { stdio: 'ignore' });
-const base = `http://127.0.0.1:${port}/`;
-
-async function waitForServer(): Promise<void> {
-  for (let i = 0; i < 120; i++) {
-    try {
-      if ((await fetch(base)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error('vite preview did not start');
-}
-
+const { base, page, close } = await openPreview(Number(values.port));
 try {
-  await waitForServer();
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--enable-unsafe-webgpu'] });
-  const page = await browser.newPage();
   const t0 = performance.now();
   await page.goto(`${base}${values.backend ? `?backend=${values.backend}` : ''}${values.hash}`);
   await page.getByTestId('quick-demo').waitFor();
@@ -54,8 +35,8 @@ try {
   await page.getByLabel('Heatmap channel').selectOption('dpo');
   await page.locator('.heatmap').screenshot({ path: 'e2e/screenshots/heatmap-dpo.png' });
   await page.getByTestId('theory-panel').screenshot({ path: 'e2e/screenshots/theory.png' });
-  console.log('wrote e2e/screenshots/curves.png, heatmap-total.png, heatmap-dpo.png and theory.png');
-  await browser.close();
+  await page.locator('.stage-cards').screenshot({ path: 'e2e/screenshots/stages.png' });
+  console.log('wrote e2e/screenshots/curves.png, heatmap-total.png, heatmap-dpo.png, theory.png and stages.png');
 } finally {
-  server.kill();
+  await close();
 }
