@@ -28,7 +28,7 @@ const STAGE_ID: Record<RlhfStage, (typeof STAGES)[number]['id']> = { preferences
 const LOOK_FOR: Record<RlhfStage, string> = {
   preferences: 'Most pairs tie (both responses score 0 under VADER) and are dropped; the kept ones teach what "more positive" means.',
   rm: 'Held-out accuracy above 0.5 means the reward model ranks unseen pairs better than a coin.',
-  dpo: 'Its reward accuracy grows from 0.5; β·log(π_dpo/π_ref) on each token is the dense reward RTO will use. The DPO policy’s own gold reward is the dashed DPO line on the PPO/RTO curves.',
+  dpo: 'Its reward accuracy grows from 0.5 as its loss falls below ln 2. The DPO policy’s own gold reward and win rate are the dashed DPO lines on the PPO/RTO curves.',
   ppo: 'Gold reward should rise above SFT while KL stays small; the heatmap shows all of the RM score on the last token.',
   rto: 'Compare with PPO at the same episodes and at the same KL; the heatmap spreads reward over the tokens that earned it.',
 };

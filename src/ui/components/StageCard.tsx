@@ -33,7 +33,8 @@ export function StageCard(props: {
 }) {
   const { run } = props;
   const eta = run?.etaSeconds ?? null;
-  const progress = run && run.total > 0 ? Math.min(1, run.done / run.total) : 0;
+  // A stage done without steps (pairs loaded by the Quick demo) shows a full bar, not an empty one.
+  const progress = run?.status === 'done' && run.total === 0 ? 1 : run && run.total > 0 ? Math.min(1, run.done / run.total) : 0;
   const status = !run ? null : run.status === 'paused' ? `paused at ${run.done}/${run.total || '?'}` : run.status === 'running' ? `${run.label} · ${run.done}/${run.total || '?'}${eta === null ? '' : ` · about ${Math.ceil(eta)} s left`}` : run.status === 'done' ? 'done' : `${run.status}${run.error ? `: ${run.error}` : ''}`;
   return (
     <li className="stage-card" data-testid={`stage-${props.id}`} data-status={run?.status ?? 'not-run'}>

@@ -21,14 +21,15 @@ export function StageLossChart({ stage, points }: { stage: 'rm' | 'dpo'; points:
         <LineChart data={data} margin={{ top: 8, right: 8, bottom: 8, left: 0 }}>
           <CartesianGrid stroke="#e6e9ef" />
           <XAxis dataKey="step" type="number" allowDecimals={false} domain={['dataMin', 'dataMax']} label={{ value: 'step', position: 'insideBottomRight', offset: -4 }} />
-          <YAxis yAxisId="loss" domain={[0, 'auto']} tickFormatter={(v: number) => v.toFixed(2)} width={48} label={{ value: 'loss', angle: -90, position: 'insideLeft' }} />
-          <YAxis yAxisId="acc" orientation="right" domain={[0, 1]} tickFormatter={(v: number) => v.toFixed(1)} width={40} label={{ value: 'accuracy', angle: 90, position: 'insideRight' }} />
+          {/* Left: the losses (nats); right: the accuracy. The legend names each line, so the axes carry no titles. */}
+          <YAxis yAxisId="loss" domain={[0, 'auto']} tickFormatter={(v: number) => v.toFixed(2)} width={44} />
+          <YAxis yAxisId="acc" orientation="right" domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} tickFormatter={(v: number) => v.toFixed(2)} width={44} />
           <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
           <Legend />
           <ReferenceLine yAxisId="loss" y={Math.LN2} stroke="#6b7280" strokeDasharray="4 4" label={{ value: 'ln 2 (chance)', position: 'insideTopRight', fill: '#6b7280' }} />
           <Line yAxisId="loss" type="monotone" dataKey="loss" name="train loss" stroke="#2f5bd3" dot={false} isAnimationActive={false} />
           <Line yAxisId="loss" type="monotone" dataKey="evalLoss" name="held-out loss" stroke="#c2410c" connectNulls dot isAnimationActive={false} />
-          <Line yAxisId="acc" type="monotone" dataKey="evalAccuracy" name={label} stroke="#1b7837" connectNulls dot isAnimationActive={false} />
+          <Line yAxisId="acc" type="monotone" dataKey="evalAccuracy" name={`${label} (right axis)`} stroke="#1b7837" connectNulls dot isAnimationActive={false} />
         </LineChart>
       </ResponsiveContainer>
     </div>
