@@ -23,6 +23,12 @@ test('both panels show the setup of the address, and a change in either goes to 
   await page.reload();
   await expect(page.getByTestId('sft-steps')).toHaveValue('5');
   await expect(page.getByTestId('rlhf-task')).toHaveValue('sentiment');
+  // A changed setting makes the setup "custom"; "Back to the preset" drops it, here and in the address.
+  await expect(page.getByTestId('rlhf-custom')).toHaveText('custom: SFT steps changed');
+  await page.getByTestId('rlhf-reset').click();
+  await expect(page.getByTestId('sft-steps')).toHaveValue('300');
+  await expect(page.getByTestId('sft-custom')).toHaveCount(0);
+  await expect(page).not.toHaveURL(/sftSteps/);
 
   // A link with hide=preset fixes the setup: no pickers, the panels name it.
   await page.goto('/#preset=small&task=oracle&hide=preset');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { overridesOf, sftJobOf, sftStepsOf, withPreset, withSftSteps, type Setup } from './setup';
+import { customSettings, overridesOf, sftJobOf, sftStepsOf, withoutCustom, withPreset, withSftSteps, type Setup } from './setup';
 
 const setup = (patch: Partial<Setup> = {}): Setup => ({ task: 'sentiment', preset: 'tiny', edited: {}, sweep: null, ...patch });
 
@@ -21,6 +21,14 @@ describe('the shared setup', () => {
   it("records typed SFT steps, but not the preset's own value", () => {
     expect(withSftSteps(setup({ edited: { seed: 2 } }), 3).edited).toEqual({ seed: 2, sftSteps: 3 });
     expect(withSftSteps(setup({ edited: { sftSteps: 3 } }), 300).edited).toEqual({});
+  });
+
+  it('names the settings that differ from the task and preset, and drops them all on the way back to the preset', () => {
+    expect(customSettings(setup())).toEqual([]);
+    // seed 1 is the default and beta2 0.01 the oracle's own: neither is a change; an invalid value is not used.
+    expect(customSettings(setup({ task: 'oracle', edited: { seed: 1, beta2: 0.01, layers: 99 } }))).toEqual([]);
+    expect(customSettings(setup({ edited: { sftSteps: 5, beta2: 0.05 } }))).toEqual(['SFT steps', 'β2 (KL penalty)']);
+    expect(withoutCustom(setup({ task: 'oracle', edited: { sftSteps: 5, layers: 99 }, sweep: [1, 0.5] }))).toEqual(setup({ task: 'oracle', sweep: [1, 0.5] }));
   });
 
   it('makes the SFT job of the task, preset and every changed setting', () => {

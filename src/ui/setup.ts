@@ -2,7 +2,7 @@
  * The page's one setup, shared by the SFT and RLHF panels and carried by the address's hash: task, size preset,
  * every changed setting and the sweep list. Pure: the panels and App hold it, this says how it changes.
  */
-import { keepValidSettings, resolveSettings, type PresetName, type Settings } from '../lab/config';
+import { keepValidSettings, resolveSettings, SETTINGS, type PresetName, type SettingKey, type Settings } from '../lab/config';
 import type { TaskName } from '../lab/tasks/task';
 import type { RunJob } from '../worker/protocol';
 
@@ -43,4 +43,17 @@ export function withSftSteps(setup: Setup, steps: number): Setup {
 /** The SFT job the Start button and "Run the whole chain" post: the setup's task, preset and changed settings. */
 export function sftJobOf(setup: Setup, dataUrl: string): Extract<RunJob, { kind: 'sft' }> {
   return { kind: 'sft', task: setup.task, preset: setup.preset, overrides: { ...overridesOf(setup), sftSteps: sftStepsOf(setup) }, dataUrl };
+}
+
+/** The settings whose value differs from the task's and preset's own (what makes the setup "custom"), as labels. */
+export function customSettings(setup: Setup): string[] {
+  const base = resolveSettings(setup.preset, {}, setup.task);
+  return Object.entries(overridesOf(setup))
+    .filter(([key, value]) => base[key as SettingKey] !== value)
+    .map(([key]) => SETTINGS.find((spec) => spec.key === key)?.label ?? key);
+}
+
+/** Back to the preset: every changed setting dropped, typed mistakes included (the task and sweep list stay). */
+export function withoutCustom(setup: Setup): Setup {
+  return { ...setup, edited: {} };
 }

@@ -1,6 +1,6 @@
 import { PRESET_NAMES, type PresetName } from '../../lab/config';
 import type { TaskName } from '../../lab/tasks/task';
-import { withPreset, type Setup } from '../setup';
+import { customSettings, withoutCustom, withPreset, type Setup } from '../setup';
 import { TASK_NAMES } from '../urlConfig';
 
 const TASK_LABEL: Record<TaskName, string> = {
@@ -20,6 +20,7 @@ export function SetupPickers({ idPrefix, setup, onChange, disabled, show = true 
       </span>
     );
   }
+  const custom = customSettings(setup);
   return (
     <>
       <label htmlFor={`${idPrefix}-task`}>Task</label>
@@ -38,6 +39,16 @@ export function SetupPickers({ idPrefix, setup, onChange, disabled, show = true 
           </option>
         ))}
       </select>
+      {custom.length > 0 && (
+        <>
+          <span className="hint" data-testid={`${idPrefix}-custom`} title={custom.join(', ')}>
+            custom: {custom.length === 1 ? `${custom[0]} changed` : `${custom.length} settings changed`}
+          </span>
+          <button type="button" data-testid={`${idPrefix}-reset`} disabled={disabled} onClick={() => onChange(withoutCustom(setup))}>
+            Back to the preset
+          </button>
+        </>
+      )}
     </>
   );
 }
