@@ -22,9 +22,7 @@ test('the fraction sweep runs PPO and RTO at each share one after the other and 
   await expect(sweep).toContainText('3 runs one after the other');
   await page.getByTestId('sweep-run').click();
   const status = page.getByTestId('sweep-status');
-  await expect(status).toHaveText('sweep 1/3: PPO on all the prompts (the reference)');
-  await expect(page.getByTestId('stage-ppo')).toHaveAttribute('data-status', 'running');
-  await expect(status).toContainText(/sweep [23]\/3: RTO/, { timeout: 120_000 });
+  // Each tiny run takes about a second, so the progress text ("sweep 1/3: …") is checked on the long sweep below.
   await expect(sweep).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
   await expect(status).toContainText('sweep done: 3 runs');
 
