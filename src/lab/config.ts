@@ -69,13 +69,13 @@ export const PRESETS: Record<PresetName, { description: string; values: Partial<
     values: { layers: 1, heads: 2, width: 32, sftSteps: 300, sftBatch: 64, sftLr: 1e-2, sftEvalEvery: 50, sftSampleEvery: 150, prefPrompts: 1500, prefHeldOutPrompts: 300, rmEpochs: 5, rmLr: 3e-3, dpoEpochs: 2, dpoLr: 1e-3, rlIterations: 20 },
   },
   small: {
-    description: 'The reference setup of toy-scale-findings.md: 2 layers, width 64, 4 heads, SFT batch 64 for 600 steps.',
+    description: 'The reference setup measured at browser scale (docs/method.md): 2 layers, width 64, 4 heads, SFT batch 64 for 600 steps.',
     values: {},
   },
 };
 
 /**
- * What differs between tasks (toy-scale-findings.md): sentiment's judge scales the VADER difference by 5 (τ 0.2)
+ * What differs between tasks (docs/method.md, "Pitfalls"): sentiment's judge scales the VADER difference by 5 (τ 0.2)
  * and needs many prompts because most pairs tie; the oracle's token-wise Bradley–Terry judge has τ 1 and 3,000
  * prompts give 3,000 pairs.
  */
@@ -85,7 +85,7 @@ export const TASK_DEFAULTS: Record<'sentiment' | 'oracle', Partial<Settings>> = 
 };
 
 /**
- * Reward settings worth comparing (rto-spec.md; toy-scale-findings.md, "Presets"): the lab's per-task defaults,
+ * Reward settings worth comparing (docs/method.md, "Presets"): the lab's per-task defaults,
  * the official script's values, and (sentiment) a low KL penalty under which both methods visibly game VADER.
  */
 export const REWARD_PRESET_NAMES = ['lab', 'paper', 'hacking'] as const;

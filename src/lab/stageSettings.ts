@@ -1,6 +1,6 @@
 /**
  * From the settings table (config.ts) to each stage runner's settings: the fixed parts of the recipe (warm-up,
- * floor, clipping; rto-spec.md) live here once, for the CLI and the worker alike.
+ * floor, clipping; docs/method.md) live here once, for the CLI and the worker alike.
  */
 import type { Settings } from './config';
 import type { Task } from './tasks/task';
@@ -49,7 +49,7 @@ export function rlSettingsOf(s: Settings, mode: RewardMode, estimator: Advantage
     beta1: s.beta1,
     clip: s.rtoClip,
     beta2: s.beta2,
-    // PPO's score weight is 1 by definition (rto-spec.md stage 4); β3 weighs it in RTO and the ablations.
+    // PPO's score weight is 1 by definition (docs/method.md stage 4); β3 weighs it in RTO and the ablations.
     beta3: s.beta3,
     gamma: s.gamma,
     lambda: s.lambda,

@@ -1,5 +1,5 @@
 /**
- * The RLHF pipeline of the RTO paper as a stage graph (docs/rto-spec.md, "The stages"). Each stage names what
+ * The RLHF pipeline of the RTO paper as a stage graph (docs/method.md, "The stages"). Each stage names what
  * it needs; the UI shows the graph with each stage's status, the CLI and the worker run it.
  */
 export type StageId = 'sft' | 'preferences' | 'rm' | 'dpo' | 'ppo' | 'rto' | 'eval';

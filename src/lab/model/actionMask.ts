@@ -2,7 +2,7 @@
  * The sampler's rules (sample.ts, chooseToken) as an additive logit bias, so that log-probs computed for training
  * and evaluation are those of the distribution the rollout actually drew from: forbidden tokens (<pad>, <bos>,
  * <unk>) never, <eos> only from `eosAllowedFrom` on, and only <eos> at the last response position (a forced action,
- * log-prob exactly 0). toy-scale-findings.md, pitfall 1: the same tokens are masked in sampling, training and
+ * log-prob exactly 0). docs/method.md, "Pitfalls" 1: the same tokens are masked in sampling, training and
  * evaluation alike; an unmasked policy is free to move probability onto tokens it can never be rewarded for.
  */
 import * as tf from '@tensorflow/tfjs-core';

@@ -4,7 +4,7 @@
  * on the CPU with the lab's seeded generator, so a seed gives the same text on every backend up to float rounding.
  *
  * Tokens a policy must never emit (<pad>, <bos>, <unk>, and <eos> before `eosAllowedFrom`) are removed from the
- * choices: an RL policy otherwise collapses onto them (toy-scale-findings.md, pitfall 1).
+ * choices: an RL policy otherwise collapses onto them (docs/method.md, "Pitfalls" 1).
  */
 import { EOS, PAD } from '../data/tokenizer';
 import type { Rng } from '../rng';

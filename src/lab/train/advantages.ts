@@ -1,5 +1,5 @@
 /**
- * From a scored rollout to what the PPO update needs (rto-spec.md, "PPO machinery"): each response's per-token
+ * From a scored rollout to what the PPO update needs (docs/method.md, "PPO machinery"): each response's per-token
  * rewards in the chosen mode (rewards.ts), then advantages by GAE with the critic's values, or REINFORCE++'s
  * reward-to-go without a critic, whitened once over every valid token of the batch. Plain CPU arrays.
  */

@@ -1,5 +1,5 @@
 /**
- * Stage 3b, DPO (Rafailov et al. 2023; rto-spec.md stage 3) against the frozen SFT reference:
+ * Stage 3b, DPO (Rafailov et al. 2023; docs/method.md stage 3) against the frozen SFT reference:
  *   z = (log πθ(y_w) − log πref(y_w)) − (log πθ(y_l) − log πref(y_l)),   L = mean(−log σ(β z)),
  * with log π(y) the SUM of the response's token log-probs. At step 0 (θ = ref) the loss is exactly ln 2.
  * Its implicit token reward β·(ℓθ(h) − ℓref(h)) is the dense reward RTO uses (dpoTokenRewards).

@@ -1,5 +1,5 @@
 /**
- * Advantages for the PPO update (rto-spec.md, "PPO machinery"; OpenRLHF semantics), per response of n tokens:
+ * Advantages for the PPO update (docs/method.md, "PPO machinery"; OpenRLHF semantics), per response of n tokens:
  * V_h is the critic's value of the state before action h; after the last action the value is 0.
  *   δ_h = r_h + γ·V_{h+1} − V_h,   Â_h = δ_h + γλ·Â_{h+1},   returns_h = Â_h + V_h (returns are not normalised).
  */

@@ -1,5 +1,5 @@
 /**
- * The optimiser every stage uses (rto-spec.md, "PPO machinery"; OpenRLHF defaults): Adam with betas (0.9, 0.95),
+ * The optimiser every stage uses (docs/method.md, "PPO machinery"; OpenRLHF defaults): Adam with betas (0.9, 0.95),
  * no weight decay, a cosine learning-rate schedule with linear warm-up and a floor, and global-norm gradient
  * clipping. Written out rather than taken from tf.train so its state is visible, checkpointable and per-step LR.
  */

@@ -1,5 +1,5 @@
 /**
- * The clipped PPO update (rto-spec.md, "PPO machinery"; OpenRLHF semantics), shared by PPO, RTO and the ablations:
+ * The clipped PPO update (docs/method.md, "PPO machinery"; OpenRLHF semantics), shared by PPO, RTO and the ablations:
  *   ρ = exp(ℓ_new − ℓ_old),  L_π = mean over sequences of the token mean of −min(ρÂ, clip(ρ, 1−ε, 1+ε)Â)
  *   V_c = V_old + clip(V − V_old, ±ε_V),  L_V = ½·mean_seq(mean_tok(max((V_c − R)², (V − R)²)))
  * Actor and critic have separate Adam optimisers and take one step per minibatch; one pass over each rollout.

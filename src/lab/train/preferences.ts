@@ -1,8 +1,8 @@
 /**
- * Stage 2, preference data (rto-spec.md; design.md "Tasks"): for each prompt, two responses sampled from the SFT
+ * Stage 2, preference data (docs/method.md, "Tasks"): for each prompt, two responses sampled from the SFT
  * policy; the judge prefers a over b with the Bradley–Terry probability σ((g(a) − g(b))/τ) on the task's gold
  * reward g (τ → 0 is a noiseless judge). Pairs whose gold rewards tie are dropped: on sentiment most SFT pairs tie
- * at a VADER score of 0, and keeping them leaves the reward model and DPO at chance (toy-scale-findings.md).
+ * at a VADER score of 0, and keeping them leaves the reward model and DPO at chance (docs/method.md, "Pitfalls").
  */
 import type { GptConfig, ParamTensors } from '../model/gpt';
 import { sampleResponses, taskSampleOptions } from '../model/sample';

@@ -1,5 +1,5 @@
 /**
- * Per-token rewards of the RL stage (rto-spec.md, stages 4–5 and the ablations), for one response of n tokens
+ * Per-token rewards of the RL stage (docs/method.md, stages 4–5 and the ablations), for one response of n tokens
  * (the <eos> action last). With d_h = β1·(ℓ_dpo(h) − ℓ_ref(h)) clipped to ±c (the official RTO script clips; paper
  * eq. 4.7 does not), k_h = −β2·(ℓ_π(h) − ℓ_ref(h)) and the normalised reward-model score r̃:
  *   ppo       r_h = k_h                    + [h = n−1]·r̃

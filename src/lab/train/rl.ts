@@ -1,12 +1,12 @@
 /**
  * The RL stage: PPO with the sparse reward, RTO with the dense DPO reward, and the ablations, all one loop
- * (rto-spec.md, "PPO machinery"). Each iteration: a rollout of `promptsPerRollout` prompts → rewards in the chosen
+ * (docs/method.md, "PPO machinery"). Each iteration: a rollout of `promptsPerRollout` prompts → rewards in the chosen
  * mode → GAE (or REINFORCE++) advantages, whitened once → one pass of clipped actor and critic steps in
  * minibatches. The actor starts as SFT, the critic as the reward model (head included). The sampler's rules
  * (forbidden tokens, when <eos> is legal) hold in the rollout, the update and the evaluation alike.
  *
  * The random stream depends on the seed only, never on the mode, so with π_dpo ≡ π_ref an RTO run reproduces the
- * PPO run exactly (an invariant of rto-spec.md the tests check).
+ * PPO run exactly (an invariant of docs/method.md the tests check).
  */
 import type { EventSink, TokenRow } from '../events';
 import { cloneParams, disposeParams, type GptConfig, type ParamTensors, type Params } from '../model/gpt';

@@ -20,7 +20,7 @@ import { runSft } from './sft';
 // 0.681, Spearman 0.765. (Before the cache, which changed float rounding and so the samples: 0.945, 0.660, 0.767,
 // 0.468, 0.758.)
 // Assertions sit below these. (A one-layer reward model reads a sum of bigram terms at <eos> poorly; DPO's token
-// log-probs get the previous token for free — toy-scale-findings.md saw DPO beat the EOS-read RM here too.)
+// log-probs get the previous token for free — a reference prototype saw DPO beat the EOS-read RM here too.)
 const settings = resolveSettings('tiny', {}, 'oracle');
 // PPO and RTO, 20 iterations of 64 prompts: measured gold gains over SFT (−35.02) of +3.92 (PPO, KL 1.33, win rate
 // 0.719) and +5.24 (RTO, KL 1.71, win rate 0.719); before the cache +3.25 and +3.81. With the pairs of another judge

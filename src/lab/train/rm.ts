@@ -1,5 +1,5 @@
 /**
- * Stage 3a, the reward model (rto-spec.md, stage 2): the SFT backbone plus a bias-free scalar head (init
+ * Stage 3a, the reward model (docs/method.md, stage 2): the SFT backbone plus a bias-free scalar head (init
  * N(0, 1/(d+1))), its score read at <eos>, trained with the Bradley–Terry loss mean(−log σ(r(y_w) − r(y_l))).
  * Afterwards μ and σ of its scores on held-out chosen and rejected responses are stored, and PPO/RTO use the
  * normalised, clamped score clamp((r − μ)/σ, −10, 10).

@@ -1,5 +1,5 @@
 /**
- * One rollout of the RL stage (rto-spec.md, "PPO machinery"): sample a response per prompt from the policy at
+ * One rollout of the RL stage (docs/method.md, "PPO machinery"): sample a response per prompt from the policy at
  * temperature 1, then score every response token once under each model, on the same fixed-shape batch:
  *   ℓ_old (policy), ℓ_ref (SFT), ℓ_dpo (DPO model; RTO-family modes), V (critic: the value of the state before
  *   each action, read at the hidden state that predicts it), and the reward model's score at <eos>, normalised

@@ -1,7 +1,7 @@
 /**
  * One rollout and its first minibatch update as plain JSON (the CLI's --dump-rollout), so anyone can re-check the
  * maths with their own tools. Per-token arrays are B sequences × T response positions, row-major nested arrays;
- * masked positions hold 0. Keys follow issue 5 and rto-spec.md's names.
+ * masked positions hold 0. Keys follow docs/method.md's names.
  */
 import type { RolloutTargets } from './advantages';
 import type { Minibatch, MinibatchResult } from './ppo';

@@ -1,5 +1,5 @@
 /**
- * Stage 1, supervised fine-tuning (rto-spec.md): next-token cross-entropy on response tokens only (the prompt is
+ * Stage 1, supervised fine-tuning (docs/method.md): next-token cross-entropy on response tokens only (the prompt is
  * masked out), Adam (0.9, 0.95), cosine schedule with 3% warm-up and a 10% floor, global-norm clipping at 1.0.
  * The result becomes π_ref for every later stage. Emits metrics and sample generations as events.
  */
