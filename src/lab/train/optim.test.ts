@@ -7,14 +7,31 @@ import { epochOrder, packExamples } from './batch';
 
 describe('learning-rate schedule', () => {
   const s = { peakLr: 1e-3, totalSteps: 100, warmupFraction: 0.03, floorFraction: 0.1 };
-  it('warms up linearly over 3% of the steps, peaks, and decays by cosine to a 10% floor', () => {
-    expect(cosineLr(0, s)).toBeCloseTo(1e-3 / 3, 12);
-    expect(cosineLr(2, s)).toBeCloseTo(1e-3, 12);
-    expect(cosineLr(3, s)).toBeCloseTo(1e-3, 12);
+  it("is HF's cosine-with-min-lr: ceil(3%) warm-up steps from LR 0, then cosine to a 10% floor", () => {
+    // Golden values of transformers' _get_cosine_schedule_with_warmup_lr_lambda(step, num_warmup_steps=3,
+    // num_training_steps=100, num_cycles=0.5, min_lr_rate=0.1) × 1e-3, written out by hand.
+    expect(cosineLr(0, s)).toBe(0);
+    expect(cosineLr(1, s)).toBeCloseTo(1e-3 / 3, 15);
+    expect(cosineLr(2, s)).toBeCloseTo(2e-3 / 3, 15);
+    expect(cosineLr(3, s)).toBeCloseTo(1e-3, 15);
+    // Step 4: progress 1/97, factor 0.1 + 0.9·½(1 + cos(π/97)) = 0.99976401
+    expect(cosineLr(4, s)).toBeCloseTo(1e-3 * (0.1 + 0.45 * (1 + Math.cos(Math.PI / 97))), 15);
+    expect(cosineLr(4, s)).toBeCloseTo(0.00099976, 8);
     // Halfway through the decay: floor + (peak − floor)/2.
     expect(cosineLr(3 + 97 / 2, s)).toBeCloseTo(1e-4 + 0.45e-3, 12);
+    expect(cosineLr(99, s)).toBeCloseTo(1e-3 * (0.1 + 0.45 * (1 + Math.cos((Math.PI * 96) / 97))), 15);
     expect(cosineLr(100, s)).toBeCloseTo(1e-4, 12);
     for (let i = 3; i < 100; i++) expect(cosineLr(i + 1, s)).toBeLessThanOrEqual(cosineLr(i, s));
+  });
+  it('rounds the warm-up up: 3% of 10 steps is one warm-up step (LR 0), 3% of 101 is four', () => {
+    const ten = { ...s, totalSteps: 10 };
+    expect(cosineLr(0, ten)).toBe(0);
+    expect(cosineLr(1, ten)).toBeCloseTo(1e-3, 15);
+    const odd = { ...s, totalSteps: 101 };
+    expect(cosineLr(3, odd)).toBeCloseTo(0.75e-3, 15);
+    expect(cosineLr(4, odd)).toBeCloseTo(1e-3, 15);
+    // No warm-up at all: the first step is at the peak.
+    expect(cosineLr(0, { ...s, warmupFraction: 0 })).toBeCloseTo(1e-3, 15);
   });
 });
 

@@ -23,13 +23,19 @@ export interface ScheduleSettings {
   floorFraction: number;
 }
 
-/** Learning rate at 0-based step `step`: linear warm-up to the peak, then cosine down to floor·peak. */
+/**
+ * Learning rate at 0-based step `step`: HF transformers' `get_cosine_with_min_lr_schedule_with_warmup` (what OpenRLHF's
+ * `get_scheduler("cosine_with_min_lr", num_warmup_steps=ceil(0.03·max_steps), min_lr=0.1·lr)` builds). With W =
+ * ceil(warmupFraction·totalSteps): LR = peak·step/W for step < W (so step 0 trains at LR 0, as the official first
+ * optimiser step does), then progress = (step − W)/max(1, total − W) and LR = peak·(r + (1 − r)·½(1 + cos(π·progress)))
+ * with r = floorFraction (HF's min_lr_rate). Past the last step the cosine is held at the floor.
+ */
 export function cosineLr(step: number, s: ScheduleSettings): number {
-  const warmup = Math.max(1, Math.round(s.warmupFraction * s.totalSteps));
-  if (step < warmup) return (s.peakLr * (step + 1)) / warmup;
+  const warmup = Math.ceil(s.warmupFraction * s.totalSteps);
+  if (step < warmup) return (s.peakLr * step) / warmup;
   const progress = Math.min(1, (step - warmup) / Math.max(1, s.totalSteps - warmup));
-  const floor = s.floorFraction * s.peakLr;
-  return floor + 0.5 * (s.peakLr - floor) * (1 + Math.cos(Math.PI * progress));
+  const r = s.floorFraction;
+  return s.peakLr * (r + (1 - r) * 0.5 * (1 + Math.cos(Math.PI * progress)));
 }
 
 export interface AdamSettings {
