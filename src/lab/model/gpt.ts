@@ -62,8 +62,8 @@ export function parameterSpecs(c: GptConfig): { name: string; shape: number[]; i
     );
   }
   specs.push({ name: 'lnf.g', shape: [d], init: 'ones', std: 0 }, { name: 'lnf.b', shape: [d], init: 'zeros', std: 0 });
-  // RTO spec: the RM head is bias-free, initialised N(0, 1/(d+1)) (variance), as in OpenRLHF.
-  if (c.scalarHead) specs.push({ name: 'head.w', shape: [d, 1], init: 'normal', std: 1 / Math.sqrt(d + 1) });
+  // The RM head is bias-free with standard deviation 1/(d+1), as OpenRLHF's normal_(std=1 / (hidden_size + 1)).
+  if (c.scalarHead) specs.push({ name: 'head.w', shape: [d, 1], init: 'normal', std: 1 / (d + 1) });
   return specs;
 }
 

@@ -1,6 +1,6 @@
 /**
- * Stage 3a, the reward model (docs/method.md, stage 2): the SFT backbone plus a bias-free scalar head (init
- * N(0, 1/(d+1))), its score read at <eos>, trained with the Bradley–Terry loss mean(−log σ(r(y_w) − r(y_l))).
+ * Stage 3a, the reward model (docs/method.md, stage 2): the SFT backbone plus a bias-free scalar head (init normal with
+ * standard deviation 1/(d+1), OpenRLHF's `value_head.weight.data.normal_(std=1 / (hidden_size + 1))`), its score read at <eos>, trained with the Bradley–Terry loss mean(−log σ(r(y_w) − r(y_l))).
  * Afterwards μ and σ of its scores on held-out chosen and rejected responses are stored, and PPO/RTO use the
  * normalised, clamped score clamp((r − μ)/σ, −10, 10).
  */
@@ -106,7 +106,7 @@ export async function trainRewardModel(run: RmRun): Promise<RmResult> {
   const config: GptConfig = { ...sft.config, scalarHead: true };
   const rng = createRng(`${run.seed}:rm`);
   const d = config.width;
-  const head = tf.tensor2d(normalArray(rng, d, 1 / Math.sqrt(d + 1)), [d, 1]);
+  const head = tf.tensor2d(normalArray(rng, d, 1 / (d + 1)), [d, 1]);
   const params = cloneParams(sft.params, [['head.w', head]]);
   head.dispose();
   const adam = new Adam(params);
