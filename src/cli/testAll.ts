@@ -2,13 +2,18 @@
  * `npm test`: typecheck, lint, unit tests (Vitest, Node), then e2e (Playwright, Debian Chromium, production build),
  * in that order. Every step runs even if an earlier one failed, so one run shows everything that is wrong; the last
  * line sums the test counts ("N passed, N failed") and the exit code is non-zero if anything failed.
+ * Before the e2e step it makes sure there is a Chromium (chromium.ts: installs Debian's where it can, otherwise the
+ * step fails with a message saying how to get one), so `npm ci && npm test` is all a fresh machine needs.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { ensureChromium, machineFacts, runNonInteractive } from './chromium';
 
 interface Step {
   name: string;
   command: string;
+  /** Set-up before the command; returns null when the command can run, else why it cannot (the step fails). */
+  prepare?: () => string | null;
   /** Reads passed/failed test counts from the step's JSON report, for steps that run tests. */
   counts?: () => { passed: number; failed: number; skipped: number };
 }
@@ -29,6 +34,7 @@ const steps: Step[] = [
   {
     name: 'e2e',
     command: 'npm run build && npx playwright test',
+    prepare: () => ensureChromium(machineFacts(), runNonInteractive),
     counts: () => {
       const r = readJson('test-results/e2e.json') as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } } | null;
       return r
@@ -46,16 +52,17 @@ let anyFailed = false;
 for (const step of steps) {
   process.stdout.write(`\n=== ${step.name}: ${step.command}\n`);
   const started = Date.now();
-  const run = spawnSync(step.command, { shell: true, stdio: 'inherit' });
+  const blocked = step.prepare?.() ?? null;
+  if (blocked) process.stdout.write(`${step.name} cannot run: ${blocked}\n`);
+  const ok = !blocked && spawnSync(step.command, { shell: true, stdio: 'inherit' }).status === 0;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  const ok = run.status === 0;
   anyFailed ||= !ok;
   if (step.counts) {
     const c = step.counts();
     totals.passed += c.passed;
     totals.failed += c.failed;
     totals.skipped += c.skipped;
-    summary.push(`${step.name}: ${c.passed} passed, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ''} (${seconds} s)${ok ? '' : ' — FAILED'}`);
+    summary.push(`${step.name}: ${c.passed} passed, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ''} (${seconds} s)${ok ? '' : blocked ? ` — FAILED: ${blocked}` : ' — FAILED'}`);
   } else {
     summary.push(`${step.name}: ${ok ? 'ok' : 'FAILED'} (${seconds} s)`);
   }
