@@ -92,12 +92,16 @@ export interface RlResult {
 
 export const rewardSettingsOf = (s: RlSettings): RewardSettings => ({ mode: s.mode, beta1: s.beta1, clip: s.clip, beta2: s.beta2, beta3: s.beta3 });
 
-const EVAL_SEED = (seed: number | string) => `${seed}:eval`;
+/**
+ * The one sampling seed of every evaluation of a run: the SFT baseline, iteration 0, every later point and the DPO
+ * row (common random numbers, policyEval.ts). So iteration 0, still the SFT policy, reproduces the baseline exactly.
+ */
+export const EVAL_SEED = (seed: number | string) => `${seed}:eval`;
 
 /** SFT's responses to the evaluation prompts, the reference for gold/win_rate (and the SFT row of a table). */
 export async function sftBaseline(task: Task, sft: LabModel, evalPrompts: readonly (readonly number[])[], seed: number | string): Promise<GoldBaseline & { evaluation: PolicyEvaluation }> {
-  const evaluation = await evaluatePolicy(task, sft.params, null, lmConfig(sft.config), evalPrompts, `${seed}:eval-sft`);
-  return { gold: evaluation.golds, evaluation: { ...evaluation, kl: 0, winRate: 0.5 } };
+  const evaluation = await evaluatePolicy(task, sft.params, null, lmConfig(sft.config), evalPrompts, EVAL_SEED(seed));
+  return { gold: evaluation.golds, evaluation: { ...evaluation, kl: 0, winRate: 0.5, winRateSe: 0 } };
 }
 
 /** Any model evaluated like an RL policy (the DPO row of a table). */
@@ -143,14 +147,14 @@ export async function trainRl(run: RlRun): Promise<RlResult> {
   let iteration = 0;
   const evaluate = async () => {
     const e = await evaluatePolicy(task, actor, run.sft.params, config, run.evalPrompts, EVAL_SEED(run.seed), run.baseline);
-    const point: RlEvaluationPoint = { iteration, episodes, gold: e.gold, winRate: e.winRate, kl: e.kl, length: e.length };
+    const point: RlEvaluationPoint = { iteration, episodes, gold: e.gold, goldSe: e.goldSe, winRate: e.winRate, winRateSe: e.winRateSe, kl: e.kl, length: e.length };
     history.push(point);
     return point;
   };
   try {
     // Iteration 0: the policy is still SFT; its evaluation is the curves' starting point.
     const start = await evaluate();
-    run.onEvent?.({ type: 'metrics', stage, run: name, step: 0, totalSteps: s.iterations, values: { episodes: 0, 'gold/reward': start.gold, 'gold/win_rate': start.winRate, 'eval/kl': start.kl, 'eval/length': start.length } });
+    run.onEvent?.({ type: 'metrics', stage, run: name, step: 0, totalSteps: s.iterations, values: { episodes: 0, ...evalMetrics(start), 'eval/length_cap': task.horizon } });
     for (; iteration < s.iterations && !run.shouldStop?.(); ) {
       await run.pauseGate?.();
       if (run.shouldStop?.()) break;
@@ -178,7 +182,7 @@ export async function trainRl(run: RlRun): Promise<RlResult> {
       values['tokens/s'] = rollout.positions.length / seconds;
       if (iteration % s.evalEvery === 0 || iteration === s.iterations) {
         const e = await evaluate();
-        Object.assign(values, { 'gold/reward': e.gold, 'gold/win_rate': e.winRate, 'eval/kl': e.kl, 'eval/length': e.length });
+        Object.assign(values, evalMetrics(e));
       }
       run.onEvent?.({ type: 'metrics', stage, run: name, step: iteration, totalSteps: s.iterations, values });
       if (s.tokensEvery > 0 && (iteration % s.tokensEvery === 0 || iteration === 1 || iteration === s.iterations)) {
@@ -214,6 +218,16 @@ function cycleEpochs(n: number, rng: Rng): () => number {
 
 const mean = (xs: ArrayLike<number>) => (xs.length ? Array.from(xs).reduce((a, b) => a + b, 0) / xs.length : NaN);
 
+/** An evaluation's metrics (the worker→UI contract: gold/* and eval/* keys, only on evaluation iterations). */
+export const evalMetrics = (e: RlEvaluationPoint): Record<string, number> => ({
+  'gold/reward': e.gold,
+  'gold/reward_se': e.goldSe,
+  'gold/win_rate': e.winRate,
+  'gold/win_rate_se': e.winRateSe,
+  'eval/kl': e.kl,
+  'eval/length': e.length,
+});
+
 /** TRL's per-iteration metrics from a rollout and its minibatch results. */
 export function iterationMetrics(r: Rollout, t: RolloutTargets, results: readonly MinibatchResult[]): Record<string, number> {
   const B = r.offsets.length - 1;
@@ -222,7 +236,10 @@ export function iterationMetrics(r: Rollout, t: RolloutTargets, results: readonl
   const kl = perSeq((b) => sum(ofSequence(r, r.logpOld, b)) - sum(ofSequence(r, r.logpRef, b)));
   return {
     'objective/kl': kl,
-    'objective/entropy': perSeq((b) => -sum(ofSequence(r, r.logpOld, b))),
+    // A sample estimate of the policy's entropy: −ℓ of the sampled tokens, in nats per token (all response tokens
+    // of the rollout pooled; a forced <eos> counts with 0). TRL's objective/entropy is the per-response sum.
+    'objective/entropy': -sum(r.logpOld) / Math.max(1, r.positions.length),
+    'objective/entropy_sum': perSeq((b) => -sum(ofSequence(r, r.logpOld, b))),
     'objective/scores': mean(r.rmScore),
     'objective/rlhf_reward': perSeq((b) => sum(t.rewards[b]?.total ?? [])),
     'objective/dpo_reward': perSeq((b) => sum(t.rewards[b]?.dpo ?? [])),

@@ -1,0 +1,128 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../cli/nodeBackend';
+import type { StageEvent } from '../events';
+import { disposeParams, initGpt, type GptConfig, type Params } from '../model/gpt';
+import { createRng } from '../rng';
+import { oracleTask } from '../tasks/oracle';
+import type { Task } from '../tasks/task';
+import { evaluateLikeRl, EVAL_SEED, sftBaseline, trainRl, type RlSettings } from '../train/rl';
+import { evaluatePolicy, standardError, winOutcome } from './policyEval';
+
+describe('standard errors over prompts', () => {
+  it('is s/√n with the n − 1 standard deviation, on a hand-made case', () => {
+    // mean 2.5, squared deviations 2.25 + 0.25 + 0.25 + 2.25 = 5, s² = 5/3, SE² = s²/4 = 5/12.
+    expect(standardError([1, 2, 3, 4])).toBeCloseTo(Math.sqrt(5 / 12), 14);
+    // Outcomes win, tie, loss, win: mean 0.625, squared deviations sum to 0.6875, SE² = 0.6875/3/4.
+    expect(standardError([1, 0.5, 0, 1])).toBeCloseTo(Math.sqrt(0.6875 / 12), 14);
+    expect(standardError([0.5, 0.5, 0.5])).toBe(0);
+    expect(standardError([3])).toBeNaN();
+  });
+
+  it('scores a win 1, a tie ½ and a loss 0', () => {
+    expect([winOutcome(0.2, 0.1), winOutcome(0.1, 0.1), winOutcome(-0.3, 0.1)]).toEqual([1, 0.5, 0]);
+  });
+});
+
+// Untrained models with large weights on the oracle task (as in rl.test.ts): the evaluation's bookkeeping does not
+// need trained ones.
+const config: GptConfig = { vocabSize: 24, contextLength: 16, layers: 1, heads: 2, width: 16, scalarHead: false };
+const settings: RlSettings = {
+  mode: 'ppo',
+  estimator: 'gae',
+  iterations: 2,
+  promptsPerRollout: 16,
+  minibatches: 4,
+  actorLr: 3e-3,
+  criticLr: 1e-2,
+  warmupFraction: 0.03,
+  floorFraction: 0.1,
+  maxGradNorm: 1,
+  beta1: 0.5,
+  clip: 0.2,
+  beta2: 0.05,
+  beta3: 1,
+  gamma: 1,
+  lambda: 0.95,
+  epsClip: 0.2,
+  valueClip: 0.2,
+  evalEvery: 1,
+  tokensEvery: 0,
+  tokenRows: 2,
+};
+
+describe('evaluation against the SFT baseline (common random numbers)', () => {
+  let task: Task;
+  let sft: Params;
+  let other: Params;
+  let rm: Params;
+  let evalPrompts: number[][];
+
+  beforeAll(async () => {
+    await useNodeBackend('wasm');
+    task = oracleTask({ seed: 3, sftExamples: 200 });
+    sft = initGpt(config, createRng('policy-eval-test:sft'));
+    other = initGpt(config, createRng('policy-eval-test:other'));
+    rm = initGpt({ ...config, scalarHead: true }, createRng('policy-eval-test:rm'));
+    for (const p of [...sft.values(), ...other.values()]) if (p.shape.length === 2) p.assign(tf.mul(p, 20));
+    // Any 24 prompts the RL prompts below do not include (the task's held-out split is smaller here).
+    evalPrompts = task.train.slice(100, 124).map((e) => e.prompt);
+  });
+
+  it('gives win rate and its standard error from the per-prompt outcomes', async () => {
+    const e = await evaluatePolicy(task, other, sft, config, evalPrompts, 'se-case');
+    // A baseline made by hand: SFT below on the first 12 prompts (wins), equal on the next 6 (ties), above on the rest.
+    const gold = e.golds.map((g, i) => (i < 12 ? g - 1 : i < 18 ? g : g + 1));
+    const w = await evaluatePolicy(task, other, sft, config, evalPrompts, 'se-case', { gold });
+    const outcomes = [...Array<number>(12).fill(1), ...Array<number>(6).fill(0.5), ...Array<number>(6).fill(0)];
+    expect(w.winRate).toBe(15 / 24);
+    expect(w.winRateSe).toBeCloseTo(standardError(outcomes), 14);
+    expect(w.goldSe).toBeCloseTo(standardError(e.golds), 14);
+    expect(w.golds).toEqual(e.golds); // the same seed draws the same responses
+  });
+
+  it('iteration 0 of an RL run is the SFT baseline exactly: the same gold, win rate ½, KL 0', async () => {
+    const before = tf.memory().numTensors;
+    const baseline = await sftBaseline(task, { params: sft, config }, evalPrompts, 5);
+    const events: StageEvent[] = [];
+    const r = await trainRl({
+      task,
+      sft: { params: sft, config },
+      rewardModel: { params: rm, config: { ...config, scalarHead: true }, norm: { mean: 0, std: 1 } },
+      settings,
+      seed: 5,
+      prompts: task.train.slice(0, 32).map((e) => e.prompt),
+      evalPrompts,
+      baseline,
+      onEvent: (e) => events.push(e),
+    });
+    disposeParams(r.params);
+    expect(tf.memory().numTensors).toBe(before);
+    const start = r.history[0]!;
+    expect(start.iteration).toBe(0);
+    expect(start.gold).toBe(baseline.evaluation.gold);
+    expect(start.goldSe).toBe(baseline.evaluation.goldSe);
+    expect(start.winRate).toBe(0.5);
+    expect(start.winRateSe).toBe(0);
+    expect(start.kl).toBe(0);
+    expect(start.length).toBe(baseline.evaluation.length);
+    const first = events.find((e) => e.type === 'metrics' && e.step === 0);
+    expect(first?.type === 'metrics' && first.values).toMatchObject({ 'gold/reward': baseline.evaluation.gold, 'gold/win_rate': 0.5, 'gold/win_rate_se': 0, 'eval/length_cap': task.horizon });
+    // Later evaluations report the same keys; the policy moved, so they are no longer all ties.
+    const later = events.filter((e) => e.type === 'metrics' && e.step > 0);
+    expect(later).toHaveLength(2);
+    for (const e of later) if (e.type === 'metrics') expect(Object.keys(e.values)).toEqual(expect.arrayContaining(['gold/reward_se', 'gold/win_rate_se', 'objective/entropy', 'objective/entropy_sum']));
+  });
+
+  it('the DPO row uses the same seed: a policy equal to SFT reproduces the baseline; another differs', async () => {
+    const baseline = await sftBaseline(task, { params: sft, config }, evalPrompts, 5);
+    const same = await evaluateLikeRl(task, { params: sft, config }, { params: sft, config }, evalPrompts, 5, baseline);
+    expect(same.golds).toEqual(baseline.gold);
+    expect(same.winRate).toBe(0.5);
+    expect(same.kl).toBe(0);
+    const moved = await evaluateLikeRl(task, { params: other, config }, { params: sft, config }, evalPrompts, 5, baseline);
+    const direct = await evaluatePolicy(task, other, sft, config, evalPrompts, EVAL_SEED(5), baseline);
+    expect(moved.winRate).toBe(direct.winRate);
+    expect(moved.golds).not.toEqual(baseline.gold);
+  });
+});
