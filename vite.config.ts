@@ -4,7 +4,7 @@ import react from '@vitejs/plugin-react';
 // The page and its module worker are built by Vite; the same lab/ code runs under Vitest in Node.
 // No COOP/COEP headers on purpose: without cross-origin isolation tfjs-backend-wasm stays on its
 // single-threaded SIMD build, which survives minification (the threaded build does not) and was
-// as fast on the 2-core machines we measured (see README, "wasm threads").
+// as fast on the 2-core machines we measured (see docs/internals.md, "wasm threads are off, on purpose").
 export default defineConfig({
   base: './',
   plugins: [react()],
