@@ -51,8 +51,8 @@ export const SETTINGS = [
   { key: 'lambda', group: 'rl', label: 'λ', help: 'GAE λ: 1 is Monte Carlo, 0 is one-step TD.', default: 0.95, min: 0, max: 1, integer: false },
   { key: 'epsClip', group: 'rl', label: 'ε (ratio clip)', help: 'PPO clips the ratio π_new/π_old to [1−ε, 1+ε].', default: 0.2, min: 0.01, max: 10, integer: false },
   { key: 'valueClip', group: 'rl', label: 'Value clip', help: 'The critic’s new value may move at most this far from the old one in the clipped loss.', default: 0.2, min: 0.01, max: 100, integer: false },
-  { key: 'rlEvalEvery', group: 'rl', label: 'Evaluate every', help: 'Iterations between gold-reward evaluations on held-out prompts.', default: 5, min: 1, max: 10_000, integer: true },
-  { key: 'rlEvalPrompts', group: 'rl', label: 'Evaluation prompts', help: 'Held-out prompts for gold reward and win rate against SFT.', default: 128, min: 1, max: 4096, integer: true },
+  { key: 'rlEvalEvery', group: 'rl', label: 'Evaluate every', help: 'Iterations between gold-reward evaluations on held-out prompts (iteration 0, the SFT policy, is always evaluated).', default: 5, min: 1, max: 10_000, integer: true },
+  { key: 'rlEvalPrompts', group: 'rl', label: 'Evaluation prompts', help: 'Held-out prompts for gold reward and win rate against SFT, the same prompts and seed at every evaluation; the standard error shrinks as 1/√n and each evaluation costs about n sampled responses.', default: 128, min: 1, max: 4096, integer: true },
   { key: 'rlTokensEvery', group: 'rl', label: 'Heatmap every', help: 'Iterations between per-token reward rows for the heatmaps (0: never).', default: 10, min: 0, max: 10_000, integer: true },
 ] as const satisfies readonly SettingSpec[];
 
@@ -66,7 +66,9 @@ export type PresetName = (typeof PRESET_NAMES)[number];
 export const PRESETS: Record<PresetName, { description: string; values: Partial<Settings> }> = {
   tiny: {
     description: 'About a minute per stage on a laptop CPU: 1 layer, width 32, 300 SFT steps, 20 RL iterations. For tests and quick looks.',
-    values: { layers: 1, heads: 2, width: 32, sftSteps: 300, sftBatch: 64, sftLr: 1e-2, sftEvalEvery: 50, sftSampleEvery: 150, prefPrompts: 1500, prefHeldOutPrompts: 300, rmEpochs: 5, rmLr: 3e-3, dpoEpochs: 2, dpoLr: 1e-3, rlIterations: 20 },
+    // Evaluation: 11 points (iterations 0, 2, …, 20) of 256 prompts. Measured on the Quick demo's SFT model (Node,
+    // wasm): one evaluation 0.56 s of CPU (0.35 s at 128 prompts, 1.0 s at 512), gold SE 0.014 (0.016, 0.010).
+    values: { layers: 1, heads: 2, width: 32, sftSteps: 300, sftBatch: 64, sftLr: 1e-2, sftEvalEvery: 50, sftSampleEvery: 150, prefPrompts: 1500, prefHeldOutPrompts: 300, rmEpochs: 5, rmLr: 3e-3, dpoEpochs: 2, dpoLr: 1e-3, rlIterations: 20, rlEvalEvery: 2, rlEvalPrompts: 256 },
   },
   small: {
     description: 'The reference setup measured at browser scale (docs/method.md): 2 layers, width 64, 4 heads, SFT batch 64 for 600 steps.',
