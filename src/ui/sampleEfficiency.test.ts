@@ -44,6 +44,15 @@ describe('the sample-efficiency points', () => {
     expect(winRateNoise(100)).toBeCloseTo(0.1, 12);
   });
 
+  it('carries the final gold, length and win-rate SE of each run’s last evaluation', () => {
+    const r = run('e', 'rto', 1, 0.62);
+    const evaluation = (step: number, gold: number, length: number) => ({ step, values: { episodes: step * 64, 'gold/reward': gold, 'gold/win_rate': 0.5, 'gold/win_rate_se': 0.03, 'eval/length': length } });
+    r.run.points = [evaluation(0, 0.05, 7.6), { step: 1, values: { episodes: 64 } }, evaluation(20, 0.09, 13.2)];
+    const [p] = efficiencyPoints([r], null).points;
+    expect(p).toMatchObject({ winRate: 0.62, winRateSe: 0.03, gold: 0.09, length: 13.2 });
+    expect(efficiencyPoints([sweep[0]!], null).points[0]?.length).toBeNaN(); // no evaluations in the page
+  });
+
   it('has no PPO reference without a finished PPO run on all the prompts', () => {
     expect(ppoReference(efficiencyPoints([run('p', 'ppo', 0.5, 0.6), sweep[1]!], null).points)).toBeNull();
   });

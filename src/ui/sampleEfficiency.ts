@@ -3,14 +3,19 @@
  * prompts against its final gold win rate vs SFT. Pure, so what the chart plots is tested in Node.
  */
 import { resolveSettings } from '../lab/config';
+import { runEvaluationSummary } from './rlChartData';
 import type { StageRun } from './stageRuns';
 
 export interface EfficiencyPoint {
   method: 'PPO' | 'RTO';
   /** Share of the RL prompt pool the run trained on. */
   fraction: number;
-  /** Final gold win rate against SFT's responses (0.5: as good as SFT). */
+  /** Final gold win rate against SFT's responses (0.5: as good as SFT), and its standard error over prompts. */
   winRate: number;
+  winRateSe: number;
+  /** Final gold reward and response length (tokens), from the run's last evaluation (NaN when it has none). */
+  gold: number;
+  length: number;
   /** The run's label on the other charts. */
   label: string;
   /** Held-out prompts the win rate was measured on. */
@@ -41,7 +46,17 @@ export function efficiencyPoints(
   const points = complete
     .map(({ run, label }) => {
       const s = resolveSettings(run.preset, run.overrides);
-      return { method: run.stage === 'ppo' ? ('PPO' as const) : ('RTO' as const), fraction: s.rlPromptFraction, winRate: run.summary?.values.winRate ?? NaN, label, evalPrompts: s.rlEvalPrompts };
+      const e = runEvaluationSummary(run);
+      return {
+        method: run.stage === 'ppo' ? ('PPO' as const) : ('RTO' as const),
+        fraction: s.rlPromptFraction,
+        winRate: run.summary?.values.winRate ?? NaN,
+        winRateSe: e?.winRateSe ?? NaN,
+        gold: e?.gold ?? NaN,
+        length: e?.length ?? NaN,
+        label,
+        evalPrompts: s.rlEvalPrompts,
+      };
     });
   return { points, fromSweep, stoppedEarly: candidates.length - complete.length };
 }

@@ -7,10 +7,10 @@ export function LossChart({ points, unigram }: { points: LossPoint[]; unigram: n
   return (
     <div className="chart" data-testid="sft-loss-chart" data-points={points.length}>
       <ResponsiveContainer width="100%" height={220}>
-        <LineChart data={points} margin={{ top: 8, right: 24, bottom: 8, left: 0 }}>
+        <LineChart data={points} margin={{ top: 8, right: 24, bottom: 16, left: 0 }}>
           <CartesianGrid stroke="#e6e9ef" />
-          <XAxis dataKey="step" type="number" allowDecimals={false} domain={['dataMin', 'dataMax']} label={{ value: 'step', position: 'insideBottomRight', offset: -4 }} />
-          <YAxis domain={[(min: number) => Math.floor(min - 0.3), 'auto']} tickFormatter={(v: number) => v.toFixed(1)} width={56} label={{ value: 'loss (nats)', angle: -90, position: 'insideLeft', dy: 36 }} />
+          <XAxis dataKey="step" type="number" allowDecimals={false} domain={['dataMin', 'dataMax']} label={{ value: 'optimiser step', position: 'insideBottom', offset: -10, fontSize: 11 }} />
+          <YAxis domain={[(min: number) => Math.floor(min - 0.3), 'auto']} tickFormatter={(v: number) => v.toFixed(1)} width={62} label={{ value: 'loss (nats / token)', angle: -90, position: 'insideLeft', offset: 2, fontSize: 11, style: { textAnchor: 'middle' } }} />
           <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
           <Legend />
           <Line type="monotone" dataKey="loss" name="train loss" stroke="#2f5bd3" dot={false} isAnimationActive={false} />

@@ -1,8 +1,11 @@
 import { useMemo } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
-import { lineChartData, scatterData, seriesKey, type RlRunSeries } from '../rlChartData';
+import { Area, CartesianGrid, ComposedChart, Legend, Line, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { lengthNote } from '../lengthHacking';
+import { bandKey, lineChartData, runEvaluationSummary, scatterData, SE_METRIC, seriesKey, type RlChartRow, type RlRunSeries } from '../rlChartData';
 
 export type { RlPoint, RlRunSeries } from '../rlChartData';
+
+type TaskName = 'sentiment' | 'oracle';
 
 interface Reference {
   y: number;
@@ -13,24 +16,66 @@ interface LineSpec {
   slug: string;
   title: string;
   metric: string;
-  /** Gold metrics come only from evaluation iterations: draw their dots. */
+  /** Metrics of the held-out evaluations (every few iterations): draw their dots. */
   gold: boolean;
+  /** The y axis's title (short: it runs along a 180 px axis). */
+  y: string;
+  /** After a value in the tooltip. */
+  unit: string;
+  /** A sentence under the title. */
+  note?: string;
 }
 
-const LINE_CHARTS: LineSpec[] = [
-  { slug: 'gold-reward', title: 'Gold reward', metric: 'gold/reward', gold: true },
-  { slug: 'win-rate', title: 'Win rate vs SFT', metric: 'gold/win_rate', gold: true },
-  { slug: 'rm-score', title: 'RM score', metric: 'objective/scores', gold: false },
-  { slug: 'kl', title: 'KL to SFT', metric: 'objective/kl', gold: false },
-  { slug: 'entropy', title: 'Entropy', metric: 'objective/entropy', gold: false },
-  { slug: 'clip-fraction', title: 'Clip fraction', metric: 'policy/clipfrac_avg', gold: false },
-];
+const GOLD_AXIS: Record<TaskName | 'any', string> = { sentiment: 'VADER compound', oracle: 'Σ log π* (nats)', any: 'gold reward' };
+const goldNote = (task: TaskName | undefined) =>
+  `${task === 'oracle' ? 'Σ log π* of the hidden teacher' : task === 'sentiment' ? 'VADER compound, −1…1' : 'The task’s gold reward'}, mean over the held-out prompts; the band is ± 1 standard error over prompts.`;
 
-const HEIGHT = 180;
-const MARGIN = { top: 8, right: 16, bottom: 4, left: 0 };
+function lineCharts(task: TaskName | undefined): LineSpec[] {
+  return [
+    { slug: 'gold-reward', title: 'Gold reward', metric: 'gold/reward', gold: true, y: GOLD_AXIS[task ?? 'any'], unit: '', note: goldNote(task) },
+    { slug: 'win-rate', title: 'Win rate vs SFT', metric: 'gold/win_rate', gold: true, y: 'win rate vs SFT', unit: '', note: 'Share of held-out prompts where the answer beats SFT’s (a tie ½); ± 1 standard error.' },
+    { slug: 'length', title: 'Response length', metric: 'eval/length', gold: true, y: 'tokens', unit: 'tokens', note: 'Mean tokens per held-out response, <eos> included: read it beside gold.' },
+    { slug: 'rm-score', title: 'RM score', metric: 'objective/scores', gold: false, y: 'normalised score', unit: '' },
+    { slug: 'kl', title: 'KL to SFT', metric: 'objective/kl', gold: false, y: 'nats / response', unit: 'nats' },
+    {
+      slug: 'entropy',
+      title: 'Entropy (sample estimate)',
+      metric: 'objective/entropy',
+      gold: false,
+      y: 'nats / token',
+      unit: 'nats/token',
+      note: '−log π of the sampled response tokens, averaged: an estimate of the policy’s entropy in nats per token (TRL’s per-response sum is objective/entropy_sum in the download).',
+    },
+    { slug: 'clip-fraction', title: 'Clip fraction', metric: 'policy/clipfrac_avg', gold: false, y: 'share of tokens', unit: '' },
+  ];
+}
+
+const HEIGHT = 190;
+const MARGIN = { top: 8, right: 16, bottom: 16, left: 4 };
+const X_LABEL = { value: 'episodes (responses seen)', position: 'insideBottom', offset: -10, fontSize: 11 } as const;
+const yLabel = (value: string) => ({ value, angle: -90, position: 'insideLeft', offset: 2, fontSize: 11, style: { textAnchor: 'middle' } }) as const;
+const Y_WIDTH = 74;
 // Straight segments between measured points (a smoothed curve would draw values nobody measured).
 const num = (v: number) => (Math.abs(v) >= 1000 ? Math.round(v).toString() : Math.abs(v) >= 10 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3));
-const tooltipValue = (v: unknown) => (typeof v === 'number' ? num(v) : String(v));
+// Inline, so the chart's own styles stay with it (styles.css is the page's).
+const NOTE_STYLE = { fontSize: '0.78rem', color: 'var(--muted)', margin: '0 0 0.2rem', lineHeight: 1.3 } as const;
+const SUMMARY_STYLE = { fontSize: '0.8rem', color: 'var(--muted)' } as const;
+const fmt = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '—');
+
+/** A line's tooltip text: the value with its unit, ± its standard error, and the response length at that point. */
+function tooltipText(spec: LineSpec) {
+  return (value: unknown, _name: unknown, item: { dataKey?: unknown; payload?: unknown }) => {
+    if (typeof value !== 'number') return String(value);
+    const row = (item.payload ?? {}) as RlChartRow;
+    const key = String(item.dataKey);
+    const se = row[`${key}_se`];
+    const length = row[`${key}_len`];
+    let text = `${num(value)}${spec.unit ? ` ${spec.unit}` : ''}`;
+    if (typeof se === 'number') text += ` ± ${num(se)}`;
+    if (typeof length === 'number' && spec.slug !== 'length') text += ` · length ${length.toFixed(1)} tokens`;
+    return text;
+  };
+}
 
 function referenceLines(refs: Reference[]) {
   return refs.map((r) => (
@@ -38,44 +83,84 @@ function referenceLines(refs: Reference[]) {
   ));
 }
 
-/** One metric against episodes seen, a line per visible run. */
+/** One metric against episodes seen, a line per visible run (with a ± SE band where the worker sends one). */
 function MetricChart({ spec, runs, refs }: { spec: LineSpec; runs: RlRunSeries[]; refs: Reference[] }) {
   const { rows, count } = useMemo(() => lineChartData(runs, spec.metric), [runs, spec.metric]);
+  const banded = SE_METRIC[spec.metric] !== undefined;
+  // The first point of each visible run (iteration 0, the SFT policy): the e2e checks it sits on the SFT line.
+  const first = runs.flatMap((run, i) => {
+    const v = run.visible ? rows.find((r) => typeof r[seriesKey(i)] === 'number')?.[seriesKey(i)] : undefined;
+    return typeof v === 'number' ? [v] : [];
+  });
   return (
-    <figure className="rl-chart" data-testid={`rl-chart-${spec.slug}`} data-points={count} data-refs={refs.map((r) => r.label).join(',')}>
+    <figure className="rl-chart" data-testid={`rl-chart-${spec.slug}`} data-points={count} data-refs={refs.map((r) => r.label).join(',')} data-ref-values={refs.map((r) => r.y).join(',')} data-first={first.join(',')}>
       <figcaption className="rl-chart-title">{spec.title}</figcaption>
+      {spec.note && (
+        <p className="rl-chart-note" style={NOTE_STYLE}>
+          {spec.note}
+        </p>
+      )}
       <ResponsiveContainer width="100%" height={HEIGHT}>
-        <LineChart data={rows} margin={MARGIN} accessibilityLayer>
+        <ComposedChart data={rows} margin={MARGIN} accessibilityLayer>
           <CartesianGrid stroke="#e6e9ef" />
-          <XAxis dataKey="episodes" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tickFormatter={(v: number) => String(Math.round(v))} label={{ value: 'episodes', position: 'insideBottomRight', offset: -2, fontSize: 11 }} />
-          <YAxis domain={['auto', 'auto']} tickFormatter={num} width={60} />
-          <Tooltip formatter={tooltipValue} labelFormatter={(v) => `episodes ${String(v)}`} />
+          <XAxis dataKey="episodes" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tickFormatter={(v: number) => String(Math.round(v))} label={X_LABEL} />
+          <YAxis domain={['auto', 'auto']} tickFormatter={num} width={Y_WIDTH} label={yLabel(spec.y)} />
+          <Tooltip formatter={tooltipText(spec)} labelFormatter={(v) => `episodes ${String(v)}`} />
+          {banded &&
+            runs.map((run, i) =>
+              run.visible ? <Area key={`${run.label} band`} type="linear" dataKey={bandKey(i)} stroke="none" fill={run.color} fillOpacity={0.15} connectNulls isAnimationActive={false} tooltipType="none" legendType="none" /> : null,
+            )}
           {runs.map((run, i) =>
             run.visible ? (
               <Line key={run.label} type="linear" dataKey={seriesKey(i)} name={run.label} stroke={run.color} connectNulls dot={spec.gold ? { r: 2.5 } : false} isAnimationActive={false} />
             ) : null,
           )}
           {referenceLines(refs)}
-        </LineChart>
+        </ComposedChart>
       </ResponsiveContainer>
     </figure>
   );
 }
 
+interface FrontierPoint {
+  x: number;
+  y: number;
+  episodes: number;
+  length: number;
+  run: string;
+}
+
+function FrontierTooltip({ active, payload }: { active?: boolean; payload?: readonly { payload?: unknown }[] }) {
+  const p = payload?.[0]?.payload as FrontierPoint | undefined;
+  if (!active || !p) return null;
+  return (
+    <div className="recharts-default-tooltip" style={{ background: '#fff', border: '1px solid #ccc', padding: '4px 8px', fontSize: 13 }}>
+      <strong>{p.run}</strong>, episodes {p.episodes}
+      <br />
+      KL {num(p.x)} nats · gold {num(p.y)} · length {Number.isFinite(p.length) ? p.length.toFixed(1) : '—'} tokens
+    </div>
+  );
+}
+
 /** Gold reward against KL to SFT at each evaluation: up and to the left is better. */
-function FrontierChart({ runs, refs }: { runs: RlRunSeries[]; refs: Reference[] }) {
-  const series = useMemo(() => runs.map((run) => (run.visible ? scatterData(run, 'eval/kl', 'gold/reward') : [])), [runs]);
+function FrontierChart({ runs, refs, goldAxis }: { runs: RlRunSeries[]; refs: Reference[]; goldAxis: string }) {
+  const series = useMemo(() => runs.map((run) => (run.visible ? scatterData(run, 'eval/kl', 'gold/reward').map((p) => ({ ...p, run: run.label })) : [])), [runs]);
   const count = series.reduce((n, s) => n + s.length, 0);
   return (
     <figure className="rl-chart rl-chart-wide" data-testid="rl-chart-frontier" data-points={count}>
       <figcaption className="rl-chart-title">Reward–KL frontier</figcaption>
+      <p className="rl-chart-note" style={NOTE_STYLE} data-testid="matched-kl-note">
+        Each dot is one evaluation: up is more gold, right is further from SFT. Equal β2 is not equal KL: without the clip and the RM term, the
+        KL-regularised optimum of RTO’s reward is π ∝ π_ref·(π_dpo/π_ref)^(β1/β2), which at the lab’s β1/β2 = 2.5 extrapolates past π_dpo, so compare
+        the methods at matched KL (along this frontier), not at the same β2.
+      </p>
       <ResponsiveContainer width="100%" height={HEIGHT + 40}>
         <ScatterChart margin={MARGIN} accessibilityLayer>
           <CartesianGrid stroke="#e6e9ef" />
-          <XAxis dataKey="x" type="number" name="KL to SFT" domain={['auto', 'auto']} tickFormatter={num} label={{ value: 'KL to SFT', position: 'insideBottomRight', offset: -2 }} />
-          <YAxis dataKey="y" type="number" name="gold reward" domain={['auto', 'auto']} tickFormatter={num} width={60} />
-          <Tooltip formatter={tooltipValue} />
-          <Legend />
+          <XAxis dataKey="x" type="number" name="KL to SFT" domain={['auto', 'auto']} tickFormatter={num} label={{ ...X_LABEL, value: 'KL to SFT (nats per response)' }} />
+          <YAxis dataKey="y" type="number" name="gold reward" domain={['auto', 'auto']} tickFormatter={num} width={Y_WIDTH} label={yLabel(goldAxis)} />
+          <Tooltip content={<FrontierTooltip />} />
+          <Legend verticalAlign="top" height={24} />
           {runs.map((run, i) => (run.visible ? <Scatter key={run.label} name={run.label} data={series[i]} fill={run.color} isAnimationActive={false} /> : null))}
           {referenceLines(refs)}
         </ScatterChart>
@@ -84,11 +169,35 @@ function FrontierChart({ runs, refs }: { runs: RlRunSeries[]; refs: Reference[] 
   );
 }
 
+/** Where a run ended, in one line: gold and win rate with their standard errors, KL, and length beside SFT's. */
+function RunSummary({ run }: { run: RlRunSeries }) {
+  const s = runEvaluationSummary(run);
+  if (!s) return null;
+  return (
+    <span className="rl-run-summary" style={SUMMARY_STYLE} data-testid="run-summary" data-length={s.length} data-gold={s.gold}>
+      : gold {fmt(s.gold)} ± {fmt(s.goldSe)} · win rate {fmt(s.winRate, 2)} ± {fmt(s.winRateSe, 2)} · KL {fmt(s.kl, 2)} · length {fmt(s.length, 1)} tokens (SFT{' '}
+      {fmt(s.sftLength, 1)})
+    </span>
+  );
+}
+
 /**
- * The RL runs' curves against episodes seen: gold reward and win rate (evaluation iterations), RM score, KL,
- * entropy and clip fraction, plus the reward–KL frontier. SFT and DPO gold rewards are the lines to beat.
+ * The RL runs' curves against episodes seen: gold reward and win rate (evaluation iterations, with ± 1 SE bands),
+ * response length, RM score, KL, entropy and clip fraction, plus the reward–KL frontier. SFT and DPO gold rewards
+ * are the lines to beat; every evaluation uses the same prompts and seed, so each curve starts on the SFT line.
  */
-export function RlCharts({ runs, references, onToggle }: { runs: RlRunSeries[]; references?: { sft?: number; dpo?: number; dpoWinRate?: number }; onToggle?: (label: string) => void }) {
+export function RlCharts({
+  runs,
+  references,
+  onToggle,
+  task,
+}: {
+  runs: RlRunSeries[];
+  references?: { sft?: number; dpo?: number; dpoWinRate?: number };
+  onToggle?: (label: string) => void;
+  /** Names the gold reward's units on the axes (VADER compound or Σ log π*). */
+  task?: TaskName;
+}) {
   const sft = references?.sft;
   const dpo = references?.dpo;
   const dpoWinRate = references?.dpoWinRate;
@@ -98,9 +207,23 @@ export function RlCharts({ runs, references, onToggle }: { runs: RlRunSeries[]; 
     if (dpo !== undefined && Number.isFinite(dpo)) refs.push({ y: dpo, label: 'DPO' });
     return refs;
   }, [sft, dpo]);
+  const summaries = useMemo(() => runs.map((run) => runEvaluationSummary(run)), [runs]);
   if (runs.every((run) => run.points.length === 0)) return null;
   const winRefs: Reference[] = [{ y: 0.5, label: 'SFT 0.5' }, ...(dpoWinRate !== undefined && Number.isFinite(dpoWinRate) ? [{ y: dpoWinRate, label: 'DPO' }] : [])];
-  const refsFor = (spec: LineSpec): Reference[] => (spec.metric === 'gold/reward' ? goldRefs : spec.metric === 'gold/win_rate' ? winRefs : []);
+  // SFT's length and the horizon, from any run's iteration 0 (all runs share the SFT model).
+  const known = summaries.find((s) => s !== null);
+  const firstLength = runs.map((run) => run.points.find((p) => Number.isFinite(p.values['eval/length']))?.values['eval/length']).find((v) => v !== undefined);
+  const cap = known?.lengthCap ?? runs.map((run) => run.points[0]?.values['eval/length_cap']).find((v) => v !== undefined);
+  const lengthRefs: Reference[] = [
+    ...(firstLength !== undefined ? [{ y: firstLength, label: 'SFT' }] : []),
+    ...(cap !== undefined && Number.isFinite(cap) ? [{ y: cap, label: `cap ${cap}` }] : []),
+  ];
+  const refsFor = (spec: LineSpec): Reference[] => (spec.metric === 'gold/reward' ? goldRefs : spec.metric === 'gold/win_rate' ? winRefs : spec.metric === 'eval/length' ? lengthRefs : []);
+  const notes = runs.flatMap((run, i) => {
+    const s = summaries[i];
+    const note = run.visible && s ? lengthNote(run.label, s) : null;
+    return note ? [note] : [];
+  });
   return (
     <div className="rl-charts">
       <ul className="rl-charts-legend" aria-label="Runs">
@@ -111,14 +234,20 @@ export function RlCharts({ runs, references, onToggle }: { runs: RlRunSeries[]; 
               <span className="rl-charts-swatch" style={{ background: run.color }} aria-hidden="true" /> {run.label}
               {run.visible ? '' : ' (hidden)'}
             </label>
+            {run.visible && <RunSummary run={run} />}
           </li>
         ))}
       </ul>
+      {notes.map((note) => (
+        <p key={note} className="hint rl-length-note" role="note" style={{ color: 'var(--warn)', margin: '0.2rem 0' }} data-testid="length-note">
+          {note}
+        </p>
+      ))}
       <div className="rl-charts-grid">
-        {LINE_CHARTS.map((spec) => (
+        {lineCharts(task).map((spec) => (
           <MetricChart key={spec.slug} spec={spec} runs={runs} refs={refsFor(spec)} />
         ))}
-        <FrontierChart runs={runs} refs={goldRefs} />
+        <FrontierChart runs={runs} refs={goldRefs} goldAxis={GOLD_AXIS[task ?? 'any']} />
       </div>
     </div>
   );

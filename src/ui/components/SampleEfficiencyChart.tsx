@@ -1,4 +1,4 @@
-import { CartesianGrid, Legend, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Legend, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
 import { ppoReference, winRateAxis, winRateNoise, type EfficiencyPoint } from '../sampleEfficiency';
 import { formatFraction } from '../sweepPlan';
 
@@ -6,6 +6,7 @@ export type { EfficiencyPoint } from '../sampleEfficiency';
 
 const COLORS = { PPO: '#2166ac', RTO: '#b35806' };
 const win = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '—');
+const withSe = (v: number, se: number, d: number) => (Number.isFinite(v) ? `${v.toFixed(d)}${Number.isFinite(se) ? ` ± ${se.toFixed(d)}` : ''}` : '—');
 
 /**
  * Sample efficiency (the paper's Fig. 4c): final gold win rate against SFT by the share of RL prompts used, one
@@ -52,6 +53,8 @@ export function SampleEfficiencyChart({ points, fromSweep, stoppedEarly = 0 }: {
           />
           <YAxis dataKey="winRate" type="number" domain={axis.domain} ticks={axis.ticks} allowDataOverflow tickFormatter={(v: number) => v.toFixed(2)} width={64} label={{ value: 'win rate vs SFT', angle: -90, position: 'insideLeft', offset: 12, fontSize: 11, style: { textAnchor: 'middle' } }} />
           <Tooltip formatter={(v, name) => (name === 'fraction' && typeof v === 'number' ? formatFraction(v) : typeof v === 'number' ? v.toFixed(3) : String(v))} />
+          {/* The length rides along in each point's tooltip (a constant dot size): a win bought with length is reward hacking. */}
+          <ZAxis dataKey="length" type="number" name="length (tokens)" range={[64, 64]} />
           <Legend verticalAlign="top" height={24} />
           <ReferenceLine y={0.5} ifOverflow="extendDomain" stroke="#9ca3af" strokeDasharray="2 4" label={{ value: 'SFT (0.5)', position: 'insideBottomRight', fill: '#6b7280', fontSize: 11 }} />
           {reference && (
@@ -66,15 +69,19 @@ export function SampleEfficiencyChart({ points, fromSweep, stoppedEarly = 0 }: {
           <tr>
             <th scope="col">run</th>
             <th scope="col">share of prompts</th>
-            <th scope="col">final win rate vs SFT</th>
+            <th scope="col">final win rate vs SFT (± SE)</th>
+            <th scope="col">final gold</th>
+            <th scope="col">length (tokens)</th>
           </tr>
         </thead>
         <tbody>
           {[...points].sort((a, b) => (a.method === b.method ? b.fraction - a.fraction : a.method === 'PPO' ? -1 : 1)).map((p) => (
-            <tr key={p.label} data-testid="efficiency-point" data-method={p.method} data-fraction={p.fraction} data-win-rate={p.winRate}>
+            <tr key={p.label} data-testid="efficiency-point" data-method={p.method} data-fraction={p.fraction} data-win-rate={p.winRate} data-length={p.length}>
               <td style={{ color: COLORS[p.method] }}>{p.label}</td>
               <td>{formatFraction(p.fraction)}</td>
-              <td>{win(p.winRate)}</td>
+              <td>{withSe(p.winRate, p.winRateSe, 2)}</td>
+              <td>{Number.isFinite(p.gold) ? p.gold.toFixed(3) : '—'}</td>
+              <td>{Number.isFinite(p.length) ? p.length.toFixed(1) : '—'}</td>
             </tr>
           ))}
         </tbody>

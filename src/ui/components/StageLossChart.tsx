@@ -17,13 +17,13 @@ export function StageLossChart({ stage, points }: { stage: 'rm' | 'dpo'; points:
   const data = points.map((p) => ({ step: p.step, loss: p.values.loss, evalLoss: p.values['eval/loss'], evalAccuracy: p.values[accuracy] }));
   return (
     <div className="chart" data-testid={`loss-chart-${stage}`} data-points={data.length}>
-      <ResponsiveContainer width="100%" height={200}>
-        <LineChart data={data} margin={{ top: 8, right: 8, bottom: 8, left: 0 }}>
+      <ResponsiveContainer width="100%" height={210}>
+        <LineChart data={data} margin={{ top: 8, right: 8, bottom: 16, left: 0 }}>
           <CartesianGrid stroke="#e6e9ef" />
-          <XAxis dataKey="step" type="number" allowDecimals={false} domain={['dataMin', 'dataMax']} label={{ value: 'step', position: 'insideBottomRight', offset: -4 }} />
-          {/* Left: the losses (nats); right: the accuracy. The legend names each line, so the axes carry no titles. */}
-          <YAxis yAxisId="loss" domain={[0, 'auto']} tickFormatter={(v: number) => v.toFixed(2)} width={44} />
-          <YAxis yAxisId="acc" orientation="right" domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} tickFormatter={(v: number) => v.toFixed(2)} width={44} />
+          <XAxis dataKey="step" type="number" allowDecimals={false} domain={['dataMin', 'dataMax']} label={{ value: 'optimiser step', position: 'insideBottom', offset: -10, fontSize: 11 }} />
+          {/* Left: the losses (nats per pair); right: the accuracy. Axis titles sit outside the ticks (wide axes, text centred). */}
+          <YAxis yAxisId="loss" domain={[0, 'auto']} tickFormatter={(v: number) => v.toFixed(2)} width={62} label={{ value: 'loss (nats / pair)', angle: -90, position: 'insideLeft', offset: 2, fontSize: 11, style: { textAnchor: 'middle' } }} />
+          <YAxis yAxisId="acc" orientation="right" domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} tickFormatter={(v: number) => v.toFixed(2)} width={62} label={{ value: 'accuracy', angle: 90, position: 'insideRight', offset: 2, fontSize: 11, style: { textAnchor: 'middle' } }} />
           <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
           <Legend />
           <ReferenceLine yAxisId="loss" y={Math.LN2} stroke="#6b7280" strokeDasharray="4 4" label={{ value: 'ln 2 (chance)', position: 'insideTopRight', fill: '#6b7280' }} />
