@@ -145,12 +145,12 @@ async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName
       const dpoEval = await evaluateLikeRl(ctx.task, dpo, sft, evalPrompts, seed, baseline);
       seedRecords.push({
         seed,
-        sft: { gold: baseline.evaluation.gold },
-        dpo: { gold: dpoEval.gold, winRate: dpoEval.winRate, kl: dpoEval.kl },
+        sft: { gold: baseline.evaluation.gold, length: baseline.evaluation.length },
+        dpo: { gold: dpoEval.gold, winRate: dpoEval.winRate, kl: dpoEval.kl, length: dpoEval.length },
         rm: { heldOutAccuracy: rm.heldOut.accuracy },
         dpoAccuracy: Number((dpo.summary.heldOut as { accuracy?: number } | undefined)?.accuracy ?? NaN),
       });
-      process.stderr.write(`seed ${seed}: SFT gold ${baseline.evaluation.gold.toFixed(3)}; DPO gold ${dpoEval.gold.toFixed(3)}, win rate ${dpoEval.winRate.toFixed(3)}, KL ${dpoEval.kl.toFixed(2)}\n`);
+      process.stderr.write(`seed ${seed}: SFT gold ${baseline.evaluation.gold.toFixed(3)} ± ${baseline.evaluation.goldSe.toFixed(3)}, length ${baseline.evaluation.length.toFixed(1)}; DPO gold ${dpoEval.gold.toFixed(3)}, win rate ${dpoEval.winRate.toFixed(3)}, KL ${dpoEval.kl.toFixed(2)}, length ${dpoEval.length.toFixed(1)}\n`);
       for (const point of grid) for (const fraction of fractions) {
         // Swept settings are RL settings: the chain above (SFT, pairs, RM, DPO) does not depend on them.
         const s = { ...resolveSettings(preset, { ...overrides, ...point.values, seed }, task, rewards), rlPromptFraction: fraction };
@@ -170,14 +170,14 @@ async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName
             baseline,
             onEvent: (e) => {
               if (e.type === 'metrics' && e.values['gold/reward'] !== undefined) {
-                process.stderr.write(`  seed ${seed} ${label} fraction ${fraction}: iteration ${e.step}/${e.totalSteps} gold ${e.values['gold/reward'].toFixed(3)} win ${e.values['gold/win_rate']?.toFixed(3)} KL ${e.values['eval/kl']?.toFixed(2)}\n`);
+                process.stderr.write(`  seed ${seed} ${label} fraction ${fraction}: iteration ${e.step}/${e.totalSteps} gold ${e.values['gold/reward'].toFixed(3)} win ${e.values['gold/win_rate']?.toFixed(3)} KL ${e.values['eval/kl']?.toFixed(2)} length ${e.values['eval/length']?.toFixed(1)}\n`);
               }
             },
           });
           disposeParams(r.params);
           runs.push({ seed, mode: label, fraction, prompts: prompts.length, iterations: r.iterations, episodes: r.episodes, seconds: r.seconds, final: r.final, history: r.history });
           const minutes = (performance.now() - started) / 60_000;
-          process.stderr.write(`run ${runs.length}/${total} done (seed ${seed}, ${label}, fraction ${fraction}): gold ${r.final.gold.toFixed(3)}, win rate ${r.final.winRate.toFixed(3)}, KL ${r.final.kl.toFixed(2)}; ${r.seconds.toFixed(0)} s; ${minutes.toFixed(1)} min so far\n`);
+          process.stderr.write(`run ${runs.length}/${total} done (seed ${seed}, ${label}, fraction ${fraction}): gold ${r.final.gold.toFixed(3)} ± ${r.final.goldSe.toFixed(3)}, win rate ${r.final.winRate.toFixed(3)}, KL ${r.final.kl.toFixed(2)}, length ${r.final.length.toFixed(1)}; ${r.seconds.toFixed(0)} s; ${minutes.toFixed(1)} min so far\n`);
         }
       }
     } finally {

@@ -1,8 +1,10 @@
 /**
  * The experiment runner's outputs from its results: a CSV row per run, and the markdown tables (final gold reward,
- * win rate against SFT and KL, mean ± 95% CI over seeds, with SFT and DPO as reference rows; and the matched-KL
- * view: the best gold each run reached within a KL budget, since per-episode comparisons flatter the method that
- * drifts further from the reference).
+ * win rate against SFT, KL and response length, mean ± 95% CI over seeds, with SFT and DPO as reference rows; and
+ * the matched-KL view: the best gold each run reached within a KL budget, with that point's length, since
+ * per-episode comparisons flatter the method that drifts further from the reference). Length sits beside gold
+ * everywhere: a gain that is only length is reward hacking. Results files made before the length was recorded
+ * show "—" there.
  */
 import { bestWithinKl, formatMeanCi, meanCi, quantile } from '../lab/eval/stats';
 
@@ -12,6 +14,10 @@ export interface EvalPoint {
   gold: number;
   winRate: number;
   kl: number;
+  /** Mean response length in tokens (<eos> included) and the standard errors over prompts; absent in older files. */
+  length?: number;
+  goldSe?: number;
+  winRateSe?: number;
 }
 
 export interface RunRecord {
@@ -28,8 +34,8 @@ export interface RunRecord {
 
 export interface SeedRecord {
   seed: number;
-  sft: { gold: number };
-  dpo: { gold: number; winRate: number; kl: number };
+  sft: { gold: number; length?: number };
+  dpo: { gold: number; winRate: number; kl: number; length?: number };
   rm: { heldOutAccuracy: number };
   dpoAccuracy: number;
 }
@@ -43,11 +49,13 @@ export interface ExperimentResults {
   runs: RunRecord[];
 }
 
-const CSV_HEADER = 'seed,mode,fraction,prompts,iterations,episodes,gold,win_rate,kl,seconds';
+// New columns go at the end, so scripts reading the older ones by position keep working.
+const CSV_HEADER = 'seed,mode,fraction,prompts,iterations,episodes,gold,win_rate,kl,seconds,length,gold_se,win_rate_se';
+const opt = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '' : String(x));
 
 export function resultsCsv(r: ExperimentResults): string {
-  const rows = r.runs.map((x) => [x.seed, x.mode, x.fraction, x.prompts, x.iterations, x.episodes, x.final.gold, x.final.winRate, x.final.kl, x.seconds.toFixed(1)].join(','));
-  const refs = r.seeds.flatMap((s) => [`${s.seed},sft,,,,,${s.sft.gold},0.5,0,`, `${s.seed},dpo,,,,,${s.dpo.gold},${s.dpo.winRate},${s.dpo.kl},`]);
+  const rows = r.runs.map((x) => [x.seed, x.mode, x.fraction, x.prompts, x.iterations, x.episodes, x.final.gold, x.final.winRate, x.final.kl, x.seconds.toFixed(1), opt(x.final.length), opt(x.final.goldSe), opt(x.final.winRateSe)].join(','));
+  const refs = r.seeds.flatMap((s) => [`${s.seed},sft,,,,,${s.sft.gold},0.5,0,,${opt(s.sft.length)},,`, `${s.seed},dpo,,,,,${s.dpo.gold},${s.dpo.winRate},${s.dpo.kl},,${opt(s.dpo.length)},,`]);
   return [CSV_HEADER, ...rows, ...refs].join('\n') + '\n';
 }
 
@@ -85,25 +93,35 @@ export function resultsMarkdown(r: ExperimentResults, budgets: number[] = klBudg
     return formatMeanCi(meanCi(diffs));
   };
   const base = baseline ? `${baseline.mode.toUpperCase()}${baseline.fraction === 1 ? '' : ` ${fractionLabel(baseline.fraction)}`}` : '';
-  lines.push(`| run | prompt fraction | episodes | gold reward | gold − ${base} (paired by seed) | win rate vs SFT | KL |`);
-  lines.push('|---|---|---|---|---|---|---|');
+  const len = (xs: (number | undefined)[]) => formatMeanCi(meanCi(xs.map((x) => x ?? NaN)), 1);
+  lines.push(`| run | prompt fraction | episodes | gold reward | gold − ${base} (paired by seed) | win rate vs SFT | KL | length (tokens) |`);
+  lines.push('|---|---|---|---|---|---|---|---|');
   const seedDiff = (pick: (s: SeedRecord) => number) => (baseline ? formatMeanCi(meanCi(r.seeds.map((s) => pick(s) - (baseline.runs.find((b) => b.seed === s.seed)?.final.gold ?? NaN)))) : '—');
-  lines.push(`| SFT | – | – | ${formatMeanCi(meanCi(r.seeds.map((s) => s.sft.gold)))} | ${seedDiff((s) => s.sft.gold)} | 0.5 | 0 |`);
-  lines.push(`| DPO | – | – | ${formatMeanCi(meanCi(r.seeds.map((s) => s.dpo.gold)))} | ${seedDiff((s) => s.dpo.gold)} | ${formatMeanCi(meanCi(r.seeds.map((s) => s.dpo.winRate)))} | ${formatMeanCi(meanCi(r.seeds.map((s) => s.dpo.kl)), 2)} |`);
+  lines.push(`| SFT | – | – | ${formatMeanCi(meanCi(r.seeds.map((s) => s.sft.gold)))} | ${seedDiff((s) => s.sft.gold)} | 0.5 | 0 | ${len(r.seeds.map((s) => s.sft.length))} |`);
+  lines.push(`| DPO | – | – | ${formatMeanCi(meanCi(r.seeds.map((s) => s.dpo.gold)))} | ${seedDiff((s) => s.dpo.gold)} | ${formatMeanCi(meanCi(r.seeds.map((s) => s.dpo.winRate)))} | ${formatMeanCi(meanCi(r.seeds.map((s) => s.dpo.kl)), 2)} | ${len(r.seeds.map((s) => s.dpo.length))} |`);
   for (const g of groups(r)) {
     const f = (pick: (x: RunRecord) => number, d = 3) => formatMeanCi(meanCi(g.runs.map(pick)), d);
-    lines.push(`| ${g.mode.toUpperCase()} | ${fractionLabel(g.fraction)} | ${g.runs[0]?.episodes ?? '–'} | ${f((x) => x.final.gold)} | ${paired(g.runs)} | ${f((x) => x.final.winRate)} | ${f((x) => x.final.kl, 2)} |`);
+    lines.push(`| ${g.mode.toUpperCase()} | ${fractionLabel(g.fraction)} | ${g.runs[0]?.episodes ?? '–'} | ${f((x) => x.final.gold)} | ${paired(g.runs)} | ${f((x) => x.final.winRate)} | ${f((x) => x.final.kl, 2)} | ${len(g.runs.map((x) => x.final.length))} |`);
   }
   if (budgets.length) {
     lines.push('');
-    lines.push('Matched KL: the best gold reward each run reached at an evaluation whose KL to SFT was within the budget.');
+    lines.push('Matched KL: the best gold reward each run reached at an evaluation whose KL to SFT was within the budget, and the mean response length (tokens) at those evaluations.');
     lines.push('');
     lines.push(`| run | prompt fraction | ${budgets.map((b) => `KL ≤ ${b}`).join(' | ')} |`);
     lines.push(`|---|---|${budgets.map(() => '---').join('|')}|`);
     for (const g of groups(r)) {
-      const cells = budgets.map((b) => formatMeanCi(meanCi(g.runs.map((x) => bestWithinKl(x.history.map((p) => ({ kl: p.kl, y: p.gold })), b)))));
+      const cells = budgets.map((b) => {
+        const best = g.runs.map((x) => bestPointWithinKl(x.history, b));
+        return `${formatMeanCi(meanCi(best.map((p) => p?.gold ?? NaN)))} (${len(best.map((p) => p?.length))} tok)`;
+      });
       lines.push(`| ${g.mode.toUpperCase()} | ${fractionLabel(g.fraction)} | ${cells.join(' | ')} |`);
     }
   }
   return lines.join('\n') + '\n';
+}
+
+/** The evaluation with the best gold among those within the KL budget (bestWithinKl's choice), or null. */
+export function bestPointWithinKl(points: readonly EvalPoint[], budget: number): EvalPoint | null {
+  const best = bestWithinKl(points.map((p) => ({ kl: p.kl, y: p.gold })), budget);
+  return Number.isNaN(best) ? null : (points.find((p) => p.kl <= budget && p.gold === best) ?? null);
 }
