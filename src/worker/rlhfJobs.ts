@@ -85,7 +85,7 @@ async function stageValues(
       const { evalPrompts } = rlPromptsOf(task, settings);
       const baseline = await sftBaseline(task, model, evalPrompts, settings.seed);
       const e = await evaluateLikeRl(task, { params: r.params, config: r.config }, model, evalPrompts, settings.seed, baseline);
-      return { heldOutAccuracy: r.heldOut.accuracy, heldOutMargin: r.heldOut.margin, trainAccuracy: r.train.accuracy, steps: r.steps, gold: e.gold, sftGold: baseline.evaluation.gold, winRate: e.winRate, kl: e.kl };
+      return { heldOutAccuracy: r.heldOut.accuracy, heldOutMargin: r.heldOut.margin, trainAccuracy: r.train.accuracy, steps: r.steps, gold: e.gold, sftGold: baseline.evaluation.gold, winRate: e.winRate, kl: e.kl, length: e.length, sftLength: baseline.evaluation.length };
     }
     case 'ppo':
     case 'rto': {
@@ -108,7 +108,7 @@ async function stageValues(
         pauseGate: ctx.pauseGate,
       });
       r.params.forEach((v) => v.dispose());
-      return { gold: r.final.gold, sftGold: baseline.evaluation.gold, winRate: r.final.winRate, kl: r.final.kl, episodes: r.episodes, iterations: r.iterations };
+      return { gold: r.final.gold, sftGold: baseline.evaluation.gold, winRate: r.final.winRate, kl: r.final.kl, length: r.final.length, sftLength: baseline.evaluation.length, episodes: r.episodes, iterations: r.iterations };
     }
   }
 }

@@ -15,6 +15,8 @@ const LABELS: Record<string, string> = {
   sftGold: 'SFT gold',
   winRate: 'win rate vs SFT',
   kl: 'KL',
+  length: 'length (tokens)',
+  sftLength: 'SFT length',
 };
 
 const fmt = (x: number) => (Number.isInteger(x) ? String(x) : Number.isFinite(x) ? x.toFixed(3) : '—');
