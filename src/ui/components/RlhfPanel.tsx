@@ -239,6 +239,7 @@ export function RlhfPanel({
             runs={rlRuns.map(({ stage, run, color }, i) => ({ label: labels[i] ?? stage, color, visible: !hidden.has(labels[i] ?? stage), points: run.points.map((p) => ({ episodes: p.values.episodes ?? p.step, values: p.values })) }))}
             references={{ sft: sftGold, dpo: runs.dpo?.summary?.values.gold, dpoWinRate: runs.dpo?.summary?.values.winRate }}
             onToggle={toggle}
+            task={task}
           />
           <div className="row">
             <button type="button" data-testid="download-csv" onClick={() => downloadFile('rto-lab-metrics.csv', metricsCsv(exportRuns), 'text/csv')}>
