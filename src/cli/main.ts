@@ -26,6 +26,7 @@ commands:
   rl     --mode ppo|rto|ddpo|rs-ppo|semi-rto [--advantage gae|reinforce++] [--rewards lab|paper|hacking]
          [--dump-rollout FILE] plus the options above   one RL run on the saved chain (trained first if missing):
          a line per iteration, token-reward rows every rlTokensEvery iterations; writes DIR/rl-<mode>.metrics.json
+         semi-rto pays each sentence's summed DPO terms at its end: at . ! ? ; and at the response's last token
   every command takes --set key=value (repeatable) for any setting of src/lab/config.ts, e.g. --set beta2=0.05
   quick-assets                  makes the Quick demo's SFT checkpoint and preference pairs (sentiment, tiny, seed 1)
                                 with the chain above and copies them to public/quick/

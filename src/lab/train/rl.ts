@@ -111,6 +111,7 @@ export function evaluateLikeRl(task: Task, policy: LabModel, sft: LabModel, eval
 
 const lmConfig = (c: GptConfig): GptConfig => ({ ...c, scalarHead: false });
 
+/** Semi-RTO's sentence ends (rewards.ts); the response's last token always ends one too. */
 const SENTENCE_ENDS = ['.', '!', '?', ';'];
 
 export function validateRlSettings(s: RlSettings): void {
