@@ -1,7 +1,7 @@
 /**
  * Loading, initialising and choosing the tfjs backend inside the worker. Backends are imported lazily, so a
  * page that runs on wasm never downloads the WebGPU shaders' code. The wasm binaries are bundled by Vite (`?url`)
- * and served by the app itself; the threaded wasm build is kept off on purpose (see README, "wasm threads").
+ * and served by the app itself; the threaded wasm build is kept off on purpose (docs/internals.md, "wasm threads").
  */
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers neither gradients nor the chained tensor methods (x.reshape(...)); the umbrella

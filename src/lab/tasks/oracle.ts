@@ -178,7 +178,7 @@ export function oracleTask(options: OracleOptions): Task {
     train: examples.slice(heldOutCount),
     heldOut: examples.slice(0, heldOutCount),
     forbiddenTokens: [PAD, BOS, UNK],
-    // <eos> only at the last position: a gold reward that allows an early stop is length-hacked (findings, pitfall 2).
+    // <eos> only at the last position: a gold reward that allows an early stop is length-hacked (docs/method.md, "Pitfalls" 2).
     eosAllowedFrom: ORACLE_HORIZON - 1,
     goldReward: (response) => oracleTokenRewards(teacher, response).reduce((a, b) => a + b, 0),
     trueTokenRewards: (prompt, response) => {
