@@ -10,8 +10,8 @@ import type { ScoreNorm } from '../lab/train/rm';
 export interface Chain {
   pairs: { train: PreferencePair[]; heldOut: PreferencePair[] } | null;
   rm: { params: Params; config: GptConfig; norm: ScoreNorm } | null;
-  /** With the β it was trained with (its implicit reward is β·log(π_dpo/π_ref)). */
-  dpo: { params: Params; config: GptConfig; beta: number } | null;
+  /** With the β it was trained with (its implicit reward is β·log(π_dpo/π_ref)) and RTO's β1 and clip c of that job's settings (the Score panel's RTO term). */
+  dpo: { params: Params; config: GptConfig; beta: number; rto: { beta1: number; clip: number } } | null;
 }
 
 const chain: Chain = { pairs: null, rm: null, dpo: null };

@@ -4,6 +4,7 @@
  * missing. Events go out as `stage` events with the run's id; the maths is src/lab's.
  */
 import { resolveSettings } from '../lab/config';
+import { taskSampleOptions } from '../lab/model/sample';
 import { dpoSettingsOf, preferenceSettingsOf, rlPromptsOf, rlSettingsOf, rmSettingsOf } from '../lab/stageSettings';
 import type { Task } from '../lab/tasks/task';
 import { trainDpo } from '../lab/train/dpo';
@@ -78,8 +79,8 @@ async function stageValues(
     }
     case 'dpo': {
       const pairs = need(chain.pairs, 'pairs');
-      const r = await trainDpo({ sft: model, train: pairs.train, heldOut: pairs.heldOut, settings: dpoSettingsOf(settings), seed: settings.seed, onEvent: forward, shouldStop: ctx.cancelled, pauseGate: ctx.pauseGate });
-      setDpoModel({ params: r.params, config: r.config, beta: settings.dpoBeta });
+      const r = await trainDpo({ sft: model, train: pairs.train, heldOut: pairs.heldOut, settings: dpoSettingsOf(settings), actionSpace: taskSampleOptions(task), seed: settings.seed, onEvent: forward, shouldStop: ctx.cancelled, pauseGate: ctx.pauseGate });
+      setDpoModel({ params: r.params, config: r.config, beta: settings.dpoBeta, rto: { beta1: settings.beta1, clip: settings.rtoClip } });
       // The DPO policy itself, evaluated like PPO and RTO (same held-out prompts and seed): the line the RL curves
       // are drawn against, next to SFT's.
       const { evalPrompts } = rlPromptsOf(task, settings);

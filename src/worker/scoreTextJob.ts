@@ -1,6 +1,9 @@
-/** "Score your own text" in the worker: typed words → token ids → scoreText on the chain's models. */
-import { BOS, splitText } from '../lab/data/tokenizer';
-import { scoreText, type TextScore } from '../lab/eval/scoreText';
+/**
+ * "Score your own text" in the worker: typed words → token ids (unknown response words dropped, unknown prompt words
+ * kept as <unk>; encodeTypedText) → scoreText on the chain's models. RTO's β1 and clip c are those of the settings the
+ * DPO stage ran with (chain.ts keeps them with the DPO model); the score says which it used.
+ */
+import { encodeTypedText, scoreText, type TextScore } from '../lab/eval/scoreText';
 import { getChain } from './chain';
 import { getSftModel, taskFor } from './session';
 
@@ -9,6 +12,6 @@ export async function scoreTypedText(prompt: string, response: string, dataUrl: 
   const { rm, dpo } = getChain();
   if (!sft || !rm || !dpo) throw new Error('scoring needs the SFT model, the reward model and DPO: run those stages first');
   const task = await taskFor(sft.summary.task, dataUrl, sft.summary.settings);
-  const ids = (text: string) => task.tokenizer.encode(splitText(text, task.tokenizer));
-  return scoreText(task, { sft: sft.params, dpo: dpo.params, rm: rm.params, norm: rm.norm, config: sft.config, dpoBeta: dpo.beta }, [BOS, ...ids(prompt)], ids(response));
+  const models = { sft: sft.params, dpo: dpo.params, rm: rm.params, norm: rm.norm, config: sft.config, dpoBeta: dpo.beta, beta1: dpo.rto.beta1, clip: dpo.rto.clip };
+  return scoreText(task, models, encodeTypedText(task.tokenizer, prompt, response));
 }

@@ -10,6 +10,7 @@ import type { Settings, PresetName } from '../../lab/config';
 import type { StageEvent } from '../../lab/events';
 import { checkpointFromBinary, checkpointToBinary, makeCheckpoint, paramsFromCheckpoint } from '../../lab/model/checkpoint';
 import { parameterCount, type GptConfig, type Params } from '../../lab/model/gpt';
+import { taskSampleOptions } from '../../lab/model/sample';
 import { dpoSettingsOf, modelOf, preferenceSettingsOf, rmSettingsOf, sftSettingsOf } from '../../lab/stageSettings';
 import { oracleTask } from '../../lab/tasks/oracle';
 import { sentimentTask } from '../../lab/tasks/sentiment';
@@ -162,7 +163,7 @@ export async function ensureDpo(ctx: StageContext, sft: Model, pairs: PairSet): 
   if (saved) return { ...saved.model, summary: saved.meta };
   const events: StageEvent[] = [];
   const started = performance.now();
-  const r: DpoResult = await trainDpo({ sft, train: pairs.train, heldOut: pairs.heldOut, settings: dpoSettingsOf(ctx.settings), seed: ctx.settings.seed, onEvent: printer(events) });
+  const r: DpoResult = await trainDpo({ sft, train: pairs.train, heldOut: pairs.heldOut, settings: dpoSettingsOf(ctx.settings), actionSpace: taskSampleOptions(ctx.task), seed: ctx.settings.seed, onEvent: printer(events) });
   const summary: Record<string, unknown> = { steps: r.steps, seconds: (performance.now() - started) / 1000, beta: ctx.settings.dpoBeta, train: r.train, heldOut: r.heldOut };
   console.log(`dpo: held-out reward accuracy ${fmt(r.heldOut.accuracy, 3)}, margin ${fmt(r.heldOut.margin)}, loss ${fmt(r.heldOut.loss)} (train accuracy ${fmt(r.train.accuracy, 3)}); ${(summary.seconds as number).toFixed(1)} s`);
   await saveStage(ctx, 'dpo', r, summary, events);

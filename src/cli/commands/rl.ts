@@ -12,7 +12,7 @@ import { rlPromptsOf, rlSettingsOf } from '../../lab/stageSettings';
 import type { AdvantageEstimator } from '../../lab/train/advantages';
 import type { RewardMode } from '../../lab/train/rewards';
 import { sftBaseline, trainRl } from '../../lab/train/rl';
-import { rolloutDump } from '../../lab/train/rolloutDump';
+import { dumpDeviations, rolloutDump } from '../../lab/train/rolloutDump';
 import { useNodeBackend } from '../nodeBackend';
 import { ensureDpo, ensurePairs, ensureRewardModel, ensureSft, makeContext, printer } from './pipeline';
 import type { StageCommandOptions } from './stages';
@@ -58,7 +58,10 @@ export async function rlCommand(o: RlCommandOptions): Promise<number> {
       onFirstMinibatch: o.dumpRollout
         ? (x) => {
             const path = o.dumpRollout ?? '';
-            dumped = writeFile(path, JSON.stringify(rolloutDump(settings, x.rollout, x.targets, x.minibatch, x.result))).then(() => console.log(`rl: wrote the first rollout and minibatch to ${path}`));
+            const dump = rolloutDump(settings, x.rollout, x.targets, x.minibatch, x.result, x.dpoSequenceLogRatio);
+            const dev = dumpDeviations(dump);
+            const show = (v: number | null) => (v === null ? 'n/a' : v.toExponential(1));
+            dumped = writeFile(path, JSON.stringify(dump)).then(() => console.log(`rl: wrote the first rollout and minibatch to ${path}; largest deviations: reward − Σ channels ${show(dev.rewardChannels)}, DPO channel − clip(β1·dpoTokenLogRatio) ${show(dev.dpoChannel)}, Σ dpoTokenLogRatio − dpoSequenceLogRatio ${show(dev.dpoSequenceSum)}`));
           }
         : undefined,
     });

@@ -1,9 +1,11 @@
 /**
  * How well the DPO-extracted token reward β·(ℓ_dpo − ℓ_ref) recovers the true token reward r* (oracle task; the
  * paper's claim that DPO learns a token-level reward). Correlations over every response token of held-out pairs.
+ * The estimate is taken in the action space RL samples from (taskSampleOptions; dpo.ts's file comment says why), so
+ * it is, up to the factor β1/β and RTO's clip, the very term RL trains on.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { GptConfig, ParamTensors } from '../model/gpt';
+import { taskSampleOptions } from '../model/sample';
 import type { Task } from '../tasks/task';
 import { dpoTokenRewards } from '../train/dpo';
 import { packPairs } from '../train/pairBatch';
@@ -27,14 +29,13 @@ export async function tokenRewardAgreement(
 ): Promise<TokenRewardAgreement> {
   const trueRewards = task.trueTokenRewards;
   if (!trueRewards) throw new Error(`the ${task.name} task has no true token reward`);
+  const space = taskSampleOptions(task);
   const estimated: number[] = [];
   const truth: number[] = [];
   for (let i = 0; i < pairs.length; i += batchSize) {
     const slice = pairs.slice(i, i + batchSize);
     const b = packPairs(slice, config.contextLength);
-    const rewards = tf.tidy(() =>
-      dpoTokenRewards(policy, reference, config, tf.tensor2d(b.ids, [b.batch, b.length], 'int32'), tf.tensor2d(b.mask, [b.batch, b.length]), beta),
-    );
+    const rewards = dpoTokenRewards(policy, reference, config, b, beta, space);
     const values = await rewards.data<'float32'>();
     rewards.dispose();
     const rows = [...slice.map((p) => [p.prompt, p.chosen] as const), ...slice.map((p) => [p.prompt, p.rejected] as const)];

@@ -4,6 +4,13 @@
  * <unk>) never, <eos> only from `eosAllowedFrom` on, and only <eos> at the last response position (a forced action,
  * log-prob exactly 0). docs/method.md, "Pitfalls" 1: the same tokens are masked in sampling, training and
  * evaluation alike; an unmasked policy is free to move probability onto tokens it can never be rewarded for.
+ *
+ * One distribution per model: every log-prob the lab computes for a policy, reference or DPO model on a response is
+ * taken in this action space — the rollout and the PPO update, and also DPO's loss, its held-out evaluation, its
+ * implicit token reward and the views built on it. The preference pairs are sampled from the masked SFT policy, and
+ * RL's π_ref and π_dpo are the masked models, so the DPO implicit reward β·log(π_dpo(y)/π_ref(y)) is then, token by
+ * token, exactly the term β1·(ℓ_dpo − ℓ_ref) RTO adds (scaled by β1/β). A response holding an illegal action has no
+ * log-prob here; the scoring functions refuse it (assertLegalActions) rather than score it at ILLEGAL.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { SampleOptions } from './sample';
@@ -17,6 +24,46 @@ export function isLegalAction(v: number, h: number, o: SampleOptions): boolean {
   const mustEnd = h >= o.maxNewTokens - 1;
   if (v === o.eos) return mustEnd || h >= o.eosAllowedFrom;
   return !mustEnd;
+}
+
+/** Why token `v` is not a legal action at response position `h`, or null when it is. */
+export function illegalActionReason(v: number, h: number, o: SampleOptions): string | null {
+  if (isLegalAction(v, h, o)) return null;
+  if (o.forbidden.includes(v)) return 'the policy never emits <pad>, <bos> or <unk>';
+  if (v === o.eos) return `a response may end (<eos>) from response position ${o.eosAllowedFrom} on, here it ends at ${h}`;
+  return `only <eos> may follow at response position ${h} (the horizon is ${o.maxNewTokens} tokens, <eos> included)`;
+}
+
+/**
+ * The scored tokens of a [B, T] mask (row-major, on the CPU): their flat positions b·T + t (t ≥ 1, as
+ * scoredPositions) and each one's response index, its rank among its row's masked positions (the response's
+ * tokens are contiguous, so this is the position within the response).
+ */
+export function maskedActions(mask: ArrayLike<number>, batch: number, length: number): { positions: Int32Array; responseIndex: Int32Array } {
+  const positions: number[] = [];
+  const responseIndex: number[] = [];
+  for (let b = 0; b < batch; b++) {
+    let h = 0;
+    for (let t = 1; t < length; t++) {
+      if (!mask[b * length + t]) continue;
+      positions.push(b * length + t);
+      responseIndex.push(h++);
+    }
+  }
+  return { positions: Int32Array.from(positions), responseIndex: Int32Array.from(responseIndex) };
+}
+
+/**
+ * Throws a clear error if a scored token of `ids` (CPU, flat) is not a legal action at its response index. `name`
+ * turns a token id into text for the message.
+ */
+export function assertLegalActions(ids: ArrayLike<number>, scored: { positions: ArrayLike<number>; responseIndex: ArrayLike<number> }, o: SampleOptions, name: (id: number) => string = String): void {
+  for (let m = 0; m < scored.positions.length; m++) {
+    const v = ids[scored.positions[m] ?? 0] ?? -1;
+    const h = scored.responseIndex[m] ?? 0;
+    const why = illegalActionReason(v, h, o);
+    if (why) throw new RangeError(`the response holds ${JSON.stringify(name(v))} at position ${h}, an action the policy can never take (${why}), so it has no log-prob in the policy's action space`);
+  }
 }
 
 /**

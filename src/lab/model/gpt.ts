@@ -8,7 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { normalArray, type Rng } from '../rng';
+import { actionLogitBias, maskedActions } from './actionMask';
 import { causalMask, embed, gatherRows, gelu, layerNorm, maskedAttention, matMul2d, pickLast } from './layers';
+import type { SampleOptions } from './sample';
 
 export interface GptConfig {
   vocabSize: number;
@@ -221,15 +223,32 @@ export function maskedNll(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, 
   });
 }
 
-/** Σ over each row's masked tokens of log π(token | prefix) → [B]: log π(y | x) when the mask covers the response. */
-export function sequenceLogProbs(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, mask: ArrayLike<number>): tf.Tensor1D {
+/**
+ * ℓ of each masked token [M] (in maskedActions order), in the action space of `actionSpace` when given: the
+ * sampler's masked distribution, each token at its response index (its rank among its row's masked positions).
+ * Without it, the raw softmax. Callers holding the ids on the CPU check them with assertLegalActions first.
+ */
+export function actionLogProbs(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, mask: ArrayLike<number>, actionSpace?: SampleOptions): tf.Tensor1D {
+  return tf.tidy(() => {
+    const [B, T] = ids.shape;
+    const { positions, responseIndex } = maskedActions(mask, B, T);
+    const bias = actionSpace ? actionLogitBias(actionSpace, c.vocabSize, responseIndex) : undefined;
+    return tokenLogProbsAt(params, c, ids, positions, bias);
+  });
+}
+
+/**
+ * Σ over each row's masked tokens of ℓ → [B]: log π(y | x) when the mask covers the response. With `actionSpace`,
+ * in the sampler's masked distribution (actionLogProbs): what DPO's loss, its evaluation and the rollout dump use.
+ */
+export function sequenceLogProbs(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, mask: ArrayLike<number>, actionSpace?: SampleOptions): tf.Tensor1D {
   return tf.tidy(() => {
     const [B, T] = ids.shape;
     const positions = scoredPositions(mask, B, T);
     // Row membership [B, M] as a matmul: a segment sum with a gradient on every backend.
     const member = new Float32Array(B * positions.length);
     positions.forEach((p, m) => (member[Math.floor(p / T) * positions.length + m] = 1));
-    const lp = tf.reshape(tokenLogProbsAt(params, c, ids, positions), [positions.length, 1]) as tf.Tensor2D;
+    const lp = tf.reshape(actionLogProbs(params, c, ids, mask, actionSpace), [positions.length, 1]) as tf.Tensor2D;
     return tf.reshape(matMul2d(tf.tensor2d(member, [B, positions.length]), lp), [B]) as tf.Tensor1D;
   });
 }

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../cli/nodeBackend';
 import { createRng } from '../rng';
-import { cloneParams, disposeParams, initGpt, sequenceLogProbs, type GptConfig } from '../model/gpt';
+import { cloneParams, disposeParams, initGpt, logits, sequenceLogProbs, type GptConfig } from '../model/gpt';
+import type { SampleOptions } from '../model/sample';
 import { dpoLoss, dpoTokenRewards, evaluateDpo, pairLogProbs } from './dpo';
 import { bradleyTerry } from './rm';
 import { packPairs } from './pairBatch';
@@ -14,6 +15,8 @@ const pairs: PreferencePair[] = [
   { prompt: [1, 9], chosen: [10, 11, 4, 2], rejected: [5, 5, 5, 2], goldChosen: 0.5, goldRejected: -0.5 },
 ];
 const softplus = (x: number) => Math.log1p(Math.exp(x));
+// The action space: <pad> 0, <bos> 1 and <unk> 3 never, <eos> 2 from response position 1 on, forced at position 3.
+const space: SampleOptions = { temperature: 1, topK: 0, topP: 1, maxNewTokens: 4, eos: 2, pad: 0, forbidden: [0, 1, 3], eosAllowedFrom: 1 };
 
 describe('reward-model and DPO losses, by hand on two pairs', () => {
   beforeAll(async () => {
@@ -47,28 +50,69 @@ describe('reward-model and DPO losses, by hand on two pairs', () => {
   it('is exactly ln 2 at step 0, when the policy is the reference', async () => {
     const sft = initGpt(config, createRng('dpo-step0'));
     const policy = cloneParams(sft);
-    const ref = await pairLogProbs(sft, config, pairs);
-    const e = await evaluateDpo(policy, config, pairs, ref, 0.1);
+    const ref = await pairLogProbs(sft, config, pairs, space);
+    const e = await evaluateDpo(policy, config, pairs, ref, 0.1, space);
     expect(Math.abs(e.loss - Math.LN2)).toBeLessThan(1e-6);
     expect(e.margin).toBe(0);
     disposeParams(sft);
     disposeParams(policy);
   });
 
-  it('token rewards sum to the implicit sentence reward β·(log π(y) − log πref(y))', () => {
+  it('scores responses in the action space RL samples from: illegal tokens out, the rest renormalised, a forced <eos> at 0', async () => {
+    const model = initGpt(config, createRng('space'));
+    const b = packPairs(pairs, config.contextLength);
+    const x = tf.tensor2d(b.ids, [b.batch, b.length], 'int32');
+    const all = logits(model, config, x).arraySync();
+    x.dispose();
+    // By hand: log-softmax over the legal actions at each response position only.
+    const byHand = [...pairs.map((p) => [p.prompt, p.chosen] as const), ...pairs.map((p) => [p.prompt, p.rejected] as const)].map(([prompt, response], row) =>
+      response.reduce((sum, v, h) => {
+        const z = all[row]![prompt.length + h - 1]!;
+        const legal = z.map((_, u) => (u === 0 || u === 1 || u === 3 ? false : u === 2 ? h >= 1 : h < 3));
+        const lse = Math.log(z.reduce((a, zu, u) => a + (legal[u] ? Math.exp(zu) : 0), 0));
+        return sum + (h === 3 ? 0 : (z[v] ?? NaN) - lse);
+      }, 0),
+    );
+    const masked = await pairLogProbs(model, config, pairs, space);
+    const n = pairs.length;
+    [...masked.subarray(0, n)].forEach((lp, i) => expect(lp).toBeCloseTo(byHand[i]!, 4));
+    [...masked.subarray(n)].forEach((lp, i) => expect(lp).toBeCloseTo(byHand[n + i]!, 4));
+    // The raw softmax gives every response less probability (mass on illegal tokens is not renormalised away).
+    const raw = tf.tidy(() => sequenceLogProbs(model, config, tf.tensor2d(b.ids, [b.batch, b.length], 'int32'), b.mask)).arraySync();
+    raw.forEach((lp, i) => expect(lp).toBeLessThan((masked[i] ?? 0) - 1e-3)); // both laid out chosen₁, chosen₂, rejected₁, rejected₂
+    disposeParams(model);
+  });
+
+  it('refuses a response with an illegal action instead of scoring it at −1e9', async () => {
+    const model = initGpt(config, createRng('illegal'));
+    const unk: PreferencePair = { prompt: [1, 4], chosen: [6, 3, 2], rejected: [8, 2], goldChosen: 1, goldRejected: 0 };
+    await expect(pairLogProbs(model, config, [unk], space)).rejects.toThrow(/"3" at position 1.*never emits <pad>, <bos> or <unk>/);
+    const early: PreferencePair = { prompt: [1, 4], chosen: [6, 2], rejected: [2], goldChosen: 1, goldRejected: 0 };
+    await expect(pairLogProbs(model, config, [early], space)).rejects.toThrow(/may end \(<eos>\) from response position 1 on, here it ends at 0/);
+    const long: PreferencePair = { prompt: [1, 4], chosen: [6, 7, 8, 9, 2], rejected: [8, 2], goldChosen: 1, goldRejected: 0 };
+    await expect(pairLogProbs(model, config, [long], space)).rejects.toThrow(/only <eos> may follow at response position 3/);
+    disposeParams(model);
+  });
+
+  it('token rewards sum to the implicit sentence reward β·(log π(y) − log πref(y)) of pairLogProbs, in the same space', async () => {
     const ref = initGpt(config, createRng('ref'));
     const pol = initGpt(config, createRng('pol'));
     const b = packPairs(pairs, config.contextLength);
-    const ids = tf.tensor2d(b.ids, [b.batch, b.length], 'int32');
-    const mask = tf.tensor2d(b.mask, [b.batch, b.length]);
     const beta = 0.1;
-    const tokens = dpoTokenRewards(pol, ref, config, ids, mask, beta).arraySync();
-    const sentence = tf.mul(beta, tf.sub(sequenceLogProbs(pol, config, ids, b.mask), sequenceLogProbs(ref, config, ids, b.mask))).arraySync() as number[];
+    const before = tf.memory().numTensors;
+    const t = dpoTokenRewards(pol, ref, config, b, beta, space);
+    const tokens = t.arraySync();
+    t.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    const lpPol = await pairLogProbs(pol, config, pairs, space);
+    const lpRef = await pairLogProbs(ref, config, pairs, space);
+    const sentence = [0, 1, 2, 3].map((k) => beta * ((lpPol[k] ?? 0) - (lpRef[k] ?? 0))); // chosen₁, chosen₂, rejected₁, rejected₂, as the rows
     tokens.forEach((row, i) => {
       expect(row.reduce((a, x) => a + x, 0)).toBeCloseTo(sentence[i]!, 5);
-      // Prompt and padding carry no reward.
+      // Prompt and padding carry no reward, and the forced <eos> of chosen₂ none either (log-prob 0 in both).
       row.forEach((x, t) => (b.mask[i * b.length + t] ? null : expect(x).toBe(0)));
     });
+    expect(tokens[1]![pairs[1]!.prompt.length + 3]).toBe(0);
     expect(sentence.some((x) => Math.abs(x) > 1e-3)).toBe(true);
     disposeParams(ref);
     disposeParams(pol);

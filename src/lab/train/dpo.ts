@@ -3,10 +3,18 @@
  *   z = (log πθ(y_w) − log πref(y_w)) − (log πθ(y_l) − log πref(y_l)),   L = mean(−log σ(β z)),
  * with log π(y) the SUM of the response's token log-probs. At step 0 (θ = ref) the loss is exactly ln 2.
  * Its implicit token reward β·(ℓθ(h) − ℓref(h)) is the dense reward RTO uses (dpoTokenRewards).
+ *
+ * Every log-prob here is taken in the action space RL samples from (actionMask.ts: <pad>, <bos>, <unk> and an early
+ * <eos> removed, the rest renormalised), not in the raw softmax. The preference pairs are sampled from the masked
+ * SFT policy and RL's π_ref and π_dpo are the masked models, so DPO's implicit reward β·log(π_dpo(y)/π_ref(y)) is
+ * then literally β/β1 times the sum of the RTO term β1·(ℓ_dpo − ℓ_ref) over the response, token by token. (The KL
+ * term and the PPO ratio are in that same sampling distribution already.)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { EventSink } from '../events';
-import { cloneParams, disposeParams, sequenceLogProbs, tokenLogProbs, type GptConfig, type ParamTensors, type Params } from '../model/gpt';
+import { assertLegalActions, maskedActions } from '../model/actionMask';
+import { actionLogProbs, cloneParams, disposeParams, sequenceLogProbs, type GptConfig, type ParamTensors, type Params } from '../model/gpt';
+import type { SampleOptions } from '../model/sample';
 import { createRng } from '../rng';
 import { epochOrder } from './batch';
 import { Adam, cosineLr, optimiserStep, type RecipeSettings } from './optim';
@@ -50,13 +58,17 @@ export function dpoLoss(policy: tf.Tensor1D, reference: tf.Tensor1D, beta: numbe
   });
 }
 
-/** log π(y | x) of every pair's chosen and rejected response, laid out [chosen..., rejected...]. No gradients. */
-export async function pairLogProbs(params: ParamTensors, config: GptConfig, pairs: readonly PreferencePair[], batchSize = 128): Promise<Float32Array> {
+/**
+ * log π(y | x) of every pair's chosen and rejected response in the action space `space` (the task's sampling rules,
+ * taskSampleOptions), laid out [chosen..., rejected...]. No gradients. Throws if a response holds an illegal action.
+ */
+export async function pairLogProbs(params: ParamTensors, config: GptConfig, pairs: readonly PreferencePair[], space: SampleOptions, batchSize = 128): Promise<Float32Array> {
   const out = new Float32Array(2 * pairs.length);
   for (let i = 0; i < pairs.length; i += batchSize) {
     const slice = pairs.slice(i, i + batchSize);
     const b = packPairs(slice, config.contextLength);
-    const lp = tf.tidy(() => sequenceLogProbs(params, config, tf.tensor2d(b.ids, [b.batch, b.length], 'int32'), b.mask));
+    assertLegalActions(b.ids, maskedActions(b.mask, b.batch, b.length), space);
+    const lp = tf.tidy(() => sequenceLogProbs(params, config, tf.tensor2d(b.ids, [b.batch, b.length], 'int32'), b.mask, space));
     const values = await lp.data<'float32'>();
     lp.dispose();
     out.set(values.subarray(0, slice.length), i);
@@ -65,9 +77,9 @@ export async function pairLogProbs(params: ParamTensors, config: GptConfig, pair
   return out;
 }
 
-/** DPO loss and metrics of a policy on pairs, given the reference's log-probs (from pairLogProbs). */
-export async function evaluateDpo(params: ParamTensors, config: GptConfig, pairs: readonly PreferencePair[], reference: Float32Array, beta: number): Promise<DpoEvaluation> {
-  const policy = await pairLogProbs(params, config, pairs);
+/** DPO loss and metrics of a policy on pairs, given the reference's log-probs (from pairLogProbs in the same space). */
+export async function evaluateDpo(params: ParamTensors, config: GptConfig, pairs: readonly PreferencePair[], reference: Float32Array, beta: number, space: SampleOptions): Promise<DpoEvaluation> {
+  const policy = await pairLogProbs(params, config, pairs, space);
   const n = pairs.length;
   let loss = 0;
   let chosen = 0;
@@ -86,11 +98,20 @@ export async function evaluateDpo(params: ParamTensors, config: GptConfig, pairs
 }
 
 /**
- * The DPO implicit token reward β·(ℓθ(h) − ℓref(h)) at every position of ids [B, T], 0 where mask is 0.
- * Summed over a response it is the implicit sentence reward β·(log πθ(y) − log πref(y)).
+ * The DPO implicit token reward β·(ℓθ(h) − ℓref(h)) in the action space `space`, at every position of the packed
+ * batch `ids` [B, T] (CPU, row-major), 0 where `mask` is 0: [B, T]. Summed over a response it is the implicit
+ * sentence reward β·(log πθ(y) − log πref(y)) of pairLogProbs. Throws if a response holds an illegal action.
  */
-export function dpoTokenRewards(policy: ParamTensors, reference: ParamTensors, config: GptConfig, ids: tf.Tensor2D, mask: tf.Tensor2D, beta: number): tf.Tensor2D {
-  return tf.tidy(() => tf.mul(beta, tf.sub(tokenLogProbs(policy, config, ids, mask), tokenLogProbs(reference, config, ids, mask))) as tf.Tensor2D);
+export function dpoTokenRewards(policy: ParamTensors, reference: ParamTensors, config: GptConfig, batch: { ids: Int32Array; mask: ArrayLike<number>; batch: number; length: number }, beta: number, space: SampleOptions): tf.Tensor2D {
+  const { ids, mask, batch: B, length: T } = batch;
+  const scored = maskedActions(mask, B, T);
+  assertLegalActions(ids, scored, space);
+  return tf.tidy(() => {
+    const x = tf.tensor2d(ids, [B, T], 'int32');
+    const d = tf.mul(beta, tf.sub(actionLogProbs(policy, config, x, mask, space), actionLogProbs(reference, config, x, mask, space)));
+    const at = tf.tensor2d(scored.positions, [scored.positions.length, 1], 'int32');
+    return tf.reshape(tf.scatterND(at, d, [B * T]), [B, T]) as tf.Tensor2D;
+  });
 }
 
 export interface DpoRun {
@@ -98,6 +119,8 @@ export interface DpoRun {
   train: readonly PreferencePair[];
   heldOut: readonly PreferencePair[];
   settings: DpoSettings;
+  /** The action space RL samples from (taskSampleOptions(task)): DPO's loss is taken in it, see the file comment. */
+  actionSpace: SampleOptions;
   seed: number | string;
   onEvent?: EventSink;
   shouldStop?: () => boolean;
@@ -109,9 +132,10 @@ export async function trainDpo(run: DpoRun): Promise<DpoResult> {
   const { settings: s, sft } = run;
   if (run.train.length === 0) throw new Error('DPO needs preference pairs, and there are none (all tied?)');
   const config = { ...sft.config, scalarHead: false };
-  // The reference never changes: its log-probs are computed once.
-  const refTrain = await pairLogProbs(sft.params, config, run.train);
-  const refHeldOut = await pairLogProbs(sft.params, config, run.heldOut);
+  // The reference never changes: its log-probs are computed once (which also refuses a pair with an illegal action).
+  const space = run.actionSpace;
+  const refTrain = await pairLogProbs(sft.params, config, run.train, space);
+  const refHeldOut = await pairLogProbs(sft.params, config, run.heldOut, space);
   // The policy starts as a copy of SFT (without any scalar head).
   const params = cloneParams(new Map([...sft.params].filter(([name]) => name !== 'head.w')));
   const adam = new Adam(params);
@@ -131,7 +155,7 @@ export async function trainDpo(run: DpoRun): Promise<DpoResult> {
         const batch = packPairs(idx.map((i) => run.train[i]!), config.contextLength);
         const ids = tf.tensor2d(batch.ids, [batch.batch, batch.length], 'int32');
         const ref = tf.tensor1d([...idx.map((i) => refTrain[i] ?? 0), ...idx.map((i) => refTrain[n + i] ?? 0)]);
-        const out = await optimiserStep(params, adam, () => dpoLoss(sequenceLogProbs(params, config, ids, batch.mask), ref, s.beta, batch.pairs), cosineLr(step, schedule), s.maxGradNorm);
+        const out = await optimiserStep(params, adam, () => dpoLoss(sequenceLogProbs(params, config, ids, batch.mask, space), ref, s.beta, batch.pairs), cosineLr(step, schedule), s.maxGradNorm);
         tf.dispose([ids, ref]);
         if (!Number.isFinite(out.loss)) throw new Error(`DPO loss became ${out.loss} at step ${step + 1}; lower the learning rate (now ${s.lr})`);
         const [chosen = NaN, rejected = NaN, margin = NaN, accuracy = NaN] = out.metrics;
@@ -144,14 +168,14 @@ export async function trainDpo(run: DpoRun): Promise<DpoResult> {
           'grad/norm': out.gradNorm,
         };
         if ((step + 1) % s.evalEvery === 0 || step + 1 === total) {
-          const h = await evaluateDpo(params, config, run.heldOut, refHeldOut, s.beta);
+          const h = await evaluateDpo(params, config, run.heldOut, refHeldOut, s.beta, space);
           Object.assign(values, { 'eval/loss': h.loss, 'eval/rewards/margins': h.margin, 'eval/rewards/accuracies': h.accuracy });
         }
         run.onEvent?.({ type: 'metrics', stage: 'dpo', step: step + 1, totalSteps: total, values });
       }
     }
-    const heldOut = await evaluateDpo(params, config, run.heldOut, refHeldOut, s.beta);
-    const train = await evaluateDpo(params, config, run.train, refTrain, s.beta);
+    const heldOut = await evaluateDpo(params, config, run.heldOut, refHeldOut, s.beta, space);
+    const train = await evaluateDpo(params, config, run.train, refTrain, s.beta, space);
     return { params, config, steps: step, heldOut, train };
   } catch (error) {
     disposeParams(params);

@@ -2,17 +2,19 @@
  * The clipped PPO update (docs/method.md, "PPO machinery"; OpenRLHF semantics), shared by PPO, RTO and the ablations:
  *   ρ = exp(ℓ_new − ℓ_old),  L_π = mean over sequences of the token mean of −min(ρÂ, clip(ρ, 1−ε, 1+ε)Â)
  *   V_c = V_old + clip(V − V_old, ±ε_V),  L_V = ½·mean_seq(mean_tok(max((V_c − R)², (V − R)²)))
+ * with V the critic's normalised value (w·h − μ)/σ (criticValuesAt), in the rollout and here alike.
  * Actor and critic have separate Adam optimisers and take one step per minibatch; one pass over each rollout.
  * Metrics use TRL's definitions: clipfrac = share of tokens where the clipped term is the one used, approx-KL =
  * ½·mean((ℓ_new − ℓ_old)²), both over tokens.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { actionLogitBias } from '../model/actionMask';
-import { scalarAt, tokenLogProbsAt, type GptConfig, type ParamTensors, type Params } from '../model/gpt';
+import { tokenLogProbsAt, type GptConfig, type ParamTensors, type Params } from '../model/gpt';
 import type { SampleOptions } from '../model/sample';
 import type { RolloutTargets } from './advantages';
 import { Adam, optimiserStep } from './optim';
-import { scalarConfig, type Rollout } from './rollout';
+import type { ScoreNorm } from './rm';
+import { criticValuesAt, type Rollout } from './rollout';
 
 export interface PpoClipSettings {
   /** ε of the policy ratio clip (0.2). */
@@ -122,6 +124,8 @@ export interface Learner {
   /** Absent under REINFORCE++. */
   critic?: Params;
   criticAdam?: Adam;
+  /** The reward model's μ, σ: the critic's values are (w·h − μ)/σ. */
+  criticNorm: ScoreNorm;
   config: GptConfig;
 }
 
@@ -144,7 +148,7 @@ export async function ppoMinibatchStep(
     if (learner.critic && learner.criticAdam) {
       const before = mb.positions.map((p) => p - 1);
       const params = learner.critic;
-      critic = await optimiserStep(params, learner.criticAdam, () => valueLoss(scalarAt(params, scalarConfig(c), ids, before), mb, clip.valueClip), lr.critic, maxGradNorm);
+      critic = await optimiserStep(params, learner.criticAdam, () => valueLoss(criticValuesAt(params, c, ids, before, learner.criticNorm), mb, clip.valueClip), lr.critic, maxGradNorm);
     }
     const [valueClipfrac = NaN, ...valuesNew] = critic.metrics;
     return {

@@ -3,12 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../cli/nodeBackend';
 import type { StageEvent } from '../events';
 import { actionLogitBias, isLegalAction } from '../model/actionMask';
-import { disposeParams, initGpt, logits, type GptConfig, type Params } from '../model/gpt';
+import { disposeParams, initGpt, logits, scalarAt, type GptConfig, type Params } from '../model/gpt';
 import { taskSampleOptions } from '../model/sample';
 import { createRng } from '../rng';
 import { oracleTask } from '../tasks/oracle';
 import type { Task } from '../tasks/task';
-import { rolloutDump } from './rolloutDump';
+import { dumpDeviations, rolloutDump } from './rolloutDump';
 import { sftBaseline, trainRl, type RlSettings } from './rl';
 
 // Untrained (randomly initialised) models on the oracle task: the invariants of the RL machinery do not need
@@ -98,7 +98,7 @@ describe('the RL loop (PPO, RTO and the ablations) on untrained models', () => {
       seen = true;
       expect(x.result.clipfrac).toBe(0);
       expect(x.result.approxKl).toBe(0);
-      const d = rolloutDump(settings, x.rollout, x.targets, x.minibatch, x.result);
+      const d = rolloutDump({ ...settings, mode: 'rto' }, x.rollout, x.targets, x.minibatch, x.result, x.dpoSequenceLogRatio);
       d.firstMinibatch.indices.forEach((b, i) => {
         d.mask[b]!.forEach((m, h) => {
           if (!m) return;
@@ -114,8 +114,40 @@ describe('the RL loop (PPO, RTO and the ablations) on untrained models', () => {
       // Every response ends with its <eos> action inside the mask, and the dump's rewards add up per channel.
       d.mask.forEach((row, b) => expect(d.ids[b]![d.promptLengths[b]! + row.reduce((a, x) => a + x, 0) - 1]).toBe(2));
       d.rewards.forEach((row, b) => row.forEach((x, h) => expect(x).toBeCloseTo(d.rewardChannels.dpo[b]![h]! + d.rewardChannels.kl[b]![h]! + d.rewardChannels.score[b]![h]!, 6)));
+      // The DPO fields: the channel is clip(β1·dpoTokenLogRatio, ±c), each row of the ratio sums to the sequence ratio.
+      const dev = dumpDeviations(d);
+      expect(dev.rewardChannels).toBeLessThan(1e-9);
+      expect(dev.dpoChannel).toBeLessThan(1e-12);
+      expect(dev.dpoSequenceSum).toBeLessThan(1e-5);
+      expect(d.dpoSequenceLogRatio).toHaveLength(d.ids.length);
     });
     expect(seen).toBe(true);
+    disposeParams(r.params);
+  });
+
+  it('critic values are the RM head normalised, (w·h − μ)/σ, in the rollout and in the value loss', async () => {
+    let checked = false;
+    const r = await run({ iterations: 1, mode: 'rto' }, dpo, undefined, (x) => {
+      const d = rolloutDump(settings, x.rollout, x.targets, x.minibatch, x.result, x.dpoSequenceLogRatio);
+      const B = d.ids.length;
+      const L = d.ids[0]!.length;
+      // The raw head at the hidden state before each response token, read directly.
+      const before = d.mask.flatMap((row, b) => row.flatMap((m, h) => (m ? [b * L + d.promptLengths[b]! + h - 1] : [])));
+      const raw = tf.tidy(() => scalarAt(rm, { ...config, scalarHead: true }, tf.tensor2d(d.ids.flat(), [B, L], 'int32'), before)).arraySync();
+      const values = d.mask.flatMap((row, b) => row.flatMap((m, h) => (m ? [d.values[b]![h]!] : [])));
+      values.forEach((v, m) => expect(v).toBeCloseTo((raw[m]! - 0.1) / 2, 5));
+      expect(Math.max(...raw.map((x, m) => Math.abs(x - values[m]!)))).toBeGreaterThan(0.01); // not the raw head
+      // The value loss of the first minibatch (V_new = V_old, so the clip is idle): ½·mean_seq(mean_tok((V − R)²)) of
+      // the normalised values the dump holds.
+      const fm = d.firstMinibatch;
+      const perSeq = fm.indices.map((b, i) => {
+        const n = d.mask[b]!.reduce((a, m) => a + m, 0);
+        return fm.valuesNew[i]!.slice(0, n).reduce((a, v, h) => a + (v - d.returns[b]![h]!) ** 2, 0) / n;
+      });
+      expect(fm.valueLoss).toBeCloseTo((0.5 * perSeq.reduce((a, x) => a + x, 0)) / perSeq.length, 5);
+      checked = true;
+    });
+    expect(checked).toBe(true);
     disposeParams(r.params);
   });
 

@@ -2,7 +2,8 @@
  * The RL stage: PPO with the sparse reward, RTO with the dense DPO reward, and the ablations, all one loop
  * (docs/method.md, "PPO machinery"). Each iteration: a rollout of `promptsPerRollout` prompts → rewards in the chosen
  * mode → GAE (or REINFORCE++) advantages, whitened once → one pass of clipped actor and critic steps in
- * minibatches. The actor starts as SFT, the critic as the reward model (head included). The sampler's rules
+ * minibatches. The actor starts as SFT, the critic as the reward model (head included; its values normalised with the
+ * RM's μ, σ, rollout.ts's criticValuesAt). The sampler's rules
  * (forbidden tokens, when <eos> is legal) hold in the rollout, the update and the evaluation alike.
  *
  * The random stream depends on the seed only, never on the mode, so with π_dpo ≡ π_ref an RTO run reproduces the
@@ -20,7 +21,7 @@ import { Adam, cosineLr } from './optim';
 import { makeMinibatch, ppoMinibatchStep, type Minibatch, type MinibatchResult } from './ppo';
 import type { RewardMode, RewardSettings } from './rewards';
 import type { ScoreNorm } from './rm';
-import { collectRollout, ofSequence, type RlModels, type Rollout } from './rollout';
+import { collectRollout, dpoSequenceLogRatio, ofSequence, type RlModels, type Rollout } from './rollout';
 
 export interface RlSettings {
   mode: RewardMode;
@@ -72,8 +73,11 @@ export interface RlRun {
   shouldStop?: () => boolean;
   /** Awaited before every step: resolves at once unless the user paused the run (the worker's Pause). */
   pauseGate?: () => Promise<void>;
-  /** Called once, after the first minibatch of the first rollout (the CLI's --dump-rollout). */
-  onFirstMinibatch?: (x: { rollout: Rollout; targets: RolloutTargets; minibatch: Minibatch; result: MinibatchResult }) => void;
+  /**
+   * Called once, after the first minibatch of the first rollout (the CLI's --dump-rollout); with a DPO model also
+   * log π_dpo(y) − log π_ref(y) of each response as DPO's loss computes it (rollout.ts, dpoSequenceLogRatio).
+   */
+  onFirstMinibatch?: (x: { rollout: Rollout; targets: RolloutTargets; minibatch: Minibatch; result: MinibatchResult; dpoSequenceLogRatio: Float32Array | null }) => void;
 }
 
 export interface RlEvaluationPoint extends Omit<PolicyEvaluation, 'responses' | 'golds'> {
@@ -168,11 +172,14 @@ export async function trainRl(run: RlRun): Promise<RlResult> {
       for (let k = 0; k < s.minibatches; k++, step++) {
         const mb = makeMinibatch(rollout, targets, order.slice(k * mbSize, (k + 1) * mbSize));
         const lr = { actor: cosineLr(step, schedule(s.actorLr)), critic: cosineLr(step, schedule(s.criticLr)) };
-        const r = await ppoMinibatchStep({ actor, actorAdam, critic, criticAdam, config }, mb, options, s, lr, s.maxGradNorm);
+        const r = await ppoMinibatchStep({ actor, actorAdam, critic, criticAdam, criticNorm: run.rewardModel.norm, config }, mb, options, s, lr, s.maxGradNorm);
         if (!Number.isFinite(r.policyLoss) || !Number.isFinite(r.valueLoss)) {
           throw new Error(`${name}: the ${Number.isFinite(r.policyLoss) ? 'value' : 'policy'} loss became NaN/∞ at iteration ${iteration + 1}; lower the learning rates (actor ${s.actorLr}, critic ${s.criticLr})`);
         }
-        if (iteration === 0 && k === 0) run.onFirstMinibatch?.({ rollout, targets, minibatch: mb, result: r });
+        if (iteration === 0 && k === 0 && run.onFirstMinibatch) {
+          const dpoSequence = models.dpo ? await dpoSequenceLogRatio(models, rollout, options) : null;
+          run.onFirstMinibatch({ rollout, targets, minibatch: mb, result: r, dpoSequenceLogRatio: dpoSequence });
+        }
         results.push(r);
       }
       iteration += 1;

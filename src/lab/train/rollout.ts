@@ -2,14 +2,15 @@
  * One rollout of the RL stage (docs/method.md, "PPO machinery"): sample a response per prompt from the policy at
  * temperature 1, then score every response token once under each model, on the same fixed-shape batch:
  *   ℓ_old (policy), ℓ_ref (SFT), ℓ_dpo (DPO model; RTO-family modes), V (critic: the value of the state before
- *   each action, read at the hidden state that predicts it), and the reward model's score at <eos>, normalised
- *   and clamped. Log-probs are those of the sampler's masked distribution (actionMask.ts).
+ *   each action, read at the hidden state that predicts it, normalised with the RM's μ, σ: criticValuesAt), and the
+ *   reward model's score at <eos>, normalised and clamped. Log-probs are those of the sampler's masked distribution
+ *   (actionMask.ts).
  * The response mask includes the <eos> action. Everything comes back as flat CPU arrays over the M scored tokens,
  * sequence by sequence (sequence b owns tokens offsets[b] .. offsets[b+1]−1).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { actionLogitBias } from '../model/actionMask';
-import { scalarAt, scoredPositions, tokenLogProbsAt, type GptConfig, type ParamTensors } from '../model/gpt';
+import { actionLogitBias, assertLegalActions } from '../model/actionMask';
+import { scalarAt, scoredPositions, sequenceLogProbs, tokenLogProbsAt, type GptConfig, type ParamTensors } from '../model/gpt';
 import { sampleResponses, type SampleBatch, type SampleOptions } from '../model/sample';
 import type { Rng } from '../rng';
 import { normalisedScore, type ScoreNorm } from './rm';
@@ -49,6 +50,16 @@ export function scalarConfig(c: GptConfig): GptConfig {
   return { ...c, scalarHead: true };
 }
 
+/**
+ * The critic's values at flat positions → [M]: (w·h − μ)/σ with the reward model's μ, σ, as OpenRLHF's CriticModel
+ * outputs them under --normalize_reward (which the official RTO script passes; the critic is loaded from the RM with
+ * its mean and std). The official code does not clamp them (only the reward, in compute_reward), so neither does
+ * this. One function for the rollout's V_old and the value loss's V_new.
+ */
+export function criticValuesAt(critic: ParamTensors, c: GptConfig, ids: tf.Tensor2D, positions: ArrayLike<number>, norm: ScoreNorm): tf.Tensor1D {
+  return tf.tidy(() => tf.div(tf.sub(scalarAt(critic, scalarConfig(c), ids, positions), norm.mean), norm.std) as tf.Tensor1D);
+}
+
 /** Flat token layout of a sampled batch: positions, response indices and per-sequence offsets. */
 export function tokenLayout(batch: SampleBatch): { positions: Int32Array; responseIndex: Int32Array; offsets: Int32Array } {
   const B = batch.promptLengths.length;
@@ -81,7 +92,7 @@ export async function scoreBatch(models: RlModels, batch: SampleBatch, options: 
       tokenLogProbsAt(models.policy, c, ids, positions, bias),
       tokenLogProbsAt(models.reference, c, ids, positions, bias),
       models.dpo ? tokenLogProbsAt(models.dpo, c, ids, positions, bias) : tf.zeros([M]),
-      models.critic ? scalarAt(models.critic, sc, ids, before) : tf.zeros([M]),
+      models.critic ? criticValuesAt(models.critic, c, ids, before, models.norm) : tf.zeros([M]),
       scalarAt(models.rewardModel, sc, ids, eos),
     ];
   });
@@ -110,6 +121,25 @@ export async function scoreBatch(models: RlModels, batch: SampleBatch, options: 
 export async function collectRollout(models: RlModels, prompts: readonly (readonly number[])[], options: SampleOptions, rng: Rng): Promise<Rollout> {
   const batch = await sampleResponses(models.policy, models.config, prompts, options, rng);
   return scoreBatch(models, batch, options);
+}
+
+/**
+ * log π_dpo(y) − log π_ref(y) of each sampled response, [B], computed by the function DPO's loss uses
+ * (sequenceLogProbs in the action space) on the rollout's ids: β times it is DPO's implicit sentence reward, and it
+ * equals the sum over the response of ℓ_dpo − ℓ_ref (the dump's dpoSequenceLogRatio).
+ */
+export async function dpoSequenceLogRatio(models: RlModels, r: Pick<Rollout, 'batch' | 'positions' | 'responseIndex'>, options: SampleOptions): Promise<Float32Array> {
+  const { dpo, reference, config: c } = models;
+  if (!dpo) throw new Error('the DPO sequence log-ratio needs the DPO model');
+  const B = r.batch.promptLengths.length;
+  assertLegalActions(r.batch.ids, r, options);
+  const ratio = tf.tidy(() => {
+    const ids = tf.tensor2d(r.batch.ids, [B, r.batch.length], 'int32');
+    return tf.sub(sequenceLogProbs(dpo, c, ids, r.batch.responseMask, options), sequenceLogProbs(reference, c, ids, r.batch.responseMask, options));
+  });
+  const out = await ratio.data<'float32'>();
+  ratio.dispose();
+  return out;
 }
 
 /** Sequence b's slice of a per-token array. */

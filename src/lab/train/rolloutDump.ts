@@ -2,6 +2,11 @@
  * One rollout and its first minibatch update as plain JSON (the CLI's --dump-rollout), so anyone can re-check the
  * maths with their own tools. Per-token arrays are B sequences × T response positions, row-major nested arrays;
  * masked positions hold 0. Keys follow docs/method.md's names.
+ *
+ * `values` are the critic's normalised values (w·h − μ)/σ, as in training. With a DPO model, `dpoTokenLogRatio` is
+ * ℓ_dpo − ℓ_ref per token (before β1 and the clip) and `dpoSequenceLogRatio` is log π_dpo(y) − log π_ref(y) per
+ * response from the function DPO's loss uses (rollout.ts, dpoSequenceLogRatio): each row of the first sums to the
+ * second, and under rto the DPO reward channel is clip(β1·dpoTokenLogRatio, ±c).
  */
 import type { RolloutTargets } from './advantages';
 import type { Minibatch, MinibatchResult } from './ppo';
@@ -17,6 +22,10 @@ export interface RolloutDump {
   logpOld: number[][];
   logpRef: number[][];
   logpDpo?: number[][];
+  /** ℓ_dpo − ℓ_ref per token, before β1 and the clip (with a DPO model). */
+  dpoTokenLogRatio?: number[][];
+  /** log π_dpo(y) − log π_ref(y) per response, as DPO's loss computes it (with a DPO model). */
+  dpoSequenceLogRatio?: number[];
   values: number[][];
   rmRaw: number[];
   rmScore: number[];
@@ -36,7 +45,7 @@ export interface RolloutDump {
   };
 }
 
-export function rolloutDump(s: RlSettings, r: Rollout, t: RolloutTargets, mb: Minibatch, res: MinibatchResult): RolloutDump {
+export function rolloutDump(s: RlSettings, r: Rollout, t: RolloutTargets, mb: Minibatch, res: MinibatchResult, dpoSequenceLogRatio: ArrayLike<number> | null = null): RolloutDump {
   const B = r.offsets.length - 1;
   const T = Math.max(0, ...Array.from({ length: B }, (_, b) => (r.offsets[b + 1] ?? 0) - (r.offsets[b] ?? 0)));
   const grid = (rows: number, at: (row: number, h: number) => number | undefined) =>
@@ -57,6 +66,8 @@ export function rolloutDump(s: RlSettings, r: Rollout, t: RolloutTargets, mb: Mi
     logpOld: flat(r.logpOld),
     logpRef: flat(r.logpRef),
     ...(r.logpDpo ? { logpDpo: flat(r.logpDpo) } : {}),
+    ...(r.logpDpo ? { dpoTokenLogRatio: flat(Array.from(r.logpDpo, (d, m) => d - (r.logpRef[m] ?? 0))) } : {}),
+    ...(dpoSequenceLogRatio ? { dpoSequenceLogRatio: Array.from(dpoSequenceLogRatio) } : {}),
     values: flat(r.values),
     rmRaw: Array.from(r.rmRaw),
     rmScore: Array.from(r.rmScore),
@@ -74,5 +85,43 @@ export function rolloutDump(s: RlSettings, r: Rollout, t: RolloutTargets, mb: Mi
       clipfrac: res.clipfrac,
       approxKl: res.approxKl,
     },
+  };
+}
+
+/** The largest deviations from the dump's identities (0 up to float rounding); null where the dump has no DPO data. */
+export interface DumpDeviations {
+  /** |reward − (DPO + KL + score channel)| over all tokens. */
+  rewardChannels: number;
+  /** Under rto: |DPO channel − clip(β1·dpoTokenLogRatio, ±c)|. */
+  dpoChannel: number | null;
+  /**
+   * |Σ_h dpoTokenLogRatio − dpoSequenceLogRatio| per response, relative to max(1, Σ_h |ℓ_dpo| + |ℓ_ref|), the scale
+   * of what is differenced (float32 sums of log-probs near −50 round by ~1e-5 in absolute terms).
+   */
+  dpoSequenceSum: number | null;
+}
+
+export function dumpDeviations(d: RolloutDump): DumpDeviations {
+  const { beta1, clip } = d.config;
+  let rewardChannels = 0;
+  let dpoChannel = 0;
+  let dpoSequenceSum = 0;
+  d.mask.forEach((row, b) => {
+    let sum = 0;
+    let scale = 0;
+    row.forEach((m, h) => {
+      const ch = d.rewardChannels;
+      rewardChannels = Math.max(rewardChannels, Math.abs((d.rewards[b]?.[h] ?? 0) - ((ch.dpo[b]?.[h] ?? 0) + (ch.kl[b]?.[h] ?? 0) + (ch.score[b]?.[h] ?? 0))));
+      const ratio = d.dpoTokenLogRatio?.[b]?.[h] ?? 0;
+      if (m) sum += ratio;
+      if (m) scale += Math.abs(d.logpDpo?.[b]?.[h] ?? 0) + Math.abs(d.logpRef[b]?.[h] ?? 0);
+      if (m && d.config.mode === 'rto') dpoChannel = Math.max(dpoChannel, Math.abs((ch.dpo[b]?.[h] ?? 0) - Math.max(-clip, Math.min(clip, beta1 * ratio))));
+    });
+    if (d.dpoSequenceLogRatio) dpoSequenceSum = Math.max(dpoSequenceSum, Math.abs(sum - (d.dpoSequenceLogRatio[b] ?? NaN)) / Math.max(1, scale));
+  });
+  return {
+    rewardChannels,
+    dpoChannel: d.dpoTokenLogRatio && d.config.mode === 'rto' ? dpoChannel : null,
+    dpoSequenceSum: d.dpoTokenLogRatio && d.dpoSequenceLogRatio ? dpoSequenceSum : null,
   };
 }
