@@ -61,7 +61,7 @@ export async function rlCommand(o: RlCommandOptions): Promise<number> {
             const dump = rolloutDump(settings, x.rollout, x.targets, x.minibatch, x.result, x.dpoSequenceLogRatio);
             const dev = dumpDeviations(dump);
             const show = (v: number | null) => (v === null ? 'n/a' : v.toExponential(1));
-            dumped = writeFile(path, JSON.stringify(dump)).then(() => console.log(`rl: wrote the first rollout and minibatch to ${path}; largest deviations: reward − Σ channels ${show(dev.rewardChannels)}, DPO channel − clip(β1·dpoTokenLogRatio) ${show(dev.dpoChannel)}, Σ dpoTokenLogRatio − dpoSequenceLogRatio ${show(dev.dpoSequenceSum)}`));
+            dumped = writeFile(path, JSON.stringify(dump)).then(() => console.log(`rl: wrote the first rollout and minibatch to ${path}; largest deviations: reward − Σ channels ${show(dev.rewardChannels)}, DPO channel − clip(β1·dpoTokenLogRatio) ${show(dev.dpoChannel)}, Σ dpoTokenLogRatio − dpoSequenceLogRatio (relative to the log-probs) ${show(dev.dpoSequenceSum)}`));
           }
         : undefined,
     });

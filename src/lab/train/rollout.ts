@@ -39,6 +39,7 @@ export interface Rollout {
   logpOld: Float32Array;
   logpRef: Float32Array;
   logpDpo: Float32Array | null;
+  /** The critic's normalised values (w·h − μ)/σ, criticValuesAt; 0 under REINFORCE++. */
   values: Float32Array;
   /** Raw reward-model score at each response's <eos>, [B]. */
   rmRaw: Float32Array;
