@@ -17,7 +17,8 @@ import { runSft } from './sft';
 // One distribution per model, on real rollouts of the sentiment task: a tiny SFT (150 steps), pairs from 400
 // prompts, DPO, then the first rollout of an RTO run. (The oracle chain checks the same in rlhfStages.test.ts.)
 // DPO is trained in the action space RL samples from, so the RTO term summed over a response is β1/β times DPO's
-// implicit sentence reward. Measured (wasm, 2026-12-03): see the console lines.
+// implicit sentence reward. Measured (wasm, 2026-12-03): 64 responses, 409 tokens, relative deviation 8.9e-8, the
+// DPO channel exactly clip(β1·ratio, ±c); the same ids in the raw softmax differ by up to 0.48 nats. 28 s on 2 cores.
 const settings = resolveSettings('tiny', { sftSteps: 150, prefPrompts: 400, prefHeldOutPrompts: 100 }, 'sentiment');
 
 /**
@@ -70,7 +71,8 @@ describe('the RTO DPO term is DPO’s implicit reward, token by token (sentiment
   }, 120_000);
 
   // (That DPO in the masked space lowers the held-out loss is checked on the oracle chain, whose pairs carry a strong
-  // signal; here 247 pairs of a 150-step SFT are too few for the held-out side.)
+  // signal; here a few hundred pairs of a 150-step SFT are too few for the held-out side: measured 2026-12-03, 247
+  // pairs, train loss 0.672 and accuracy 0.858, held-out loss 0.698 and accuracy 0.448 on 67 pairs.)
   it('DPO in the masked action space starts at ln 2 and lowers its training loss', () => {
     console.log(`sentiment: ${train.length} train / ${heldOut.length} held-out pairs; DPO step-1 loss ${losses[0]?.toFixed(6)}; train loss ${dpo.train.loss.toFixed(4)} accuracy ${dpo.train.accuracy.toFixed(3)}; held-out loss ${dpo.heldOut.loss.toFixed(4)} accuracy ${dpo.heldOut.accuracy.toFixed(3)}`);
     expect(Math.abs((losses[0] ?? NaN) - Math.LN2)).toBeLessThan(1e-5);
