@@ -14,7 +14,7 @@ import { trainRewardModel } from '../lab/train/rm';
 import { getChain, setDpoModel, setPairs, setRewardModel } from './chain';
 import { RunCancelled, type JobContext } from './jobContext';
 import type { RunJob, RunResult, StageSummary } from './protocol';
-import { getSftModel, taskFor, type TrainedModel } from './session';
+import { getSftModel, taskOfSft, type TrainedModel } from './session';
 
 type StageJob = Extract<RunJob, { kind: 'stage' }>;
 
@@ -33,7 +33,7 @@ function need<T>(x: T | null | undefined, what: keyof typeof NEEDS): T {
 export async function runStage(ctx: JobContext, job: StageJob): Promise<RunResult> {
   const sft: TrainedModel = need(getSftModel(), 'sft');
   // The task (vocabulary, split) is the one the SFT model was trained on; the stage's own settings come from the job.
-  const task = await taskFor(sft.summary.task, job.dataUrl, sft.summary.settings);
+  const task = await taskOfSft(sft, job.dataUrl);
   const settings = resolveSettings(job.preset, { ...job.overrides, vocabSize: sft.summary.settings.vocabSize }, sft.summary.task);
   const started = performance.now();
   const forward = (event: Parameters<NonNullable<Parameters<typeof trainRl>[0]['onEvent']>>[0]) => {

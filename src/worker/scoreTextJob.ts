@@ -5,13 +5,13 @@
  */
 import { encodeTypedText, scoreText, type TextScore } from '../lab/eval/scoreText';
 import { getChain } from './chain';
-import { getSftModel, taskFor } from './session';
+import { getSftModel, taskOfSft } from './session';
 
 export async function scoreTypedText(prompt: string, response: string, dataUrl: string): Promise<TextScore> {
   const sft = getSftModel();
   const { rm, dpo } = getChain();
   if (!sft || !rm || !dpo) throw new Error('scoring needs the SFT model, the reward model and DPO: run those stages first');
-  const task = await taskFor(sft.summary.task, dataUrl, sft.summary.settings);
+  const task = await taskOfSft(sft, dataUrl);
   const models = { sft: sft.params, dpo: dpo.params, rm: rm.params, norm: rm.norm, config: sft.config, dpoBeta: dpo.beta, beta1: dpo.rto.beta1, clip: dpo.rto.clip };
   return scoreText(task, models, encodeTypedText(task.tokenizer, prompt, response));
 }

@@ -9,7 +9,7 @@ import { sentimentTask } from '../lab/tasks/sentiment';
 import type { Task, TaskName } from '../lab/tasks/task';
 import { ORACLE_CONTENT_TOKENS, oracleTask } from '../lab/tasks/oracle';
 import type { Settings } from '../lab/config';
-import { SPECIAL_TOKENS, tokenizerFromVocab } from '../lab/data/tokenizer';
+import { assertSameVocabulary, SPECIAL_TOKENS, tokenizerFromVocab } from '../lab/data/tokenizer';
 import { resetChain, setPairs } from './chain';
 import { parsePairsFile } from '../lab/train/pairsFile';
 import type { SftSummary, StageSummary } from './protocol';
@@ -45,6 +45,13 @@ export async function taskFor(name: TaskName, dataUrl: string, settings: Setting
   if (task?.key === key) return task.task;
   const built = name === 'oracle' ? oracleTask({ seed: settings.seed }) : sentimentTask(await loadCorpus(dataUrl), { vocabSize: settings.vocabSize, seed: settings.seed });
   task = { key, task: built };
+  return built;
+}
+
+/** The task an SFT model was trained on, refused when its vocabulary is not the task's (a checkpoint from an older lab). */
+export async function taskOfSft(sft: TrainedModel, dataUrl: string): Promise<Task> {
+  const built = await taskFor(sft.summary.task, dataUrl, sft.summary.settings);
+  assertSameVocabulary(sft.vocab, built.tokenizer.vocab, 'this SFT model');
   return built;
 }
 

@@ -72,7 +72,8 @@ export function printer(events: StageEvent[]) {
 /** The settings a stage's output depends on; a saved result is reused only when they match. */
 function keyOf(ctx: StageContext, stage: 'sft' | 'prefs' | 'rm' | 'dpo'): string {
   const s = ctx.settings;
-  const sft = { task: ctx.taskName, seed: s.seed, vocab: s.vocabSize, ...modelOf(s), sft: sftSettingsOf(s, 0) };
+  // words and examples: the task's vocabulary and data can change under the same settings (the lexicon words).
+  const sft = { task: ctx.taskName, seed: s.seed, vocab: s.vocabSize, words: ctx.task.tokenizer.size, examples: [ctx.task.train.length, ctx.task.heldOut.length], ...modelOf(s), sft: sftSettingsOf(s, 0) };
   const prefs = { ...sft, prompts: s.prefPrompts, heldOut: s.prefHeldOutPrompts, tau: s.prefTemperature };
   if (stage === 'sft') return JSON.stringify(sft);
   if (stage === 'prefs') return JSON.stringify(prefs);
@@ -137,7 +138,7 @@ export async function ensurePairs(ctx: StageContext, sft: Model): Promise<PairSe
   const set: PairSet = { train: train.pairs, heldOut: heldOut.pairs, stats: { train: train.stats, heldOut: heldOut.stats } };
   const seconds = (performance.now() - started) / 1000;
   for (const [name, st] of Object.entries(set.stats)) {
-    console.log(`prefs ${name}: ${st.prompts} prompts → ${st.pairs} pairs; ${st.ties} ties dropped (tie rate ${fmt(st.tieRate, 3)}); judge agrees with the gold order on ${fmt(st.agreement, 3)}`);
+    console.log(`prefs ${name}: ${st.prompts} prompts → ${st.pairs} pairs; ${st.ties} ties dropped (tie rate ${fmt(st.tieRate, 3)}); ${fmt(st.zeroShare, 3)} of the responses score exactly 0; judge agrees with the gold order on ${fmt(st.agreement, 3)}`);
   }
   console.log(`prefs: ${seconds.toFixed(1)} s`);
   await writeFile(path, JSON.stringify({ key: keyOf(ctx, 'prefs'), seconds, ...set }));

@@ -7,7 +7,7 @@ import type { PreferencePair, PreferenceStats } from './preferences';
 
 const ids = z.array(z.number().int().nonnegative());
 const pair = z.object({ prompt: ids.min(1), chosen: ids.min(1), rejected: ids.min(1), goldChosen: z.number(), goldRejected: z.number() });
-const stats = z.object({ prompts: z.number(), pairs: z.number(), ties: z.number(), tieRate: z.number(), agreement: z.number() });
+const stats = z.object({ prompts: z.number(), pairs: z.number(), ties: z.number(), tieRate: z.number(), zeroShare: z.number().default(Number.NaN), agreement: z.number() }); // zeroShare: NaN in files made before it was counted
 const schema = z.object({ train: z.array(pair).min(1), heldOut: z.array(pair), stats: z.object({ train: stats, heldOut: stats }) });
 
 export interface PairsFile {

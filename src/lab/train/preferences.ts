@@ -22,6 +22,8 @@ export interface PreferenceStats {
   pairs: number;
   ties: number;
   tieRate: number;
+  /** Share of the sampled responses (two per prompt) whose gold reward is exactly 0. */
+  zeroShare: number;
   /** Share of kept pairs whose chosen response has the higher gold reward. */
   agreement: number;
 }
@@ -57,6 +59,7 @@ export async function makePreferencePairs(
   const judgeRng = createRng(`${seed}:pairs:judge`);
   const pairs: PreferencePair[] = [];
   let ties = 0;
+  let zeros = 0;
   for (let start = 0; start < prompts.length; start += settings.batchSize) {
     await pauseGate?.();
     const chunk = prompts.slice(start, start + settings.batchSize);
@@ -67,6 +70,7 @@ export async function makePreferencePairs(
       const b = batch.responses[2 * i + 1] ?? [];
       const ga = task.goldReward(a);
       const gb = task.goldReward(b);
+      zeros += (ga === 0 ? 1 : 0) + (gb === 0 ? 1 : 0);
       if (ga === gb) {
         ties += 1;
         return;
@@ -88,6 +92,7 @@ export async function makePreferencePairs(
       pairs: pairs.length,
       ties,
       tieRate: prompts.length ? ties / prompts.length : 0,
+      zeroShare: prompts.length ? zeros / (2 * prompts.length) : 0,
       agreement: pairs.length ? agree / pairs.length : NaN,
     },
   };
