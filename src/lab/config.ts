@@ -66,8 +66,9 @@ export type PresetName = (typeof PRESET_NAMES)[number];
 export const PRESETS: Record<PresetName, { description: string; values: Partial<Settings> }> = {
   tiny: {
     description: 'About a minute per stage on a laptop CPU: 1 layer, width 32, 300 SFT steps, 20 RL iterations. For tests and quick looks.',
-    // Evaluation: 11 points (iterations 0, 2, …, 20) of 256 prompts. Measured on the Quick demo's SFT model (Node,
-    // wasm): one evaluation 0.56 s of CPU (0.35 s at 128 prompts, 1.0 s at 512), gold SE 0.014 (0.016, 0.010).
+    // Evaluation: 11 points (iterations 0, 2, …, 20) of 256 prompts. Measured on tiny SFT models of the 1,000- and
+    // 1,439-word vocabularies (Node, wasm): one evaluation 0.56–0.69 s of CPU (0.35–0.38 s at 128 prompts, 1.0–1.1 s
+    // at 512–521), gold SE 0.014–0.018 (0.016–0.022 at 128, 0.010–0.011 at 512–521); the band on the curves shows it.
     values: { layers: 1, heads: 2, width: 32, sftSteps: 300, sftBatch: 64, sftLr: 1e-2, sftEvalEvery: 50, sftSampleEvery: 150, prefPrompts: 1500, prefHeldOutPrompts: 300, rmEpochs: 5, rmLr: 3e-3, dpoEpochs: 2, dpoLr: 1e-3, rlIterations: 20, rlEvalEvery: 2, rlEvalPrompts: 256 },
   },
   small: {

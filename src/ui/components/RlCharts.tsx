@@ -10,6 +10,8 @@ type TaskName = 'sentiment' | 'oracle';
 interface Reference {
   y: number;
   label: string;
+  /** Where the label sits (default top left); two lines that can meet (SFT's length and the cap) use both sides. */
+  position?: 'insideTopLeft' | 'insideBottomRight';
 }
 
 interface LineSpec {
@@ -24,6 +26,8 @@ interface LineSpec {
   unit: string;
   /** A sentence under the title. */
   note?: string;
+  /** The y domain (default: Recharts' automatic one). */
+  domain?: [number | 'auto', number | 'auto' | ((max: number) => number)];
 }
 
 const GOLD_AXIS: Record<TaskName | 'any', string> = { sentiment: 'VADER compound', oracle: 'Σ log π* (nats)', any: 'gold reward' };
@@ -46,7 +50,8 @@ function lineCharts(task: TaskName | undefined): LineSpec[] {
       unit: 'nats/token',
       note: '−log π of the sampled response tokens, averaged: an estimate of the policy’s entropy in nats per token (TRL’s per-response sum is objective/entropy_sum in the download).',
     },
-    { slug: 'clip-fraction', title: 'Clip fraction', metric: 'policy/clipfrac_avg', gold: false, y: 'share of tokens', unit: '' },
+    // From 0, and at least to 0.05: an all-zero curve would otherwise get an axis of 0…4.
+    { slug: 'clip-fraction', title: 'Clip fraction', metric: 'policy/clipfrac_avg', gold: false, y: 'share of tokens', unit: '', domain: [0, (max: number) => Math.max(max, 0.05)] },
   ];
 }
 
@@ -79,7 +84,7 @@ function tooltipText(spec: LineSpec) {
 
 function referenceLines(refs: Reference[]) {
   return refs.map((r) => (
-    <ReferenceLine key={r.label} y={r.y} ifOverflow="extendDomain" stroke="#6b7280" strokeDasharray="4 4" label={{ value: r.label, position: 'insideTopLeft', fill: '#6b7280', fontSize: 11 }} />
+    <ReferenceLine key={r.label} y={r.y} ifOverflow="extendDomain" stroke="#6b7280" strokeDasharray="4 4" label={{ value: r.label, position: r.position ?? 'insideTopLeft', fill: '#6b7280', fontSize: 11 }} />
   ));
 }
 
@@ -104,7 +109,7 @@ function MetricChart({ spec, runs, refs }: { spec: LineSpec; runs: RlRunSeries[]
         <ComposedChart data={rows} margin={MARGIN} accessibilityLayer>
           <CartesianGrid stroke="#e6e9ef" />
           <XAxis dataKey="episodes" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tickFormatter={(v: number) => String(Math.round(v))} label={X_LABEL} />
-          <YAxis domain={['auto', 'auto']} tickFormatter={num} width={Y_WIDTH} label={yLabel(spec.y)} />
+          <YAxis domain={spec.domain ?? ['auto', 'auto']} tickFormatter={num} width={Y_WIDTH} label={yLabel(spec.y)} />
           <Tooltip formatter={tooltipText(spec)} labelFormatter={(v) => `episodes ${String(v)}`} />
           {banded &&
             runs.map((run, i) =>
@@ -175,7 +180,7 @@ function RunSummary({ run }: { run: RlRunSeries }) {
   if (!s) return null;
   return (
     <span className="rl-run-summary" style={SUMMARY_STYLE} data-testid="run-summary" data-length={s.length} data-gold={s.gold}>
-      : gold {fmt(s.gold)} ± {fmt(s.goldSe)} · win rate {fmt(s.winRate, 2)} ± {fmt(s.winRateSe, 2)} · KL {fmt(s.kl, 2)} · length {fmt(s.length, 1)} tokens (SFT{' '}
+      final gold {fmt(s.gold)} ± {fmt(s.goldSe)} · win rate {fmt(s.winRate, 2)} ± {fmt(s.winRateSe, 2)} · KL {fmt(s.kl, 2)} · length {fmt(s.length, 1)} tokens (SFT{' '}
       {fmt(s.sftLength, 1)})
     </span>
   );
@@ -216,7 +221,7 @@ export function RlCharts({
   const cap = known?.lengthCap ?? runs.map((run) => run.points[0]?.values['eval/length_cap']).find((v) => v !== undefined);
   const lengthRefs: Reference[] = [
     ...(firstLength !== undefined ? [{ y: firstLength, label: 'SFT' }] : []),
-    ...(cap !== undefined && Number.isFinite(cap) ? [{ y: cap, label: `cap ${cap}` }] : []),
+    ...(cap !== undefined && Number.isFinite(cap) ? [{ y: cap, label: `cap ${cap}`, position: 'insideBottomRight' as const }] : []),
   ];
   const refsFor = (spec: LineSpec): Reference[] => (spec.metric === 'gold/reward' ? goldRefs : spec.metric === 'gold/win_rate' ? winRefs : spec.metric === 'eval/length' ? lengthRefs : []);
   const notes = runs.flatMap((run, i) => {
