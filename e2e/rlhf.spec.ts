@@ -35,6 +35,16 @@ test('runs SFT → preferences → RM → DPO → PPO and RTO in the worker, wit
   }
   await expect(page.getByTestId('rl-chart-gold-reward')).toHaveAttribute('data-refs', 'SFT,DPO');
   await expect(page.getByTestId('rl-chart-win-rate')).toHaveAttribute('data-refs', 'SFT 0.5,DPO');
+  // Every evaluation samples the same prompts with the same seed, so iteration 0 (still the SFT policy) is the SFT
+  // baseline exactly: both curves start on the SFT lines.
+  await expect(page.getByTestId('rl-chart-win-rate')).toHaveAttribute('data-first', '0.5,0.5');
+  const goldChart = page.getByTestId('rl-chart-gold-reward');
+  const sftGold = (await goldChart.getAttribute('data-ref-values'))?.split(',')[0];
+  await expect(goldChart).toHaveAttribute('data-first', `${sftGold},${sftGold}`);
+  await expect(page.getByTestId('run-summary').first()).toContainText('length');
+  await expect(page.getByTestId('matched-kl-note')).toContainText('Equal β2 is not equal KL');
+  await page.mouse.move(0, 0);
+  await page.locator('.rl-charts').screenshot({ path: 'test-results/rl-charts.png' });
   await expect(page.getByTestId('summary-dpo')).toContainText('win rate vs SFT');
 
   // Heatmaps: PPO's RM score sits on the last token of each row only; RTO's DPO reward is on the inner tokens too.
