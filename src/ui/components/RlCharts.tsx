@@ -10,8 +10,8 @@ type TaskName = 'sentiment' | 'oracle';
 interface Reference {
   y: number;
   label: string;
-  /** Where the label sits (default top left); two lines that can meet (SFT's length and the cap) use both sides. */
-  position?: 'insideTopLeft' | 'insideBottomRight';
+  /** Where the label sits (default: under the line, at the left); the cap's sits at the right, apart from SFT's. */
+  position?: 'insideTopLeft' | 'insideTopRight';
 }
 
 interface LineSpec {
@@ -221,7 +221,7 @@ export function RlCharts({
   const cap = known?.lengthCap ?? runs.map((run) => run.points[0]?.values['eval/length_cap']).find((v) => v !== undefined);
   const lengthRefs: Reference[] = [
     ...(firstLength !== undefined ? [{ y: firstLength, label: 'SFT' }] : []),
-    ...(cap !== undefined && Number.isFinite(cap) ? [{ y: cap, label: `cap ${cap}`, position: 'insideBottomRight' as const }] : []),
+    ...(cap !== undefined && Number.isFinite(cap) ? [{ y: cap, label: `cap ${cap}`, position: 'insideTopRight' as const }] : []),
   ];
   const refsFor = (spec: LineSpec): Reference[] => (spec.metric === 'gold/reward' ? goldRefs : spec.metric === 'gold/win_rate' ? winRefs : spec.metric === 'eval/length' ? lengthRefs : []);
   const notes = runs.flatMap((run, i) => {
