@@ -194,7 +194,7 @@ test('the oracle task in the page: the heatmap offers the true token reward r* b
   expect(values.every((v) => v <= 0)).toBe(true);
   // The tooltips, r* among their lines, are the worker's numbers.
   await expectHeatmapsMatchWorker(page, ['ppo', 'rto']);
-  expect(await page.getByTestId('heatmap-rto').getByTestId('heat-token').first().getAttribute('title')).toContain('True token reward r*');
+  expect(await page.getByTestId('heatmap-rto').getByTestId('heat-token').first().getAttribute('data-tip')).toContain('True token reward r*');
   expect(watch.consoleErrors).toEqual([]);
 });
 

@@ -89,7 +89,7 @@ export async function renderedHeatmap(section: Locator): Promise<RenderedRow[]> 
       sum: row.getAttribute('data-sum') ?? '',
       tokens: Array.from(row.querySelectorAll('[data-testid="heat-token"]'), (t) => ({
         text: t.textContent ?? '',
-        title: t.getAttribute('title') ?? '',
+        title: t.getAttribute('data-tip') ?? '',
         value: t.getAttribute('data-value') ?? '',
       })),
     })),

@@ -5,6 +5,7 @@ import {
   availableChannels,
   channelValues,
   divergingColor,
+  returnParts,
   rowSum,
   scaleMax,
   snapshotAt,
@@ -104,5 +105,22 @@ describe('heatmap data helpers', () => {
     expect(text.split('\n')).toContain('True token reward r* (oracle): -1.0000');
     expect(text).not.toContain('log π_dpo');
     expect(text.split('\n')).toHaveLength(9);
+  });
+
+  it('splits a return into the three reward terms with shares of |return| (PPO: KL and score only)', () => {
+    // An RTO-like row: DPO term on every token, KL term, RM score on <eos>.
+    const rto = row([0.15, -0.05, 1.1], { dpo: [0.2, -0.1, 0.1], kl: [-0.05, 0.05, 0], score: [0, 0, 1] });
+    const parts = returnParts(rto);
+    expect(parts.dpo).toBeCloseTo(0.2, 12);
+    expect(parts.kl).toBeCloseTo(0, 12);
+    expect(parts.score).toBe(1);
+    expect(parts.total).toBeCloseTo(1.2, 12);
+    expect(parts.shares.dpo).toBeCloseTo(0.2 / 1.2, 12);
+    expect(parts.shares.score).toBeCloseTo(1 / 1.2, 12);
+    // PPO: no DPO term; a negative score still counts by its size.
+    const ppo = returnParts(row([-0.1, -1.6], { kl: [-0.1, 0.4], score: [0, -2] }));
+    expect(ppo.shares).toEqual({ dpo: 0, kl: expect.closeTo(0.3 / 2.3, 12), score: expect.closeTo(2 / 2.3, 12) });
+    expect(ppo.shares.dpo + ppo.shares.kl + ppo.shares.score).toBeCloseTo(1, 12);
+    expect(returnParts(row([0, 0])).shares).toEqual({ dpo: 0, kl: 0, score: 0 });
   });
 });

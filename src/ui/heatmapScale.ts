@@ -20,6 +20,37 @@ export const CHANNELS: { key: ChannelKey; label: string; short: string; help: st
   { key: 'logpDpo', label: 'log π_dpo', short: 'log π_dpo', help: 'Log-probability of each token under the DPO model.' },
 ];
 
+/**
+ * The default view: the DPO term colours each token and the RM score is a chip at the row's end, each on a scale of
+ * its own (one score of ±2 would otherwise wash out per-token terms of ±0.2), plus a bar of where the return comes from.
+ */
+export const TERMS_VIEW = {
+  key: 'terms',
+  label: 'Reward terms: DPO per token, RM score at the end (own scales)',
+  short: 'DPO reward',
+  help: 'PPO has no DPO term: its tokens stay white and all of its reward arrives at the end, in the RM chip. RTO is also paid on every token, by the DPO model. Tokens and chips have scales of their own; the bar splits each return into DPO, KL and RM score by size (the numbers on hover).',
+} as const;
+export type ViewKey = typeof TERMS_VIEW.key | ChannelKey;
+
+/** A response's return split into the three reward terms (sums over its tokens) and each term's share of |return|. */
+export interface ReturnParts {
+  dpo: number;
+  kl: number;
+  score: number;
+  total: number;
+  /** |term| / (|dpo| + |kl| + |score|); all 0 when every term is 0. */
+  shares: { dpo: number; kl: number; score: number };
+}
+
+export function returnParts(row: TokenRow): ReturnParts {
+  const dpo = rowSum(row.channels.dpo);
+  const kl = rowSum(row.channels.kl);
+  const score = rowSum(row.channels.score);
+  const size = Math.abs(dpo) + Math.abs(kl) + Math.abs(score);
+  const share = (x: number) => (size > 0 ? Math.abs(x) / size : 0);
+  return { dpo, kl, score, total: rowSum(row.channels.total), shares: { dpo: share(dpo), kl: share(kl), score: share(score) } };
+}
+
 /** One iteration's heatmap rows of one run. */
 export interface HeatmapSnapshot {
   step: number;

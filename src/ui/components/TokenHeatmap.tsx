@@ -1,19 +1,6 @@
 import { useId, useMemo, useState } from 'react';
-import type { TokenRow } from '../../lab/events';
-import {
-  CHANNELS,
-  availableChannels,
-  channelValues,
-  divergingColor,
-  rowSum,
-  scaleMax,
-  snapshotAt,
-  textColorOn,
-  tokenDetails,
-  unionSteps,
-  type ChannelKey,
-  type HeatmapSnapshot,
-} from '../heatmapScale';
+import { availableChannels, divergingColor, scaleMax, snapshotAt, TERMS_VIEW, unionSteps, type HeatmapSnapshot, type ViewKey } from '../heatmapScale';
+import { HeatmapRow, TERM_COLORS } from './HeatmapRow';
 
 export interface HeatmapRun {
   label: string;
@@ -21,70 +8,55 @@ export interface HeatmapRun {
   snapshots: HeatmapSnapshot[];
 }
 
-type Channel = (typeof CHANNELS)[number];
-
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3));
 
-/** One response: the prompt in grey, each token coloured by the channel, then the row sum and the gold reward. */
-function HeatmapRow({ row, channel, max }: { row: TokenRow; channel: Channel; max: number }) {
-  const values = channelValues(row, channel.key) ?? [];
-  const sum = rowSum(values);
+/** A diverging colour bar from −max to +max with its three ticks. */
+function LegendBar({ max, title, testId }: { max: number; title: string; testId: string }) {
   return (
-    <div className="heatmap-row" data-testid="heat-row" data-sum={sum}>
-      <span className="heatmap-prompt">{row.prompt}</span>
-      {row.tokens.map((token, i) => {
-        const value = values[i];
-        if (value === undefined) return <span key={i} className="heatmap-token heatmap-token-missing">{token}</span>;
-        const details = tokenDetails(row, i);
-        return (
-          <span
-            key={i}
-            className="heatmap-token"
-            data-testid="heat-token"
-            data-value={value}
-            tabIndex={0}
-            title={details}
-            data-tip={details}
-            aria-label={`token '${token}', ${channel.short} ${value.toFixed(3)}`}
-            style={{ background: divergingColor(value, max), color: textColorOn(value, max) }}
-          >
-            {token}
-          </span>
-        );
-      })}
-      <span className="heatmap-sum">Σ {sum.toFixed(3)}</span>
-      <span className="heatmap-gold">gold {row.gold.toFixed(3)}</span>
+    <div className="heatmap-legend-scale" data-testid={testId} data-max={max}>
+      <span className="heatmap-legend-title">{title}</span>
+      <div className="heatmap-legend-bar" aria-hidden="true" style={{ background: `linear-gradient(to right, ${divergingColor(-max, max)}, ${divergingColor(0, max)}, ${divergingColor(max, max)})` }} />
+      <div className="heatmap-legend-ticks">
+        <span>{fmt(-max)}</span>
+        <span>0</span>
+        <span>{fmt(max)}</span>
+      </div>
     </div>
   );
 }
 
 /**
- * Per-token rewards of a few held-out prompts, PPO and RTO side by side at one iteration: pick the channel and the
- * iteration; the colour scale is shared by the runs and fixed across iterations, so colours compare directly.
+ * Per-token rewards of a few held-out prompts, PPO and RTO side by side at one iteration. The default view colours
+ * each token by the DPO term and shows the RM score as a chip at the row's end, each on a scale of its own, with a
+ * bar of where the return comes from; any single channel can be chosen instead. Every scale is zero-centred, shared
+ * by the runs and taken over every iteration, so colours compare directly across runs and along the slider.
  */
 export function TokenHeatmap({ runs, hasTrueReward }: { runs: HeatmapRun[]; hasTrueReward: boolean }) {
   const ids = useId();
-  const [chosen, setChosen] = useState<ChannelKey>('total');
+  const [chosen, setChosen] = useState<ViewKey>(TERMS_VIEW.key);
   // null follows the latest iteration as new snapshots arrive; a number pins the slider there.
   const [pinned, setPinned] = useState<number | null>(null);
 
   const allRows = useMemo(() => runs.flatMap((r) => r.snapshots.flatMap((s) => s.rows)), [runs]);
-  const channels = useMemo(() => availableChannels(allRows, hasTrueReward), [allRows, hasTrueReward]);
-  const channel = channels.find((c) => c.key === chosen) ?? CHANNELS.find((c) => c.key === 'total')!;
-  const max = useMemo(() => scaleMax(allRows, channel.key), [allRows, channel.key]);
+  const views = useMemo(() => [TERMS_VIEW, ...availableChannels(allRows, hasTrueReward)], [allRows, hasTrueReward]);
+  const view = views.find((c) => c.key === chosen) ?? TERMS_VIEW;
+  const terms = view.key === TERMS_VIEW.key;
+  const max = useMemo(() => scaleMax(allRows, view.key === TERMS_VIEW.key ? 'dpo' : view.key), [allRows, view.key]);
+  const scoreMax = useMemo(() => scaleMax(allRows, 'score'), [allRows]);
   const steps = useMemo(() => unionSteps(runs.map((r) => r.snapshots)), [runs]);
 
   if (steps.length === 0) return <p className="hint">No token rows yet: they arrive with the first RL iteration.</p>;
   const step = pinned !== null && steps.includes(pinned) ? pinned : steps[steps.length - 1]!;
   const index = steps.indexOf(step);
   const moveTo = (i: number) => setPinned(i >= steps.length - 1 ? null : (steps[i] ?? null));
+  const scale = { view: view.key, max, scoreMax, short: view.short };
 
   return (
     <div className="heatmap">
       <div className="row heatmap-controls">
-        <label htmlFor={`${ids}-channel`}>Channel</label>
-        <select id={`${ids}-channel`} aria-label="Heatmap channel" value={channel.key} onChange={(e) => setChosen(e.target.value as ChannelKey)}>
-          {channels.map((c) => (
+        <label htmlFor={`${ids}-channel`}>Show</label>
+        <select id={`${ids}-channel`} aria-label="Heatmap channel" value={view.key} onChange={(e) => setChosen(e.target.value as ViewKey)}>
+          {views.map((c) => (
             <option key={c.key} value={c.key}>
               {c.label}
             </option>
@@ -108,15 +80,24 @@ export function TokenHeatmap({ runs, hasTrueReward }: { runs: HeatmapRun[]; hasT
           {pinned === null ? ' (latest)' : ''}
         </output>
       </div>
-      <div className="heatmap-legend" data-testid="heat-legend" data-max={max}>
-        <div className="heatmap-legend-bar" aria-hidden="true" style={{ background: `linear-gradient(to right, ${divergingColor(-max, max)}, ${divergingColor(0, max)}, ${divergingColor(max, max)})` }} />
-        <div className="heatmap-legend-ticks">
-          <span>{fmt(-max)}</span>
-          <span>0</span>
-          <span>{fmt(max)}</span>
+      <div className="heatmap-legend" data-testid="heat-legend" data-max={max} data-view={view.key}>
+        <div className="heatmap-legend-scales">
+          <LegendBar max={max} title={terms ? 'DPO term, per token' : view.label} testId="heat-scale" />
+          {terms && <LegendBar max={scoreMax} title="RM score, on <eos>" testId="heat-score-scale" />}
+          {terms && (
+            <ul className="heatmap-legend-terms" aria-label="Return bar">
+              {(['dpo', 'kl', 'score'] as const).map((k) => (
+                <li key={k}>
+                  <span className="heatmap-swatch" style={{ background: TERM_COLORS[k] }} aria-hidden="true" />
+                  {k === 'dpo' ? 'DPO' : k === 'kl' ? 'KL' : 'RM score'}
+                </li>
+              ))}
+            </ul>
+          )}
         </div>
         <p className="hint">
-          PPO's sparse reward sits on the last token; RTO spreads the DPO reward over every token. {channel.help}
+          {terms ? '' : "PPO's sparse reward sits on the last token; RTO spreads the DPO reward over every token. "}
+          {view.help} Hover a token, or Tab to a row and use ←/→, for its numbers.
         </p>
       </div>
       <div className="heatmap-runs">
@@ -129,7 +110,11 @@ export function TokenHeatmap({ runs, hasTrueReward }: { runs: HeatmapRun[]; hasT
                 {run.label}
                 {snapshot && snapshot.step !== step && <span className="hint"> (iteration {snapshot.step})</span>}
               </h3>
-              {snapshot ? snapshot.rows.map((row, i) => <HeatmapRow key={i} row={row} channel={channel} max={max} />) : <p className="hint">No rows at this iteration yet.</p>}
+              {snapshot ? (
+                snapshot.rows.map((row, i) => <HeatmapRow key={i} row={row} scale={scale} name={`${run.label} response ${i + 1}`} />)
+              ) : (
+                <p className="hint">No rows at this iteration yet.</p>
+              )}
             </section>
           );
         })}
