@@ -1,4 +1,4 @@
-import { expect, runBackendCheck, test, waitForBackend } from './fixtures';
+import { expect, openBackendPanel, runBackendCheck, test, waitForBackend } from './fixtures';
 
 test('?backend=webgpu runs on the SwiftShader adapter and matches cpu within 1e-4, op by op with gradients', async ({ page, watch }) => {
   await page.goto('/?backend=webgpu');
@@ -33,6 +33,7 @@ for (const name of ['webgl', 'wasm', 'cpu'] as const) {
 test('a backend forced from the UI takes over and goes into the address; tensors stay flat across checks', async ({ page, watch }) => {
   await page.goto('/?backend=cpu');
   expect(await waitForBackend(page)).toBe('cpu');
+  await openBackendPanel(page);
   await page.getByTestId('backend-select').selectOption('wasm');
   expect(await waitForBackend(page)).toBe('wasm');
   await expect(page).toHaveURL(/[?&]backend=wasm/);

@@ -34,8 +34,16 @@ export async function waitForBackend(page: Page, timeout = 120_000): Promise<str
   return (await badge.getAttribute('data-backend')) ?? '';
 }
 
+/** Folds out the backend panel (probe table, backend picker, check against cpu) under the header badge. */
+export async function openBackendPanel(page: Page): Promise<void> {
+  const toggle = page.getByTestId('backend-toggle');
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  await expect(page.getByRole('heading', { name: 'Backend', exact: true })).toBeVisible();
+}
+
 /** Runs "check against cpu" in the worker and returns the worst difference it reports. */
 export async function runBackendCheck(page: Page, timeout = 150_000): Promise<{ backend: string; maxAbsDiff: number }> {
+  await openBackendPanel(page);
   await page.getByTestId('run-check').click();
   const result = page.getByTestId('check-result');
   await expect(result).toBeVisible({ timeout });

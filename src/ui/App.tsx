@@ -1,4 +1,4 @@
-import { useCallback, useMemo } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { parseBackendChoice, type BackendChoice } from '../worker/backendChoice';
 import { BackendBadge } from './components/BackendBadge';
 import { BackendPanel } from './components/BackendPanel';
@@ -33,6 +33,14 @@ export function App() {
   // One setup (task, preset, changed settings, sweep) for both panels, from the hash and written back on every change.
   const { setup, change: changeSetup } = useSetup(config);
   const showPickers = !config.hide.has('preset');
+  // The backend detail folds out under the header badge: closed at first, open when the backend failed to start
+  // (its message and the picker are in the panel), then as the user last left it.
+  const [backendChosenOpen, setBackendOpen] = useState<boolean | null>(null);
+  const backendOpen = backendChosenOpen ?? state.backendError !== null;
+  const showBackend = !config.hide.has('backend');
+  // The Quick demo card's place on the first screen (RlhfPanel, which runs the stages, renders into it).
+  const [quickDemoSlot, setQuickDemoSlot] = useState<HTMLElement | null>(null);
+  const showRlhf = !config.hide.has('rlhf');
 
   return (
     <>
@@ -41,9 +49,14 @@ export function App() {
           <h1>RTO Lab</h1>
           <p className="tagline">Reinforced Token Optimization, trained in your browser</p>
         </div>
-        <BackendBadge state={state} />
+        <BackendBadge state={state} panel={showBackend ? { id: 'backend-panel', open: backendOpen, onToggle: () => setBackendOpen(!backendOpen) } : undefined} />
       </header>
       <main>
+        {showBackend && (
+          <div id="backend-panel" hidden={!backendOpen}>
+            <BackendPanel lab={lab} onChoose={choose} />
+          </div>
+        )}
         {!config.hide.has('intro') && (
           <section className="panel intro">
             <p>
@@ -52,8 +65,7 @@ export function App() {
               knows which <em>tokens</em> earned the reward: β·log(π_dpo/π_ref) for each token. This lab trains small
               language models right here — fine-tuning, preference data, a reward model, DPO, then PPO with the usual
               end-of-response reward next to RTO with dense per-token rewards — and lets you watch, token by token, where
-              the reward comes from and which method learns faster. Everything runs on this computer; nothing is sent
-              anywhere.
+              the reward comes from and which method learns faster. Everything runs on this computer.
             </p>
           </section>
         )}
@@ -75,10 +87,15 @@ export function App() {
             {n}
           </p>
         ))}
+        {showRlhf && (
+          <section className="panel start" aria-labelledby="start-title">
+            <h2 id="start-title">Start here</h2>
+            <div ref={setQuickDemoSlot} />
+          </section>
+        )}
         {!config.hide.has('pipeline') && <Pipeline state={state} />}
-        {!config.hide.has('backend') && <BackendPanel lab={lab} onChoose={choose} />}
         {!config.hide.has('sft') && <SftPanel lab={lab} setup={setup} onSetup={changeSetup} showPickers={showPickers} />}
-        {!config.hide.has('rlhf') && <RlhfPanel lab={lab} setup={setup} onSetup={changeSetup} showPickers={showPickers} />}
+        {showRlhf && <RlhfPanel lab={lab} setup={setup} onSetup={changeSetup} showPickers={showPickers} quickDemoSlot={quickDemoSlot} />}
         {!config.hide.has('score') && <ScoreTextPanel lab={lab} />}
         {!config.hide.has('theory') && <TheoryPanel />}
         {!config.hide.has('messages') && <WorkerMessages logs={state.logs} />}

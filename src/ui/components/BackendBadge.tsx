@@ -1,7 +1,21 @@
 import type { LabState } from '../labState';
 
+/** The badge and, unless the link hides the backend panel, the button that folds that panel out under the header. */
+export function BackendBadge({ state, panel }: { state: LabState; panel?: { id: string; open: boolean; onToggle: () => void } }) {
+  return (
+    <div className="badge-group">
+      <BadgeStatus state={state} />
+      {panel && (
+        <button type="button" className="badge-toggle" data-testid="backend-toggle" aria-expanded={panel.open} aria-controls={panel.id} onClick={panel.onToggle}>
+          {panel.open ? 'Hide backend details' : 'Backend details'} <span aria-hidden="true">{panel.open ? '▴' : '▾'}</span>
+        </button>
+      )}
+    </div>
+  );
+}
+
 /** The header's summary of where the maths runs: backend, adapter, and whether it is a real GPU. */
-export function BackendBadge({ state }: { state: LabState }) {
+function BadgeStatus({ state }: { state: LabState }) {
   const { selection, backendStatus } = state;
   if (backendStatus === 'selecting' || (backendStatus === 'idle' && state.worker !== 'crashed')) {
     const what = state.choice === 'auto' ? 'measuring backends…' : `starting ${state.choice}…`;

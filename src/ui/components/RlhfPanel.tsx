@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { createPortal } from 'react-dom';
 import { PRESETS, type SettingGroup, type Settings } from '../../lab/config';
 import { STAGES } from '../../lab/stages';
 import { RLHF_STAGES, type RlhfStage } from '../../worker/protocol';
@@ -12,6 +13,7 @@ import type { StageRun } from '../stageRuns';
 import { chartSweepIds, DEFAULT_SWEEP_FRACTIONS, fractionsText, parseSweepFractions, sweepPlan, type SweepState } from '../sweepPlan';
 import type { LabApi } from '../useLab';
 import { useRunQueue } from '../useRunQueue';
+import { QuickDemoCard, type QuickDemoStatus } from './QuickDemoCard';
 import { RlCharts } from './RlCharts';
 import { SampleEfficiencyChart } from './SampleEfficiencyChart';
 import { SettingsEditor } from './SettingsEditor';
@@ -44,6 +46,7 @@ export function RlhfPanel({
   setup,
   onSetup,
   showPickers = true,
+  quickDemoSlot,
 }: {
   lab: LabApi;
   /** The page's shared setup (task, preset, changed settings, sweep list); every change goes to onSetup. */
@@ -51,6 +54,8 @@ export function RlhfPanel({
   onSetup: (next: Setup) => void;
   /** False with `hide=preset`: the link fixes task and preset. */
   showPickers?: boolean;
+  /** Where the Quick demo card goes (the first screen); null while that element mounts; undefined: in this panel. */
+  quickDemoSlot?: HTMLElement | null;
 }) {
   const { state } = lab;
   const { preset, edited } = setup;
@@ -120,7 +125,9 @@ export function RlhfPanel({
     const current = RLHF_STAGES.map((s) => runs[s]).find((r) => r && (r.status === 'running' || r.status === 'paused'));
     if (current) lab.stopRun(current.runId);
   };
+  const [demoStarted, setDemoStarted] = useState(false);
   const quickDemo = async () => {
+    setDemoStarted(true);
     setLoading(true);
     setLoadError(null);
     try {
@@ -156,6 +163,22 @@ export function RlhfPanel({
   const efficiency = efficiencyPoints(rlRuns.map(({ run }, i) => ({ run, label: labels[i] ?? run.stage })), chartSweepIds(sweep, finished));
   const sftGold = rlRuns.map((x) => x.run.summary?.values.sftGold).find((g) => g !== undefined);
 
+  // The Quick demo's progress: the stage running now, or done once RTO finished with nothing left to run.
+  const runningStage = RLHF_STAGES.find((s) => runs[s]?.status === 'running' || runs[s]?.status === 'paused');
+  const demoEnded = RLHF_STAGES.find((s) => runs[s]?.status === 'failed' || runs[s]?.status === 'cancelled');
+  const demoStatus: QuickDemoStatus = !demoStarted
+    ? { kind: 'idle' }
+    : loading || runningStage || (!done('rto') && !demoEnded)
+      ? { kind: 'running', stage: loading ? 'loading the shipped models' : runningStage ? TITLES[runningStage] : 'the next stage' }
+      : done('rto')
+        ? { kind: 'done' }
+        : demoEnded
+          ? { kind: 'stopped', stage: TITLES[demoEnded] }
+          : { kind: 'idle' };
+  const quickDemoCard = (
+    <QuickDemoCard disabled={state.backendStatus !== 'ready' || busy} loading={loading} status={demoStatus} error={loadError} onStart={() => void quickDemo()} />
+  );
+
   return (
     <section className="panel" aria-labelledby="rlhf-title">
       <h2 id="rlhf-title">Stages 2–6 · Preferences, reward model, DPO, then PPO against RTO</h2>
@@ -168,9 +191,6 @@ export function RlhfPanel({
         <button type="button" data-testid="run-all" disabled={state.backendStatus !== 'ready' || busy || (!allPlan.sft && allPlan.stages.length === 0)} onClick={runAll}>
           {allPlan.label}
         </button>
-        <button type="button" data-testid="quick-demo" disabled={state.backendStatus !== 'ready' || busy || loading} onClick={() => void quickDemo()}>
-          {loading ? 'Loading…' : 'Quick demo'}
-        </button>
       </div>
       {afterSft === 'wait' ? (
         <p className="hint" role="status" data-testid="chain-status">
@@ -179,7 +199,7 @@ export function RlhfPanel({
       ) : !state.sftModel ? (
         <p className="hint">
           No SFT model yet. “Run the whole chain” trains one (Stage 1) with this task and preset, then every stage below; or train or load one above,
-          or start the Quick demo.
+          or start the Quick demo at the top of the page.
         </p>
       ) : (
         state.sftModel.task !== setup.task && (
@@ -188,15 +208,7 @@ export function RlhfPanel({
           </p>
         )
       )}
-      <p className="hint">
-        Quick demo: loads the SFT model and preference pairs that ship with the lab (made by <code>npm run lab -- quick-assets</code>: sentiment,
-        tiny preset, seed 1), then trains the reward model, DPO, PPO and RTO here.
-      </p>
-      {loadError && (
-        <p className="error" role="alert">
-          {loadError}
-        </p>
-      )}
+      {quickDemoSlot === undefined ? quickDemoCard : quickDemoSlot && createPortal(quickDemoCard, quickDemoSlot)}
       <p className="hint">{PRESETS[preset].description}</p>
       <ol className="stage-cards">
         {RLHF_STAGES.map((stage) => (
@@ -234,7 +246,7 @@ export function RlhfPanel({
       />
       {rlRuns.length > 0 && (
         <>
-          <h3>PPO and RTO, episode by episode</h3>
+          <h3 id="rl-curves-title">PPO and RTO, episode by episode</h3>
           <RlCharts
             runs={rlRuns.map(({ stage, run, color }, i) => ({ label: labels[i] ?? stage, color, visible: !hidden.has(labels[i] ?? stage), points: run.points.map((p) => ({ episodes: p.values.episodes ?? p.step, values: p.values })) }))}
             references={{ sft: sftGold, dpo: runs.dpo?.summary?.values.gold, dpoWinRate: runs.dpo?.summary?.values.winRate }}
@@ -250,7 +262,7 @@ export function RlhfPanel({
             </button>
           </div>
           <SampleEfficiencyChart points={efficiency.points} fromSweep={efficiency.fromSweep} stoppedEarly={efficiency.stoppedEarly} />
-          <h3>Where the reward comes from, token by token</h3>
+          <h3 id="heatmap-title">Where the reward comes from, token by token</h3>
           <TokenHeatmap
             runs={heatmapRuns}
             hasTrueReward={state.sftModel?.task === 'oracle'}
