@@ -119,6 +119,7 @@ function reduceEvent(state: LabState, event: Event): LabState {
       return { ...state, backendStatus: 'ready', selection: event.selection, backendError: null, deviceLost: null };
     case 'requestFailed':
     case 'textScored':
+    case 'vocabulary':
     case 'memory':
     case 'checkpointExported':
       return state; // answered through the request's promise

@@ -9,7 +9,7 @@ import { RunCancelled, runJob } from './jobs';
 import { errorMessage, type Command, type Event } from './protocol';
 import { pauseGate, pauseRun, resumeRun } from './pauses';
 import { scoreTypedText } from './scoreTextJob';
-import { exportSftCheckpoint, importSftCheckpoint, loadQuickDemo } from './session';
+import { exportSftCheckpoint, getSftModel, importSftCheckpoint, loadQuickDemo, taskFor } from './session';
 
 /** The few worker-global members used here (the project type-checks against the DOM lib). */
 interface WorkerScope {
@@ -109,6 +109,17 @@ async function handle(command: Command): Promise<void> {
     case 'scoreText': {
       try {
         post({ type: 'textScored', requestId: command.requestId, score: await scoreTypedText(command.prompt, command.response, command.dataUrl) });
+      } catch (error) {
+        post({ type: 'requestFailed', requestId: command.requestId, message: errorMessage(error) });
+      }
+      return;
+    }
+    case 'vocabulary': {
+      try {
+        const sft = getSftModel();
+        if (!sft) throw new Error('there is no SFT model yet: train or load one first');
+        const task = await taskFor(sft.summary.task, command.dataUrl, sft.summary.settings);
+        post({ type: 'vocabulary', requestId: command.requestId, task: sft.summary.task, words: [...task.tokenizer.vocab], horizon: task.horizon, maxPromptWords: task.maxPromptLength - 1 });
       } catch (error) {
         post({ type: 'requestFailed', requestId: command.requestId, message: errorMessage(error) });
       }

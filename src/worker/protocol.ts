@@ -92,6 +92,8 @@ export type Command =
   | { type: 'loadQuickDemo'; requestId: string; sftUrl: string; pairsUrl: string }
   /** Typed text scored token by token by the chain's DPO model, reward model and the gold reward. */
   | { type: 'scoreText'; requestId: string; prompt: string; response: string; dataUrl: string }
+  /** The SFT model's vocabulary and the task's lengths, so the Score panel can mark unknown words as they are typed. */
+  | { type: 'vocabulary'; requestId: string; dataUrl: string }
   | { type: 'startRun'; runId: string; job: RunJob }
   | { type: 'cancelRun'; runId: string }
   /** Holds the run before its next step (the model and optimiser state stay as they are) until resumed. */
@@ -111,6 +113,8 @@ export type Event =
   | { type: 'checkpointImported'; requestId: string; summary: SftSummary }
   | { type: 'quickDemoLoaded'; requestId: string; summary: SftSummary; pairs: StageSummary }
   | { type: 'textScored'; requestId: string; score: TextScore }
+  /** `words`: the vocabulary typed text is encoded with (the SFT model's task), by token id, specials first; a response holds at most `horizon` tokens, <eos> included. */
+  | { type: 'vocabulary'; requestId: string; task: TaskName; words: string[]; horizon: number; maxPromptWords: number }
   | { type: 'runFailed'; runId: string; message: string }
   | { type: 'runCancelled'; runId: string }
   | { type: 'runPaused'; runId: string; paused: boolean }
