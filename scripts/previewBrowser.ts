@@ -23,26 +23,35 @@ async function waitForServer(base: string): Promise<void> {
   throw new Error('vite preview did not start');
 }
 
-export async function openPreview(port: number): Promise<PreviewBrowser> {
-  const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { stdio: 'ignore' });
+/** `dist`: the build folder to serve (`vite build --outDir X`), dist by default. */
+export async function openPreview(port: number, dist = 'dist'): Promise<PreviewBrowser> {
+  // Its own process group, so that stopping it also stops the node process npx starts (killing npx alone left it serving).
+  const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', dist], { stdio: 'ignore', detached: true });
+  const stop = () => {
+    try {
+      if (server.pid !== undefined) process.kill(-server.pid);
+    } catch {
+      server.kill();
+    }
+  };
   const base = `http://127.0.0.1:${port}/`;
   let browser: Browser | null = null;
   try {
     await waitForServer(base);
     browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--enable-unsafe-webgpu'] });
-    const page = await browser.newPage();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const opened = browser;
     return {
       base,
       page,
       close: async () => {
         await opened.close();
-        server.kill();
+        stop();
       },
     };
   } catch (error) {
     await browser?.close();
-    server.kill();
+    stop();
     throw error;
   }
 }

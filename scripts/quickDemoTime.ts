@@ -1,13 +1,15 @@
 /**
  * Times the Quick demo as a user runs it: the production build in headless Debian Chromium, auto backend, the
  * Quick demo button, until RTO is done. Prints the time of each stage and the total. A benchmark, not a test.
- *   npm run build && npx tsx scripts/quickDemoTime.ts [--backend wasm] [--hash "#preset=tiny"]
+ * Also writes the README's pictures to e2e/screenshots/: the first screen (1280×900, before the demo starts), the
+ * curves, the heatmap's default view and two of its channels, the stage cards and the theory panel.
+ *   npm run build && npx tsx scripts/quickDemoTime.ts [--backend wasm] [--hash "#preset=tiny"] [--dist dist] [--port 4175]
  */
 import { parseArgs } from 'node:util';
 import { openPreview } from './previewBrowser';
 
-const { values } = parseArgs({ options: { backend: { type: 'string' }, hash: { type: 'string', default: '' }, port: { type: 'string', default: '4175' } } });
-const { base, page, close } = await openPreview(Number(values.port));
+const { values } = parseArgs({ options: { backend: { type: 'string' }, hash: { type: 'string', default: '' }, port: { type: 'string', default: '4175' }, dist: { type: 'string', default: 'dist' } } });
+const { base, page, close } = await openPreview(Number(values.port), values.dist);
 try {
   const t0 = performance.now();
   await page.goto(`${base}${values.backend ? `?backend=${values.backend}` : ''}${values.hash}`);
@@ -16,6 +18,8 @@ try {
   const backend = (await page.getByTestId('backend-badge').textContent().catch(() => '')) ?? '';
   const tReady = performance.now();
   console.log(`page loaded and backend chosen in ${((tReady - t0) / 1000).toFixed(1)} s (${backend.trim()})`);
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: 'e2e/screenshots/first-screen.png' }); // the viewport only: what a visitor sees first
   await page.getByTestId('quick-demo').click();
   let last = tReady;
   for (const stage of ['rm', 'dpo', 'ppo', 'rto']) {
@@ -30,13 +34,18 @@ try {
   // The README's pictures of a real run: the curves, the heatmaps (total and DPO channels), and the theory panel.
   await page.mouse.move(0, 0); // no tooltip left open in the pictures
   await page.locator('.rl-charts').screenshot({ path: 'e2e/screenshots/curves.png' });
+  await page.locator('.heatmap').screenshot({ path: 'e2e/screenshots/heatmap-terms.png' }); // the default view
+  // A tooltip of the right-most token of the last RTO row, to see it kept inside the page.
+  await page.getByTestId('heatmap-rto').getByTestId('heat-row').last().getByTestId('heat-token').last().hover();
+  await page.screenshot({ path: 'test-results/heatmap-tooltip.png' });
+  await page.mouse.move(0, 0);
   await page.getByLabel('Heatmap channel').selectOption('total');
   await page.locator('.heatmap').screenshot({ path: 'e2e/screenshots/heatmap-total.png' });
   await page.getByLabel('Heatmap channel').selectOption('dpo');
   await page.locator('.heatmap').screenshot({ path: 'e2e/screenshots/heatmap-dpo.png' });
   await page.getByTestId('theory-panel').screenshot({ path: 'e2e/screenshots/theory.png' });
   await page.locator('.stage-cards').screenshot({ path: 'e2e/screenshots/stages.png' });
-  console.log('wrote e2e/screenshots/curves.png, heatmap-total.png, heatmap-dpo.png, theory.png and stages.png');
+  console.log('wrote e2e/screenshots/first-screen.png, curves.png, heatmap-terms.png, heatmap-total.png, heatmap-dpo.png, theory.png and stages.png');
 } finally {
   await close();
 }
