@@ -41,11 +41,13 @@ export const SETTINGS = [
   { key: 'rlPrompts', group: 'rl', label: 'Prompts per rollout', help: 'Episodes per iteration (the paper uses 1,024; 64 at toy scale).', default: 64, min: 2, max: 4096, integer: true },
   { key: 'rlMinibatches', group: 'rl', label: 'Minibatches', help: 'Optimiser steps per rollout: one pass over it in this many minibatches; must divide the prompts.', default: 4, min: 1, max: 256, integer: true },
   { key: 'rlPromptFraction', group: 'rl', label: 'Prompt fraction', help: 'Share of the RL prompt pool (iterations × prompts) used; smaller sets repeat prompts. The sample-efficiency sweep varies it.', default: 1, min: 0.001, max: 1, integer: false },
-  { key: 'actorLr', group: 'rl', label: 'Actor learning rate', help: 'Peak Adam learning rate of the policy (starts as SFT).', default: 5e-4, min: 1e-7, max: 1e-1, integer: false },
+  { key: 'actorLr', group: 'rl', label: 'Actor learning rate', help: 'Peak Adam learning rate of the policy (starts as SFT) in RTO and the ablations; PPO has its own.', default: 5e-4, min: 1e-7, max: 1e-1, integer: false },
   { key: 'criticLr', group: 'rl', label: 'Critic learning rate', help: 'Peak Adam learning rate of the critic (starts as the reward model); about 10× the actor.', default: 5e-3, min: 1e-7, max: 1e-1, integer: false },
   { key: 'beta1', group: 'rl', label: 'β1 (DPO reward)', help: 'Scale of the dense DPO token reward β1·log(π_dpo/π_ref). Paper: 0.05; toy scale needs more.', default: 0.5, min: 0, max: 100, integer: false },
   { key: 'rtoClip', group: 'rl', label: 'c (DPO reward clip)', help: 'Each scaled DPO token reward is clipped to ±c (the official code does; the paper does not). Unclipped, it is hacked.', default: 0.2, min: 1e-4, max: 1e6, integer: false },
-  { key: 'beta2', group: 'rl', label: 'β2 (KL penalty)', help: 'Per-token penalty −β2·log(π/π_ref). Low values let the policy drift and hack the reward.', default: 0.2, min: 0, max: 100, integer: false },
+  { key: 'beta2', group: 'rl', label: 'β2 (KL penalty)', help: 'Per-token penalty −β2·log(π/π_ref) in RTO and the ablations (PPO has its own). Low values let the policy drift and hack the reward.', default: 0.2, min: 0, max: 100, integer: false },
+  { key: 'ppoBeta2', group: 'rl', label: 'β2 for PPO', help: 'PPO’s own KL penalty. It is tuned apart from the β2 of RTO and the ablations: equal β2 is not equal KL, since RTO’s dense reward pulls the policy further from π_ref.', default: 0.2, min: 0, max: 100, integer: false },
+  { key: 'ppoActorLr', group: 'rl', label: 'Actor learning rate for PPO', help: 'PPO’s own peak actor learning rate, tuned apart from RTO’s (same budget, same rule).', default: 5e-4, min: 1e-7, max: 1e-1, integer: false },
   { key: 'beta3', group: 'rl', label: 'β3 (RM score)', help: 'Weight of the reward-model score on the <eos> token in RTO and the ablations (PPO always uses 1).', default: 1, min: 0, max: 100, integer: false },
   { key: 'gamma', group: 'rl', label: 'γ', help: 'Discount of GAE.', default: 1, min: 0, max: 1, integer: false },
   { key: 'lambda', group: 'rl', label: 'λ', help: 'GAE λ: 1 is Monte Carlo, 0 is one-step TD.', default: 0.95, min: 0, max: 1, integer: false },
@@ -85,7 +87,8 @@ export const PRESETS: Record<PresetName, { description: string; values: Partial<
  */
 export const TASK_DEFAULTS: Record<'sentiment' | 'oracle', Partial<Settings>> = {
   sentiment: { prefPrompts: 4000 },
-  oracle: { prefPrompts: 3000, prefHeldOutPrompts: 300, prefTemperature: 1, rtoClip: 0.1, beta2: 0.01 },
+  // RL settings tuned at the tiny preset on seeds 1–3 with the same budget per method (npm run tune; docs/results.md).
+  oracle: { prefPrompts: 3000, prefHeldOutPrompts: 300, prefTemperature: 1, beta1: 0.59, rtoClip: 0.17, beta2: 0.015, actorLr: 4.9e-4, ppoBeta2: 0.0037, ppoActorLr: 4.8e-4 },
 };
 
 /**
@@ -96,8 +99,8 @@ export const REWARD_PRESET_NAMES = ['lab', 'paper', 'hacking'] as const;
 export type RewardPresetName = (typeof REWARD_PRESET_NAMES)[number];
 export const REWARD_PRESETS: Record<RewardPresetName, { description: string; values: Partial<Settings> }> = {
   lab: { description: 'Tuned at toy scale: sentiment β1 0.5, c 0.2, β2 0.2 (readable text); oracle β1 0.5, c 0.1, β2 0.01.', values: {} },
-  paper: { description: 'The official RTO script: β1 = c = 0.05, β2 = 0.01, β3 = 1.', values: { beta1: 0.05, rtoClip: 0.05, beta2: 0.01, beta3: 1 } },
-  hacking: { description: 'β2 0.05: the KL anchor is weak enough that the policy games the gold reward (watch the text).', values: { beta2: 0.05 } },
+  paper: { description: 'The official RTO script: β1 = c = 0.05, β2 = 0.01, β3 = 1.', values: { beta1: 0.05, rtoClip: 0.05, beta2: 0.01, ppoBeta2: 0.01, beta3: 1 } },
+  hacking: { description: 'β2 0.05: the KL anchor is weak enough that the policy games the gold reward (watch the text).', values: { beta2: 0.05, ppoBeta2: 0.05 } },
 };
 
 export function isRewardPresetName(name: string): name is RewardPresetName {

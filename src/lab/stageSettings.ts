@@ -44,11 +44,12 @@ export function rlSettingsOf(s: Settings, mode: RewardMode, estimator: Advantage
     iterations: s.rlIterations,
     promptsPerRollout: s.rlPrompts,
     minibatches: s.rlMinibatches,
-    actorLr: s.actorLr,
+    // PPO has its own β2 and actor LR: the methods are tuned apart, with the same budget (scripts/tune.ts).
+    actorLr: mode === 'ppo' ? s.ppoActorLr : s.actorLr,
     criticLr: s.criticLr,
     beta1: s.beta1,
     clip: s.rtoClip,
-    beta2: s.beta2,
+    beta2: mode === 'ppo' ? s.ppoBeta2 : s.beta2,
     // PPO's score weight is 1 by definition (docs/method.md stage 4); β3 weighs it in RTO and the ablations.
     beta3: s.beta3,
     gamma: s.gamma,

@@ -11,7 +11,10 @@ export interface LabelledRun {
 }
 
 const SHORT: Partial<Record<keyof Settings, string>> = { beta1: 'β1', rtoClip: 'c', beta2: 'β2', beta3: 'β3', actorLr: 'actor lr', criticLr: 'critic lr', rlPromptFraction: 'prompts ×' };
-const RL_KEYS = SETTINGS.filter((s) => s.group === 'rl' || s.key === 'seed').map((s) => s.key);
+// PPO's own β2 and actor LR are compared as β2 and actor LR (what each run trains with), not as separate keys.
+const PPO_OWN: Partial<Record<keyof Settings, keyof Settings>> = { beta2: 'ppoBeta2', actorLr: 'ppoActorLr' };
+const RL_KEYS = SETTINGS.filter((s) => (s.group === 'rl' || s.key === 'seed') && !Object.values(PPO_OWN).includes(s.key)).map((s) => s.key);
+const effective = (stage: LabelledRun['stage'], s: Settings, key: keyof Settings) => s[(stage === 'ppo' && PPO_OWN[key]) || key];
 
 export function runLabels(runs: readonly LabelledRun[]): string[] {
   const settings = runs.map((r) => resolveSettings(r.preset, r.overrides));
@@ -23,8 +26,9 @@ export function runLabels(runs: readonly LabelledRun[]): string[] {
     if (run.stage === 'rto') parts.push(`β1 ${own.beta1}`, `c ${own.rtoClip}`);
     for (const key of RL_KEYS) {
       if (!relevant(run.stage, key) || (run.stage === 'rto' && (key === 'beta1' || key === 'rtoClip'))) continue;
-      const differs = settings.some((other, j) => j !== i && relevant(runs[j]!.stage, key) && other[key] !== own[key]);
-      if (differs) parts.push(`${SHORT[key] ?? key} ${own[key]}`);
+      const mine = effective(run.stage, own, key);
+      const differs = settings.some((other, j) => j !== i && relevant(runs[j]!.stage, key) && effective(runs[j]!.stage, other, key) !== mine);
+      if (differs) parts.push(`${SHORT[key] ?? key} ${mine}`);
     }
     return parts.length ? `${run.stage.toUpperCase()} (${parts.join(', ')})` : run.stage.toUpperCase();
   });

@@ -24,7 +24,9 @@ import { runSft } from './sft';
 // DPO 0.723, Pearson 0.606; the head init then RM 0.570; DPO in the masked space 0.777 and 0.750.
 // Assertions sit below these. (A one-layer reward model reads a sum of bigram terms at <eos> poorly; DPO's token
 // log-probs get the previous token for free — a reference prototype saw DPO beat the EOS-read RM here too.)
-const settings = resolveSettings('tiny', {}, 'oracle');
+// The RL settings are pinned to those these values were measured with (the task's defaults before tuning), so the
+// tuned defaults of config.ts can change without moving them.
+const settings = resolveSettings('tiny', { beta1: 0.5, rtoClip: 0.1, beta2: 0.01, ppoBeta2: 0.01, actorLr: 5e-4, ppoActorLr: 5e-4 }, 'oracle');
 // PPO and RTO, 20 iterations of 64 prompts: measured gold gains over SFT (−34.37) of +2.53 (PPO, KL 0.84, win rate
 // 0.652) and +4.62 (RTO, KL 1.01, win rate 0.758); before the changes above (SFT −35.02) +3.92 (KL 1.33, 0.719) and
 // +5.24 (KL 1.71, 0.719). With the pairs of another judge seed the RM reached only 0.623 and PPO gained +0.34 while
