@@ -3,7 +3,7 @@
  * the SFT checkpoint and its preference pairs, copied to public/quick/. The page's Quick demo starts from them and
  * runs the reward model, DPO, PPO and RTO itself.
  */
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { resolveSettings } from '../../lab/config';
@@ -25,8 +25,12 @@ export async function quickAssetsCommand(): Promise<number> {
     disposeParams(sft.params);
   }
   await mkdir(QUICK_DIR, { recursive: true });
-  for (const f of ['sft.ckpt', 'prefs.json']) await copyFile(join(outDir, f), join(QUICK_DIR, f));
-  console.log(`quick-assets: wrote ${QUICK_DIR}/sft.ckpt and ${QUICK_DIR}/prefs.json (sentiment, tiny preset, seed ${settings.seed})`);
+  const sizes: string[] = [];
+  for (const f of ['sft.ckpt', 'prefs.json']) {
+    await copyFile(join(outDir, f), join(QUICK_DIR, f));
+    sizes.push(`${QUICK_DIR}/${f} (${(await stat(join(QUICK_DIR, f))).size} bytes)`);
+  }
+  console.log(`quick-assets: wrote ${sizes.join(' and ')}; sentiment, tiny preset, seed ${settings.seed}, vocabulary ${ctx.task.tokenizer.size}`);
   if (tf.memory().numTensors !== 0) console.warn(`warning: ${tf.memory().numTensors} tensors still allocated`);
   return 0;
 }
