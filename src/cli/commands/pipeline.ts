@@ -117,12 +117,20 @@ export interface PairSet {
   stats: { train: PreferenceStats; heldOut: PreferenceStats };
 }
 
+/** One line per split: tie rate, the share of responses scoring exactly 0 (— for files from before it was counted). */
+function printPairStats(stats: PairSet['stats']): void {
+  for (const [name, st] of Object.entries(stats)) {
+    console.log(`prefs ${name}: ${st.prompts} prompts → ${st.pairs} pairs; ${st.ties} ties dropped (tie rate ${fmt(st.tieRate, 3)}); ${fmt(st.zeroShare, 3)} of the responses score exactly 0; judge agrees with the gold order on ${fmt(st.agreement, 3)}`);
+  }
+}
+
 export async function ensurePairs(ctx: StageContext, sft: Model): Promise<PairSet> {
   const path = join(ctx.outDir, 'prefs.json');
   if (existsSync(path)) {
     const saved = JSON.parse(await readFile(path, 'utf8')) as PairSet & { key: string };
     if (saved.key === keyOf(ctx, 'prefs')) {
       console.log(`prefs: reusing ${path} (${saved.train.length} train / ${saved.heldOut.length} held-out pairs)`);
+      printPairStats(saved.stats);
       return saved;
     }
     console.log(`prefs: ${path} was made with other settings; sampling again`);
@@ -137,9 +145,7 @@ export async function ensurePairs(ctx: StageContext, sft: Model): Promise<PairSe
   process.stderr.write('\n');
   const set: PairSet = { train: train.pairs, heldOut: heldOut.pairs, stats: { train: train.stats, heldOut: heldOut.stats } };
   const seconds = (performance.now() - started) / 1000;
-  for (const [name, st] of Object.entries(set.stats)) {
-    console.log(`prefs ${name}: ${st.prompts} prompts → ${st.pairs} pairs; ${st.ties} ties dropped (tie rate ${fmt(st.tieRate, 3)}); ${fmt(st.zeroShare, 3)} of the responses score exactly 0; judge agrees with the gold order on ${fmt(st.agreement, 3)}`);
-  }
+  printPairStats(set.stats);
   console.log(`prefs: ${seconds.toFixed(1)} s`);
   await writeFile(path, JSON.stringify({ key: keyOf(ctx, 'prefs'), seconds, ...set }));
   await writeFile(join(ctx.outDir, 'prefs.metrics.json'), JSON.stringify({ task: ctx.taskName, preset: ctx.preset, settings: s, seconds, stats: set.stats }, null, 1));
