@@ -28,7 +28,7 @@ const TITLES: Record<RlhfStage, string> = { preferences: 'Preferences', rm: 'Rew
 const STAGE_ID: Record<RlhfStage, (typeof STAGES)[number]['id']> = { preferences: 'preferences', rm: 'rm', dpo: 'dpo', ppo: 'ppo', rto: 'rto' };
 /** What to look for while a stage runs: one sentence for the classroom. */
 const LOOK_FOR: Record<RlhfStage, string> = {
-  preferences: 'Most pairs tie (both responses score 0 under VADER) and are dropped; the kept ones teach what "more positive" means.',
+  preferences: 'Pairs that tie (both responses score the same under VADER, often 0) are dropped; the tie rate says how many. The kept ones teach what "more positive" means.',
   rm: 'Held-out accuracy above 0.5 means the reward model ranks unseen pairs better than a coin. A held-out loss that climbs while the accuracy holds means it grows over-confident (it overfits the pairs): its ranking still works, and its scores are normalised before PPO uses them.',
   dpo: 'Its reward accuracy grows from 0.5 as its loss falls below ln 2. The DPO policy’s own gold reward and win rate are the dashed DPO lines on the PPO/RTO curves.',
   ppo: 'Gold reward should rise above SFT while KL stays small; the heatmap shows all of the RM score on the last token.',
