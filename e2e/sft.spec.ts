@@ -48,8 +48,8 @@ for (const backend of ['webgpu', 'webgl', 'cpu'] as const) {
     const inPage = await trainInPage(page, backend);
     const reference = await referenceLoss();
     console.log(`${backend}: held-out loss after ${STEPS} tiny SFT steps ${inPage.toFixed(7)} (Node wasm ${reference.toFixed(7)})`);
-    // Untrained the loss is ln(1000) ≈ 6.91; three steps move it to about 6.1 on every backend.
-    expect(inPage).toBeLessThan(6.5);
+    // Untrained the loss is ln(1439) ≈ 7.27; three steps (the first at LR 0) move it to 6.79 (Node wasm, seed 1).
+    expect(inPage).toBeLessThan(7.0);
     expect(Math.abs(inPage - reference)).toBeLessThan(1e-4);
     expect(watch.consoleErrors).toEqual([]);
   });
