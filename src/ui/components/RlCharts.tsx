@@ -156,7 +156,7 @@ function FrontierChart({ runs, refs, goldAxis }: { runs: RlRunSeries[]; refs: Re
       <figcaption className="rl-chart-title">Reward–KL frontier</figcaption>
       <p className="rl-chart-note" style={NOTE_STYLE} data-testid="matched-kl-note">
         Each dot is one evaluation: up is more gold, right is further from SFT. Equal β2 is not equal KL: without the clip and the RM term, the
-        KL-regularised optimum of RTO’s reward is π ∝ π_ref·(π_dpo/π_ref)^(β1/β2), which at the lab’s β1/β2 = 2.5 extrapolates past π_dpo, so compare
+        KL-regularised optimum of RTO’s reward is π ∝ π_ref·(π_dpo/π_ref)^(β1/β2), which extrapolates past π_dpo whenever β1/β2 &gt; 1 (as with the lab’s defaults), so compare
         the methods at matched KL (along this frontier), not at the same β2.
       </p>
       <ResponsiveContainer width="100%" height={HEIGHT + 40}>
