@@ -103,7 +103,7 @@ test('the Quick demo loads the shipped SFT model and pairs, then trains RM → D
   expect(await waitForBackend(page)).toBe('wasm');
   await page.getByTestId('quick-demo').click();
   await expect(page.getByTestId('sft-summary')).toHaveAttribute('data-steps', '300');
-  await expect(page.getByTestId('summary-preferences')).toContainText('pairs 654');
+  await expect(page.getByTestId('summary-preferences')).toContainText('pairs 3202');
 
   // Pause holds the reward model between steps; Resume lets it (and the rest of the chain) go on.
   const rm = page.getByTestId('stage-rm');
