@@ -11,7 +11,7 @@ const LAB_FORBIDDEN_GLOBALS = [
 ].map((name) => ({ name, message: 'src/lab stays free of DOM and worker globals; pass what you need in from the shell.' }));
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test-results/', 'playwright-report/', '.lab-out/'] },
+  { ignores: ['dist/', 'dist-*/', 'test-results-*/', 'node_modules/', 'test-results/', 'playwright-report/', '.lab-out/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
