@@ -6,7 +6,7 @@
  * Progress goes to stderr; the tables to stdout; results JSON and CSV to --out (default .lab-out/experiments/).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isPresetName, isRewardPresetName, resolveSettings, SETTINGS, type PresetName, type RewardPresetName } from '../lab/config';
@@ -24,7 +24,10 @@ import { useNodeBackend } from './nodeBackend';
 const USAGE = `usage: npm run experiment -- [--task sentiment|oracle] [--preset tiny|small] [--rewards lab|paper|hacking]
          [--seeds N | --seed-list 1,2] [--fractions 0.125,0.25,0.5,1] [--modes ppo,rto,ddpo,rs-ppo,semi-rto]
          [--set key=value ...] [--sweep key=v1,v2,...] [--estimators gae,reinforce++] [--out DIR] [--name NAME]
+         [--quick-demo]
          --sweep (repeatable; the grid of all combinations) runs every mode at every value, labelled e.g. "rto beta1=0.5"
+         --quick-demo: every seed starts from the Quick demo's shipped SFT model and pairs (public/quick; sentiment,
+         tiny) and trains RM, DPO and RL with its own seed, as the page's Quick demo does at #seed=S"
        npm run experiment -- --merge results1.json results2.json ... [--kl-budgets 1,2,4]
        (KL budgets of the matched-KL table default to the quartiles of the runs' final KLs)`;
 
@@ -58,6 +61,7 @@ async function main(): Promise<number> {
       name: { type: 'string' },
       merge: { type: 'boolean', default: false },
       'kl-budgets': { type: 'string' },
+      'quick-demo': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -98,7 +102,8 @@ async function main(): Promise<number> {
     fail(error instanceof Error ? error.message : String(error));
   }
   const name = values.name ?? `${task}-${preset}-${rewards}-${modes.join('+')}-seeds${seeds.join('_')}`;
-  const results = await run(task, preset, rewards, seeds, fractions, modes as RewardMode[], overrides, grid, estimators as AdvantageEstimator[]);
+  if (values['quick-demo'] && (task !== 'sentiment' || preset !== 'tiny')) fail('--quick-demo runs the Quick demo: sentiment, tiny');
+  const results = await run(task, preset, rewards, seeds, fractions, modes as RewardMode[], overrides, grid, estimators as AdvantageEstimator[], values['quick-demo']);
   await mkdir(values.out, { recursive: true });
   const base = join(values.out, name);
   await writeFile(`${base}.json`, JSON.stringify(results, null, 1));
@@ -122,7 +127,23 @@ function sweepGrid(sweeps: { key: string; values: number[] }[]): GridPoint[] {
   return grid;
 }
 
-async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName, seeds: number[], fractions: number[], modes: RewardMode[], overrides: Record<string, number>, grid: GridPoint[], estimators: AdvantageEstimator[]): Promise<ExperimentResults> {
+/** The Quick demo's shipped SFT model and pairs (seed 1), read from a copy of public/quick so nothing writes there. */
+async function quickDemoStart(overrides: Record<string, number>) {
+  const dir = '.lab-out/quick-demo-assets';
+  await mkdir(dir, { recursive: true });
+  for (const f of ['sft.ckpt', 'prefs.json']) await copyFile(join('public/quick', f), join(dir, f));
+  const ctx = await makeContext('sentiment', 'tiny', resolveSettings('tiny', { ...overrides, seed: 1 }, 'sentiment'), dir);
+  const log: string[] = [];
+  const print = console.log;
+  console.log = (...args: unknown[]) => (log.push(args.map(String).join(' ')), print(...args));
+  const sft = await ensureSft(ctx);
+  const pairs = await ensurePairs(ctx, sft);
+  console.log = print;
+  if (log.filter((l) => l.includes('reusing')).length !== 2) throw new Error(`the shipped Quick-demo files do not match these settings (${log.join('; ')}): run npm run lab -- quick-assets`);
+  return { sft, pairs };
+}
+
+async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName, seeds: number[], fractions: number[], modes: RewardMode[], overrides: Record<string, number>, grid: GridPoint[], estimators: AdvantageEstimator[], quickDemo = false): Promise<ExperimentResults> {
   await useNodeBackend('wasm');
   // The stage chain reports on stdout; here stdout is kept for the tables, so it goes to stderr.
   console.log = (...args: unknown[]) => process.stderr.write(`${args.map(String).join(' ')}\n`);
@@ -131,12 +152,13 @@ async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName
   let settingsShown: Record<string, number> = {};
   const started = performance.now();
   const total = seeds.length * fractions.length * modes.length * grid.length * estimators.length;
+  const quick = quickDemo ? await quickDemoStart(overrides) : null;
   for (const seed of seeds) {
     const settings = resolveSettings(preset, { ...overrides, seed }, task, rewards);
     settingsShown = { ...settings };
-    const ctx = await makeContext(task, preset, settings, `.lab-out/${task}-${preset}-seed${seed}`);
-    const sft = await ensureSft(ctx);
-    const pairs = await ensurePairs(ctx, sft);
+    const ctx = await makeContext(task, preset, settings, `.lab-out/${quick ? 'quick-demo' : `${task}-${preset}`}-seed${seed}`);
+    const sft = quick?.sft ?? (await ensureSft(ctx));
+    const pairs = quick?.pairs ?? (await ensurePairs(ctx, sft));
     const rm = await ensureRewardModel(ctx, sft, pairs);
     const dpo = await ensureDpo(ctx, sft, pairs);
     try {
@@ -181,9 +203,10 @@ async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName
         }
       }
     } finally {
-      for (const p of [sft.params, rm.params, dpo.params]) disposeParams(p);
+      for (const p of quick ? [rm.params, dpo.params] : [sft.params, rm.params, dpo.params]) disposeParams(p);
     }
   }
+  if (quick) disposeParams(quick.sft.params);
   if (tf.memory().numTensors !== 0) process.stderr.write(`warning: ${tf.memory().numTensors} tensors still allocated\n`);
   return { task, preset, rewards, settings: settingsShown, seeds: seedRecords, runs };
 }
