@@ -140,7 +140,7 @@ async function quickDemoStart(overrides: Record<string, number>) {
   const pairs = await ensurePairs(ctx, sft);
   console.log = print;
   if (log.filter((l) => l.includes('reusing')).length !== 2) throw new Error(`the shipped Quick-demo files do not match these settings (${log.join('; ')}): run npm run lab -- quick-assets`);
-  return { sft, pairs };
+  return { ctx, sft, pairs };
 }
 
 async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName, seeds: number[], fractions: number[], modes: RewardMode[], overrides: Record<string, number>, grid: GridPoint[], estimators: AdvantageEstimator[], quickDemo = false): Promise<ExperimentResults> {
@@ -156,7 +156,9 @@ async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName
   for (const seed of seeds) {
     const settings = resolveSettings(preset, { ...overrides, seed }, task, rewards);
     settingsShown = { ...settings };
-    const ctx = await makeContext(task, preset, settings, `.lab-out/${quick ? 'quick-demo' : `${task}-${preset}`}-seed${seed}`);
+    // The Quick demo keeps the task (vocabulary, split) its SFT model was trained on, as the page does.
+    const ctx = quick ? { ...quick.ctx, settings, outDir: `.lab-out/quick-demo-seed${seed}` } : await makeContext(task, preset, settings, `.lab-out/${task}-${preset}-seed${seed}`);
+    await mkdir(ctx.outDir, { recursive: true });
     const sft = quick?.sft ?? (await ensureSft(ctx));
     const pairs = quick?.pairs ?? (await ensurePairs(ctx, sft));
     const rm = await ensureRewardModel(ctx, sft, pairs);
