@@ -79,7 +79,7 @@ async function main(): Promise<number> {
       task: { type: 'string', default: 'sentiment' },
       preset: { type: 'string', default: 'tiny' },
       seeds: { type: 'string', default: '1,2,3' },
-      budget: { type: 'string', default: '8' },
+      budget: { type: 'string', default: '12' },
       'kl-max': { type: 'string' },
       methods: { type: 'string', default: 'ppo,rto' },
       parallel: { type: 'string', default: '2' },
