@@ -90,8 +90,9 @@ export const PRESETS: Record<PresetName, { description: string; values: Partial<
  * judge has τ 1 and 3,000 prompts give 3,000 pairs.
  */
 export const TASK_DEFAULTS: Record<'sentiment' | 'oracle', Partial<Settings>> = {
-  sentiment: { prefPrompts: 8000 },
-  // RL settings tuned at the tiny preset on seeds 1–3 with the same budget per method (npm run tune; docs/results.md).
+  // The RL settings of both tasks were tuned at the tiny preset on seeds 1–3, 12 settings per method, keeping the best
+  // mean final gold within DPO's own KL (npm run tune; docs/results.md); PPO has its own β2 and actor LR.
+  sentiment: { prefPrompts: 8000, beta1: 1.7, rtoClip: 0.26, beta2: 0.71, actorLr: 5.4e-4, ppoBeta2: 0.17, ppoActorLr: 4.4e-4 },
   oracle: { prefPrompts: 3000, prefHeldOutPrompts: 300, prefTemperature: 1, beta1: 0.59, rtoClip: 0.17, beta2: 0.015, actorLr: 4.9e-4, ppoBeta2: 0.0037, ppoActorLr: 4.8e-4 },
 };
 
@@ -102,7 +103,7 @@ export const TASK_DEFAULTS: Record<'sentiment' | 'oracle', Partial<Settings>> = 
 export const REWARD_PRESET_NAMES = ['lab', 'paper', 'hacking'] as const;
 export type RewardPresetName = (typeof REWARD_PRESET_NAMES)[number];
 export const REWARD_PRESETS: Record<RewardPresetName, { description: string; values: Partial<Settings> }> = {
-  lab: { description: 'Tuned at toy scale: sentiment β1 0.5, c 0.2, β2 0.2 (readable text); oracle β1 0.5, c 0.1, β2 0.01.', values: {} },
+  lab: { description: 'Tuned at the tiny preset (seeds 1–3, 12 settings per method, best gold within DPO’s KL): sentiment RTO β1 1.7, c 0.26, β2 0.71, PPO β2 0.17; oracle RTO β1 0.59, c 0.17, β2 0.015, PPO β2 0.0037.', values: {} },
   paper: { description: 'The official RTO script: β1 = c = 0.05, β2 = 0.01, β3 = 1.', values: { beta1: 0.05, rtoClip: 0.05, beta2: 0.01, ppoBeta2: 0.01, beta3: 1 } },
   hacking: { description: 'β2 0.05: the KL anchor is weak enough that the policy games the gold reward (watch the text).', values: { beta2: 0.05, ppoBeta2: 0.05 } },
 };
