@@ -84,8 +84,9 @@ test('runs SFT → preferences → RM → DPO → PPO and RTO in the worker, wit
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-csv').click()]);
   const csv = await (await import('node:fs/promises')).readFile((await download.path()) ?? '', 'utf8');
   expect(csv.split('\n')[0]).toMatch(/^run,iteration,.*gold\/reward/);
-  expect(csv).toContain('\nPPO,2,');
-  expect(csv).toContain('\n"RTO (β1 0.5, c 0.2)",2,'); // the label says how the runs differ
+  // The labels say how the runs differ: PPO and RTO have their own tuned β2 and actor LR.
+  expect(csv).toContain('\n"PPO (actor lr 0.00044, β2 0.17)",2,');
+  expect(csv).toContain('\n"RTO (β1 1.7, c 0.26, actor lr 0.00054, β2 0.71)",2,');
 
   // Hiding a run takes its points off the charts.
   const gold = page.getByTestId('rl-chart-gold-reward');
@@ -138,7 +139,7 @@ test('the Quick demo loads the shipped SFT model and pairs, then trains RM → D
   await page.getByTestId('start-rto').click();
   await expect(rto).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
   await expect(page.getByTestId('run-visible')).toHaveCount(3);
-  await expect(page.getByRole('list', { name: 'Runs' })).toContainText('RTO (β1 0.5, c 0.2, prompts × 0.125)');
+  await expect(page.getByRole('list', { name: 'Runs' })).toContainText('RTO (β1 1.7, c 0.26, actor lr 0.00054, β2 0.71, prompts × 0.125)');
   await expect(page.getByTestId('rl-chart-sample-efficiency')).toHaveAttribute('data-points', '3');
   await page.mouse.move(0, 0);
   await page.locator('.rl-charts').screenshot({ path: 'test-results/three-runs.png' });

@@ -8,6 +8,8 @@ export interface LabelledRun {
   stage: 'ppo' | 'rto';
   preset: PresetName;
   overrides: Partial<Settings>;
+  /** The task whose defaults the run's settings start from (sentiment when absent). */
+  task?: 'sentiment' | 'oracle';
 }
 
 const SHORT: Partial<Record<keyof Settings, string>> = { beta1: 'β1', rtoClip: 'c', beta2: 'β2', beta3: 'β3', actorLr: 'actor lr', criticLr: 'critic lr', rlPromptFraction: 'prompts ×' };
@@ -17,7 +19,7 @@ const RL_KEYS = SETTINGS.filter((s) => (s.group === 'rl' || s.key === 'seed') &&
 const effective = (stage: LabelledRun['stage'], s: Settings, key: keyof Settings) => s[(stage === 'ppo' && PPO_OWN[key]) || key];
 
 export function runLabels(runs: readonly LabelledRun[]): string[] {
-  const settings = runs.map((r) => resolveSettings(r.preset, r.overrides));
+  const settings = runs.map((r) => resolveSettings(r.preset, r.overrides, r.task));
   // PPO ignores the DPO reward's settings, so they never distinguish it.
   const relevant = (stage: LabelledRun['stage'], key: string) => stage === 'rto' || !['beta1', 'rtoClip', 'beta3'].includes(key);
   const labels = runs.map((run, i) => {
