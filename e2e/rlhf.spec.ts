@@ -43,6 +43,7 @@ test('runs SFT → preferences → RM → DPO → PPO and RTO in the worker, wit
   await expect(goldChart).toHaveAttribute('data-first', `${sftGold},${sftGold}`);
   await expect(page.getByTestId('run-summary').first()).toContainText('length');
   await expect(page.getByTestId('matched-kl-note')).toContainText('Equal β2 is not equal KL');
+  await expect(page.getByTestId('measured-result')).toContainText('PPO and RTO end level'); // the sentiment task's measured result
   await page.mouse.move(0, 0);
   await page.locator('.rl-charts').screenshot({ path: 'test-results/rl-charts.png' });
   await expect(page.getByTestId('summary-dpo')).toContainText('win rate vs SFT');

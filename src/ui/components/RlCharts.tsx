@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { Area, CartesianGrid, ComposedChart, Legend, Line, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { lengthNote } from '../lengthHacking';
+import { MEASURED_RESULT } from '../measuredResults';
 import { bandKey, lineChartData, runEvaluationSummary, scatterData, SE_METRIC, seriesKey, type RlChartRow, type RlRunSeries } from '../rlChartData';
 
 export type { RlPoint, RlRunSeries } from '../rlChartData';
@@ -148,7 +149,7 @@ function FrontierTooltip({ active, payload }: { active?: boolean; payload?: read
 }
 
 /** Gold reward against KL to SFT at each evaluation: up and to the left is better. */
-function FrontierChart({ runs, refs, goldAxis }: { runs: RlRunSeries[]; refs: Reference[]; goldAxis: string }) {
+function FrontierChart({ runs, refs, goldAxis, task }: { runs: RlRunSeries[]; refs: Reference[]; goldAxis: string; task?: TaskName }) {
   const series = useMemo(() => runs.map((run) => (run.visible ? scatterData(run, 'eval/kl', 'gold/reward').map((p) => ({ ...p, run: run.label })) : [])), [runs]);
   const count = series.reduce((n, s) => n + s.length, 0);
   return (
@@ -159,6 +160,11 @@ function FrontierChart({ runs, refs, goldAxis }: { runs: RlRunSeries[]; refs: Re
         KL-regularised optimum of RTO’s reward is π ∝ π_ref·(π_dpo/π_ref)^(β1/β2), which extrapolates past π_dpo whenever β1/β2 &gt; 1 (as with the lab’s defaults), so compare
         the methods at matched KL (along this frontier), not at the same β2.
       </p>
+      {task && (
+        <p className="rl-chart-note" style={NOTE_STYLE} data-testid="measured-result">
+          {MEASURED_RESULT[task]}
+        </p>
+      )}
       <ResponsiveContainer width="100%" height={HEIGHT + 40}>
         <ScatterChart margin={MARGIN} accessibilityLayer>
           <CartesianGrid stroke="#e6e9ef" />
@@ -252,7 +258,7 @@ export function RlCharts({
         {lineCharts(task).map((spec) => (
           <MetricChart key={spec.slug} spec={spec} runs={runs} refs={refsFor(spec)} />
         ))}
-        <FrontierChart runs={runs} refs={goldRefs} goldAxis={GOLD_AXIS[task ?? 'any']} />
+        <FrontierChart runs={runs} refs={goldRefs} goldAxis={GOLD_AXIS[task ?? 'any']} task={task} />
       </div>
     </div>
   );
