@@ -140,7 +140,7 @@ test('the Quick demo loads the shipped SFT model and pairs, then trains RM → D
   await page.getByTestId('start-rto').click();
   await expect(rto).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
   await expect(page.getByTestId('run-visible')).toHaveCount(3);
-  await expect(page.getByRole('list', { name: 'Runs' })).toContainText('RTO (β1 1.7, c 0.26, actor lr 0.00054, β2 0.71, prompts × 0.125)');
+  await expect(page.getByRole('list', { name: 'Runs' })).toContainText('RTO (β1 1.7, c 0.26, prompts × 0.125, actor lr 0.00054, β2 0.71)');
   await expect(page.getByTestId('rl-chart-sample-efficiency')).toHaveAttribute('data-points', '3');
   await page.mouse.move(0, 0);
   await page.locator('.rl-charts').screenshot({ path: 'test-results/three-runs.png' });
