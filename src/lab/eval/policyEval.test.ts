@@ -2,11 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../cli/nodeBackend';
 import type { StageEvent } from '../events';
-import { disposeParams, initGpt, type GptConfig, type Params } from '../model/gpt';
+import { disposeParams, initGpt, type Params } from '../model/gpt';
 import { createRng } from '../rng';
 import { oracleTask } from '../tasks/oracle';
 import type { Task } from '../tasks/task';
-import { evaluateLikeRl, EVAL_SEED, sftBaseline, trainRl, type RlSettings } from '../train/rl';
+import { evaluateLikeRl, EVAL_SEED, sftBaseline, trainRl } from '../train/rl';
+import { opinionatedGpt, UNTRAINED_CONFIG, untrainedRlSettings } from '../train/untrainedRlFixture';
 import { evaluatePolicy, standardError, winOutcome } from './policyEval';
 
 describe('standard errors over prompts', () => {
@@ -24,32 +25,10 @@ describe('standard errors over prompts', () => {
   });
 });
 
-// Untrained models with large weights on the oracle task (as in rl.test.ts): the evaluation's bookkeeping does not
-// need trained ones.
-const config: GptConfig = { vocabSize: 24, contextLength: 16, layers: 1, heads: 2, width: 16, scalarHead: false };
-const settings: RlSettings = {
-  mode: 'ppo',
-  estimator: 'gae',
-  iterations: 2,
-  promptsPerRollout: 16,
-  minibatches: 4,
-  actorLr: 3e-3,
-  criticLr: 1e-2,
-  warmupFraction: 0.03,
-  floorFraction: 0.1,
-  maxGradNorm: 1,
-  beta1: 0.5,
-  clip: 0.2,
-  beta2: 0.05,
-  beta3: 1,
-  gamma: 1,
-  lambda: 0.95,
-  epsClip: 0.2,
-  valueClip: 0.2,
-  evalEvery: 1,
-  tokensEvery: 0,
-  tokenRows: 2,
-};
+// Untrained models with large weights on the oracle task (untrainedRlFixture.ts): the evaluation's bookkeeping does
+// not need trained ones.
+const config = UNTRAINED_CONFIG;
+const settings = untrainedRlSettings({ iterations: 2, evalEvery: 1, tokensEvery: 0 });
 
 describe('evaluation against the SFT baseline (common random numbers)', () => {
   let task: Task;
@@ -61,10 +40,9 @@ describe('evaluation against the SFT baseline (common random numbers)', () => {
   beforeAll(async () => {
     await useNodeBackend('wasm');
     task = oracleTask({ seed: 3, sftExamples: 200 });
-    sft = initGpt(config, createRng('policy-eval-test:sft'));
-    other = initGpt(config, createRng('policy-eval-test:other'));
+    sft = opinionatedGpt('policy-eval-test:sft');
+    other = opinionatedGpt('policy-eval-test:other');
     rm = initGpt({ ...config, scalarHead: true }, createRng('policy-eval-test:rm'));
-    for (const p of [...sft.values(), ...other.values()]) if (p.shape.length === 2) p.assign(tf.mul(p, 20));
     // Any 24 prompts the RL prompts below do not include (the task's held-out split is smaller here).
     evalPrompts = task.train.slice(100, 124).map((e) => e.prompt);
   });

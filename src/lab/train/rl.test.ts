@@ -3,40 +3,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../cli/nodeBackend';
 import type { StageEvent } from '../events';
 import { actionLogitBias, isLegalAction } from '../model/actionMask';
-import { disposeParams, initGpt, logits, scalarAt, type GptConfig, type Params } from '../model/gpt';
+import { disposeParams, initGpt, logits, scalarAt, type Params } from '../model/gpt';
 import { taskSampleOptions } from '../model/sample';
 import { createRng } from '../rng';
 import { oracleTask } from '../tasks/oracle';
 import type { Task } from '../tasks/task';
 import { dumpDeviations, rolloutDump } from './rolloutDump';
 import { sftBaseline, trainRl, type RlSettings } from './rl';
+import { opinionatedGpt, UNTRAINED_CONFIG, untrainedRlSettings } from './untrainedRlFixture';
 
 // Untrained (randomly initialised) models on the oracle task: the invariants of the RL machinery do not need
 // trained ones, and these runs take seconds. The learning test with trained models is in rlhfStages.test.ts.
-const config: GptConfig = { vocabSize: 24, contextLength: 16, layers: 1, heads: 2, width: 16, scalarHead: false };
-const settings: RlSettings = {
-  mode: 'ppo',
-  estimator: 'gae',
-  iterations: 3,
-  promptsPerRollout: 16,
-  minibatches: 4,
-  actorLr: 3e-3,
-  criticLr: 1e-2,
-  warmupFraction: 0.03,
-  floorFraction: 0.1,
-  maxGradNorm: 1,
-  beta1: 0.5,
-  clip: 0.2,
-  beta2: 0.05,
-  beta3: 1,
-  gamma: 1,
-  lambda: 0.95,
-  epsClip: 0.2,
-  valueClip: 0.2,
-  evalEvery: 2,
-  tokensEvery: 2,
-  tokenRows: 2,
-};
+const config = UNTRAINED_CONFIG;
+const settings = untrainedRlSettings();
 
 describe('the RL loop (PPO, RTO and the ablations) on untrained models', () => {
   let task: Task;
@@ -49,11 +28,9 @@ describe('the RL loop (PPO, RTO and the ablations) on untrained models', () => {
   beforeAll(async () => {
     await useNodeBackend('wasm');
     task = oracleTask({ seed: 3, sftExamples: 200 });
-    sft = initGpt(config, createRng('rl-test:sft'));
-    dpo = initGpt(config, createRng('rl-test:dpo'));
+    sft = opinionatedGpt('rl-test:sft');
+    dpo = opinionatedGpt('rl-test:dpo');
     rm = initGpt({ ...config, scalarHead: true }, createRng('rl-test:rm'));
-    // GPT-2's init is nearly uniform; larger weights give the models opinions, so log-ratios are not all ~0.
-    for (const p of [...sft.values(), ...dpo.values()]) if (p.shape.length === 2) p.assign(tf.mul(p, 20));
     prompts = task.train.slice(0, 40).map((e) => e.prompt);
     evalPrompts = task.heldOut.slice(0, 8).map((e) => e.prompt);
   });
