@@ -2,6 +2,7 @@ import { useCallback, useMemo, useState } from 'react';
 import { parseBackendChoice, type BackendChoice } from '../worker/backendChoice';
 import { BackendBadge } from './components/BackendBadge';
 import { BackendPanel } from './components/BackendPanel';
+import { HiddenPartsNote } from './components/HiddenPartsNote';
 import { Pipeline } from './components/Pipeline';
 import { RlhfPanel } from './components/RlhfPanel';
 import { ScoreTextPanel } from './components/ScoreTextPanel';
@@ -52,6 +53,7 @@ export function App() {
         <BackendBadge state={state} panel={showBackend ? { id: 'backend-panel', open: backendOpen, onToggle: () => setBackendOpen(!backendOpen) } : undefined} />
       </header>
       <main>
+        <HiddenPartsNote hidden={config.hide} />
         {showBackend && (
           <div id="backend-panel" hidden={!backendOpen}>
             <BackendPanel lab={lab} onChoose={choose} />
