@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, normalArray, seedOf, uniformArray } from './rng';
+import type { RngState } from './lab/snapshot';
+import { createRng, normalArray, restoreRng, seedOf, uniformArray } from './rng';
 
 describe('seeded rng', () => {
   it('repeats the same stream for the same seed and differs for another', () => {
@@ -51,5 +52,41 @@ describe('seeded rng', () => {
     const f2 = parent2.fork();
     expect(f1.next()).toBe(f2.next());
     expect(parent1.next()).toBe(parent2.next());
+  });
+});
+
+describe('rng state', () => {
+  it('restores mid-stream, spare normal included, and goes on exactly as the original', () => {
+    const a = createRng('resume');
+    for (let i = 0; i < 17; i++) a.next();
+    a.normal(); // leaves a spare normal behind
+    const saved = a.state();
+    expect(saved.spareNormal).not.toBeNull();
+    // The state is plain data: it survives JSON.
+    const b = restoreRng(JSON.parse(JSON.stringify(saved)) as RngState);
+    const c = createRng('ignored seed', saved);
+    const draws = (r: ReturnType<typeof createRng>) => [r.normal(), r.next(), r.int(1000), r.normal(), r.normal(), r.fork().next()];
+    const expected = draws(a);
+    expect(draws(b)).toEqual(expected);
+    expect(draws(c)).toEqual(expected);
+    // The first draw after the restore is the spare normal, not a fresh pair.
+    expect(expected[0]).toBe(saved.spareNormal);
+  });
+
+  it('restoring a state does not change the generator it came from', () => {
+    const a = createRng(5);
+    a.next();
+    const s = a.state();
+    const b = restoreRng(s);
+    b.next();
+    b.next();
+    expect(a.state()).toEqual(s);
+  });
+
+  it('refuses a state no generator can be in', () => {
+    expect(() => restoreRng({ state: -1, spareNormal: null })).toThrow(/32-bit/);
+    expect(() => restoreRng({ state: 2 ** 32, spareNormal: null })).toThrow(/32-bit/);
+    expect(() => restoreRng({ state: 1.5, spareNormal: null })).toThrow(/32-bit/);
+    expect(() => restoreRng({ state: 3, spareNormal: NaN })).toThrow(/spare normal/);
   });
 });

@@ -2,8 +2,12 @@
  * Seeded randomness for the whole lab. Nothing in src/lab draws unseeded random numbers: the same seed gives the
  * same numbers on every backend and in every shell (worker, Node CLI, tests).
  *
- * Generator: mulberry32 (32-bit state, period 2^32), enough for toy-scale sampling and initialisation.
+ * Generator: mulberry32 (32-bit state, period 2^32), enough for toy-scale sampling and initialisation. Its whole
+ * state (the 32-bit counter and Box–Muller's spare normal) can be read and restored, so a run that stops and goes on
+ * later draws exactly the numbers it would have drawn without stopping.
  */
+import type { RngState } from './lab/snapshot';
+
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
@@ -13,6 +17,8 @@ export interface Rng {
   normal(): number;
   /** A new generator whose stream is independent of this one's future draws. */
   fork(): Rng;
+  /** The generator's whole state now: createRng(anything, state) or restoreRng(state) continues from here. */
+  state(): RngState;
 }
 
 /** Hashes a string or number to a 32-bit seed (FNV-1a over the decimal text), so "42" and 42 agree. */
@@ -26,9 +32,17 @@ export function seedOf(seed: number | string): number {
   return h >>> 0;
 }
 
-export function createRng(seed: number | string): Rng {
-  let state = seedOf(seed);
-  let spareNormal: number | null = null;
+/** Refuses a state that no generator can be in, with a message that says what is wrong. */
+export function validateRngState(s: RngState): void {
+  if (!Number.isInteger(s.state) || s.state < 0 || s.state > 0xffffffff) throw new RangeError(`an rng state must be a 32-bit unsigned integer, got ${s.state}`);
+  if (s.spareNormal !== null && !Number.isFinite(s.spareNormal)) throw new RangeError(`an rng state's spare normal must be a finite number or null, got ${s.spareNormal}`);
+}
+
+/** A generator seeded with `seed`; given `from` (an earlier generator's state()), it continues that stream instead. */
+export function createRng(seed: number | string, from?: RngState): Rng {
+  if (from) validateRngState(from);
+  let state = from ? from.state : seedOf(seed);
+  let spareNormal: number | null = from ? from.spareNormal : null;
 
   const nextUint32 = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -58,8 +72,14 @@ export function createRng(seed: number | string): Rng {
       return r * Math.cos(2 * Math.PI * v);
     },
     fork: () => createRng(nextUint32()),
+    state: () => ({ state, spareNormal }),
   };
   return rng;
+}
+
+/** The generator whose state() was `s`: it draws what that one would have drawn next. */
+export function restoreRng(s: RngState): Rng {
+  return createRng(0, s);
 }
 
 /** A Float32Array of n draws from N(0, std²). */
