@@ -120,45 +120,82 @@ export function defaultSettings(): Settings {
   return Object.fromEntries(SETTINGS.map((s) => [s.key, s.default])) as Settings;
 }
 
-/** Problems with a set of values, one readable line each; empty when all is well. */
+/** Problems with one value against its own row of the table (number, whole number, range); null when it is fine. */
+export function fieldProblem(key: string, v: unknown): string | null {
+  const s = SETTINGS.find((spec) => spec.key === key);
+  if (!s) return `unknown setting "${key}"`;
+  if (typeof v !== 'number' || !Number.isFinite(v)) return `${s.label} (${s.key}) must be a number, got ${String(v)}`;
+  if (s.integer && !Number.isInteger(v)) return `${s.label} (${s.key}) must be a whole number, got ${v}`;
+  if (v < s.min || v > s.max) return `${s.label} (${s.key}) must be between ${s.min} and ${s.max}, got ${v}`;
+  return null;
+}
+
+/**
+ * A rule between settings: `check` holds for every good combination of `fields`' values. Each rule is checked
+ * wherever a setting enters (the address, the settings editor, the command line) and again when settings resolve,
+ * always with `ruleMessage`, so the words are the same everywhere.
+ */
+export interface CrossFieldRule {
+  /** The settings involved; the message names each by label with its value. */
+  fields: readonly [SettingKey, SettingKey];
+  check: (values: Readonly<Record<SettingKey, number>>) => boolean;
+  /** How the rule is broken, completing "<first> (value) must be … <second> (value)". */
+  relation: string;
+}
+
+/**
+ * Every cross-field rule of the settings, one row each. The model's attention splits the width into equal heads
+ * (model/gpt.ts validateGptConfig); an RL rollout splits into equal minibatches (train/rl.ts validateRlSettings).
+ */
+export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
+  { fields: ['width', 'heads'], check: (v) => v.width % v.heads === 0, relation: 'divisible by' },
+  { fields: ['rlPrompts', 'rlMinibatches'], check: (v) => v.rlPrompts % v.rlMinibatches === 0, relation: 'divisible by' },
+];
+
+const labelOf = (key: SettingKey): string => SETTINGS.find((s) => s.key === key)?.label ?? key;
+
+/** The one wording of a broken rule, e.g. "Width (64) must be divisible by Heads (3)". */
+export function ruleMessage(rule: CrossFieldRule, values: Readonly<Partial<Record<string, number>>>): string {
+  const [a, b] = rule.fields;
+  return `${labelOf(a)} (${String(values[a])}) must be ${rule.relation} ${labelOf(b)} (${String(values[b])})`;
+}
+
+/**
+ * The rules `values` break, each with its message. A rule is judged only when each of its fields is present and
+ * fine on its own (a value out of range already has its own problem line).
+ */
+export function brokenRules(values: Readonly<Partial<Record<string, number>>>): { rule: CrossFieldRule; message: string }[] {
+  return CROSS_FIELD_RULES.filter((rule) => rule.fields.every((k) => values[k] !== undefined && fieldProblem(k, values[k]) === null))
+    .filter((rule) => !rule.check(values as Record<SettingKey, number>))
+    .map((rule) => ({ rule, message: ruleMessage(rule, values) }));
+}
+
+/** Problems with a set of values, one readable line each (each value on its own, then the cross-field rules); empty when all is well. */
 export function validateSettings(values: Partial<Record<string, number>>): string[] {
   const problems: string[] = [];
-  const known = new Set<string>(SETTINGS.map((s) => s.key));
-  for (const key of Object.keys(values)) if (!known.has(key)) problems.push(`unknown setting "${key}"`);
-  for (const s of SETTINGS) {
-    const v = values[s.key];
+  for (const [key, v] of Object.entries(values)) {
     if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v)) problems.push(`${s.label} (${s.key}) must be a number, got ${String(v)}`);
-    else if (s.integer && !Number.isInteger(v)) problems.push(`${s.label} (${s.key}) must be a whole number, got ${v}`);
-    else if (v < s.min || v > s.max) problems.push(`${s.label} (${s.key}) must be between ${s.min} and ${s.max}, got ${v}`);
+    const problem = fieldProblem(key, v);
+    if (problem) problems.push(problem);
   }
-  const width = values.width;
-  const heads = values.heads;
-  if (typeof width === 'number' && typeof heads === 'number' && heads > 0 && width % heads !== 0) {
-    problems.push(`Width (${width}) must be divisible by Heads (${heads})`);
-  }
-  const prompts = values.rlPrompts;
-  const minibatches = values.rlMinibatches;
-  if (typeof prompts === 'number' && typeof minibatches === 'number' && minibatches > 0 && prompts % minibatches !== 0) {
-    problems.push(`Prompts per rollout (${prompts}) must be divisible by Minibatches (${minibatches})`);
-  }
+  for (const { message } of brokenRules(values)) problems.push(message);
   return problems;
 }
 
 /** Only the values the settings table accepts, each judged on its own (a bad one must not poison the rest). */
 export function keepValidSettings(values: Partial<Record<string, number>>): Partial<Settings> {
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(values)) if (v !== undefined && validateSettings({ [k]: v }).length === 0) out[k] = v;
+  for (const [k, v] of Object.entries(values)) if (v !== undefined && fieldProblem(k, v) === null) out[k] = v;
   return out as Partial<Settings>;
 }
 
-/** Defaults, then the task's, the size preset, the reward preset, then explicit overrides; throws one message listing every problem. */
-export function resolveSettings(
+/** Defaults, then the task's, the size preset, the reward preset, then `overrides`, unchecked (resolveSettings checks). */
+export function mergeSettings(
   preset: PresetName,
   overrides: Partial<Record<string, number>> = {},
   task: 'sentiment' | 'oracle' = 'sentiment',
   rewards: RewardPresetName = 'lab',
-): Settings {
+): Partial<Record<string, number>> {
   const presetValues = { ...PRESETS[preset].values };
   // A preset's prompt counts are for sentiment; the oracle keeps its own unless they are smaller.
   if (task === 'oracle') {
@@ -168,7 +205,31 @@ export function resolveSettings(
       if (t !== undefined && p !== undefined) presetValues[k] = Math.min(t, p);
     }
   }
-  const values = { ...defaultSettings(), ...TASK_DEFAULTS[task], ...presetValues, ...PRESETS[preset].taskValues?.[task], ...REWARD_PRESETS[rewards].values, ...overrides };
+  return { ...defaultSettings(), ...TASK_DEFAULTS[task], ...presetValues, ...PRESETS[preset].taskValues?.[task], ...REWARD_PRESETS[rewards].values, ...overrides };
+}
+
+/**
+ * The problems of changed settings on top of a preset: each changed value on its own, then every cross-field rule
+ * on the merged values (so `heads=3` is judged against the preset's width). What the address, the settings editor
+ * and the command line check when a setting enters.
+ */
+export function setupProblems(
+  preset: PresetName,
+  overrides: Partial<Record<string, number>>,
+  task: 'sentiment' | 'oracle' = 'sentiment',
+  rewards: RewardPresetName = 'lab',
+): string[] {
+  return validateSettings(mergeSettings(preset, overrides, task, rewards));
+}
+
+/** Defaults, then the task's, the size preset, the reward preset, then explicit overrides; throws one message listing every problem. */
+export function resolveSettings(
+  preset: PresetName,
+  overrides: Partial<Record<string, number>> = {},
+  task: 'sentiment' | 'oracle' = 'sentiment',
+  rewards: RewardPresetName = 'lab',
+): Settings {
+  const values = mergeSettings(preset, overrides, task, rewards);
   const problems = validateSettings(values);
   if (problems.length) throw new RangeError(`invalid settings: ${problems.join('; ')}`);
   return values as Settings;

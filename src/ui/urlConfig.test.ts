@@ -28,4 +28,12 @@ describe('configuration in the URL hash', () => {
       expect(c.problems.some((p) => p.includes(part)), part).toBe(true);
     }
   });
+
+  it('judges the cross-field rules at load, on the preset with the address on top, and drops the values that break one', () => {
+    expect(parseHashConfig('#preset=tiny&heads=3')).toMatchObject({ overrides: {}, problems: ['Width (32) must be divisible by Heads (3); heads=3 ignored'] });
+    expect(parseHashConfig('#heads=3&preset=small')).toMatchObject({ overrides: {}, problems: ['Width (64) must be divisible by Heads (3); heads=3 ignored'] });
+    expect(parseHashConfig('#preset=tiny&width=30&heads=4&seed=5')).toMatchObject({ overrides: { seed: 5 }, problems: ['Width (30) must be divisible by Heads (4); width=30, heads=4 ignored'] });
+    expect(parseHashConfig('#rlMinibatches=3')).toMatchObject({ overrides: {}, problems: ['Prompts per rollout (64) must be divisible by Minibatches (3); rlMinibatches=3 ignored'] });
+    expect(parseHashConfig('#preset=tiny&heads=4&rlPrompts=48&rlMinibatches=6')).toMatchObject({ overrides: { heads: 4, rlPrompts: 48, rlMinibatches: 6 }, problems: [] });
+  });
 });

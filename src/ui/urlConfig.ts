@@ -2,10 +2,12 @@
  * The lab's configuration in the address's hash (Playground style), so a link reproduces a setup:
  *   #preset=tiny&task=oracle&seed=3&rlIterations=10&beta2=0.05&hide=backend,score&sweep=1,0.25
  * Any setting of src/lab/config.ts may appear by its key; values are validated against the settings table, and
- * problems come back as readable lines instead of being silently dropped. `task=` is sentiment or oracle;
+ * problems come back as readable lines instead of being silently dropped. The cross-field rules (config.ts
+ * CROSS_FIELD_RULES) are judged on the preset's values with the address's on top: `#preset=tiny&heads=3` gives
+ * "Width (32) must be divisible by Heads (3); heads=3 ignored" at load, so the parsed setup always resolves. `task=` is sentiment or oracle;
  * `sweep=` lists the RTO prompt shares of the fraction sweep (sweepPlan.ts), as decimals or 1/4.
  */
-import { isPresetName, keepValidSettings, SETTINGS, validateSettings, type PresetName, type Settings } from '../lab/config';
+import { brokenRules, fieldProblem, isPresetName, keepValidSettings, mergeSettings, SETTINGS, type PresetName, type Settings } from '../lab/config';
 import type { TaskName } from '../lab/tasks/task';
 import { parseSweepFractions } from './sweepPlan';
 
@@ -60,9 +62,24 @@ export function parseHashConfig(hash: string): UrlConfig {
       problems.push(`unknown setting "${key}" in the address; ignored`);
     }
   }
-  const invalid = validateSettings(overrides);
-  for (const line of invalid) problems.push(`${line}; ignored`);
-  return { task, preset, overrides: keepValidSettings(overrides), hide, sweep, problems };
+  for (const [key, value] of Object.entries(overrides)) {
+    const problem = fieldProblem(key, value);
+    if (problem) problems.push(`${problem}; ignored`);
+  }
+  const kept: Partial<Settings> = keepValidSettings(overrides);
+  // A broken rule drops the address's values of its fields (the preset's own values keep every rule).
+  for (let broken = brokenRules(mergeSettings(preset, kept, task)); broken.length > 0; broken = brokenRules(mergeSettings(preset, kept, task))) {
+    let dropped = false;
+    for (const { rule, message } of broken) {
+      const fromAddress = rule.fields.filter((k) => kept[k] !== undefined);
+      if (fromAddress.length === 0) continue;
+      problems.push(`${message}; ${fromAddress.map((k) => `${k}=${String(kept[k])}`).join(', ')} ignored`);
+      for (const k of fromAddress) delete kept[k];
+      dropped = true;
+    }
+    if (!dropped) break;
+  }
+  return { task, preset, overrides: kept, hide, sweep, problems };
 }
 
 /** The hash for a configuration: preset and task always, then every changed setting, `hide=` and `sweep=` when set. */

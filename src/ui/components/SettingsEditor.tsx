@@ -1,11 +1,13 @@
 import { useId } from 'react';
-import { resolveSettings, SETTINGS, validateSettings, type PresetName, type SettingGroup, type Settings } from '../../lab/config';
+import { brokenRules, fieldProblem, keepValidSettings, mergeSettings, resolveSettings, SETTINGS, type PresetName, type SettingGroup, type Settings } from '../../lab/config';
 import type { TaskName } from '../../lab/tasks/task';
 
 /**
  * The settings of one or more groups, straight from the config table (src/lab/config.ts): each with its label,
  * range and one-line help, showing the preset's value (for the task) until the user changes it. Invalid input is flagged and
- * kept out of the overrides, so a run never starts with a value the table refuses.
+ * kept out of the overrides, so a run never starts with a value the table refuses. A broken cross-field rule
+ * (config.ts CROSS_FIELD_RULES, judged on the preset's values with the changes on top) shows its message next to each
+ * of its fields here, as the user types; setupProblems (config.ts) is the same check for whoever starts the stage.
  */
 export function SettingsEditor({
   groups,
@@ -25,6 +27,8 @@ export function SettingsEditor({
   const id = useId();
   const base = resolveSettings(preset, {}, task);
   const specs = SETTINGS.filter((s) => (groups as readonly string[]).includes(s.group));
+  const broken = brokenRules(mergeSettings(preset, keepValidSettings(overrides), task));
+  const ruleProblem = (key: string) => broken.find(({ rule }) => (rule.fields as readonly string[]).includes(key))?.message ?? null;
   const set = (key: string, raw: string) => {
     const next: Record<string, number> = { ...overrides };
     if (raw.trim() === '') delete next[key];
@@ -35,7 +39,7 @@ export function SettingsEditor({
     <div className="settings-grid">
       {specs.map((s) => {
         const value = overrides[s.key];
-        const problem = value === undefined ? null : validateSettings({ [s.key]: value })[0] ?? null;
+        const problem = (value === undefined ? null : fieldProblem(s.key, value)) ?? ruleProblem(s.key);
         return (
           <div key={s.key} className="setting">
             <label htmlFor={`${id}-${s.key}`}>{s.label}</label>
