@@ -56,6 +56,7 @@ export const SETTINGS = [
   { key: 'rlEvalEvery', group: 'rl', label: 'Evaluate every', help: 'Iterations between gold-reward evaluations on held-out prompts (iteration 0, the SFT policy, is always evaluated).', default: 5, min: 1, max: 10_000, integer: true },
   { key: 'rlEvalPrompts', group: 'rl', label: 'Evaluation prompts', help: 'Held-out prompts for gold reward and win rate against SFT, the same prompts and seed at every evaluation; the standard error shrinks as 1/√n and each evaluation costs about n sampled responses.', default: 128, min: 1, max: 4096, integer: true },
   { key: 'rlTokensEvery', group: 'rl', label: 'Heatmap every', help: 'Iterations between per-token reward rows for the heatmaps (0: never).', default: 10, min: 0, max: 10_000, integer: true },
+  { key: 'autosaveEvery', group: 'rl', label: 'Autosave every', help: 'Iterations between saves of an RL run in the browser (IndexedDB), so a reload or a crash can continue it from there (0: only at the end).', default: 5, min: 0, max: 10_000, integer: true },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingKey = (typeof SETTINGS)[number]['key'];
@@ -120,11 +121,20 @@ export function defaultSettings(): Settings {
   return Object.fromEntries(SETTINGS.map((s) => [s.key, s.default])) as Settings;
 }
 
+/** A value as a message shows it (one whose conversion to text throws by its type). */
+function shown(v: unknown): string {
+  try {
+    return String(v);
+  } catch {
+    return `a value of type ${typeof v}`;
+  }
+}
+
 /** Problems with one value against its own row of the table (number, whole number, range); null when it is fine. */
 export function fieldProblem(key: string, v: unknown): string | null {
   const s = SETTINGS.find((spec) => spec.key === key);
   if (!s) return `unknown setting "${key}"`;
-  if (typeof v !== 'number' || !Number.isFinite(v)) return `${s.label} (${s.key}) must be a number, got ${String(v)}`;
+  if (typeof v !== 'number' || !Number.isFinite(v)) return `${s.label} (${s.key}) must be a number, got ${shown(v)}`;
   if (s.integer && !Number.isInteger(v)) return `${s.label} (${s.key}) must be a whole number, got ${v}`;
   if (v < s.min || v > s.max) return `${s.label} (${s.key}) must be between ${s.min} and ${s.max}, got ${v}`;
   return null;
