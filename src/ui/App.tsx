@@ -5,6 +5,7 @@ import { BackendPanel } from './components/BackendPanel';
 import { HiddenPartsNote } from './components/HiddenPartsNote';
 import { Pipeline } from './components/Pipeline';
 import { RlhfPanel } from './components/RlhfPanel';
+import { SavedLabsPanel } from './components/SavedLabsPanel';
 import { ScoreTextPanel } from './components/ScoreTextPanel';
 import { SftPanel } from './components/SftPanel';
 import { TheoryPanel } from './components/TheoryPanel';
@@ -74,14 +75,18 @@ export function App() {
         {state.worker === 'crashed' && (
           <section className="panel error" role="alert" data-testid="worker-crashed">
             <p>The lab worker stopped: {state.workerError}</p>
-            <button type="button" onClick={lab.restartWorker}>
+            <p>A restarted worker reopens the lab from its last save; an interrupted RL run can then be continued (Continue on its card).</p>
+            <button type="button" data-testid="restart-worker" onClick={() => lab.restartWorker()}>
               Restart the worker
+            </button>{' '}
+            <button type="button" data-testid="restart-worker-cpu" onClick={() => lab.restartWorker('cpu')}>
+              Restart on the CPU backend
             </button>
           </section>
         )}
         {state.deviceLost && (
           <p className="panel error" role="alert">
-            {state.deviceLost}
+            {state.deviceLost} The lab reopens from its last save on the backend you choose.
           </p>
         )}
         {state.notices.map((n) => (
@@ -95,6 +100,7 @@ export function App() {
             <div ref={setQuickDemoSlot} />
           </section>
         )}
+        {!config.hide.has('labs') && <SavedLabsPanel lab={lab} />}
         {!config.hide.has('pipeline') && <Pipeline state={state} />}
         {!config.hide.has('sft') && <SftPanel lab={lab} setup={setup} onSetup={changeSetup} showPickers={showPickers} />}
         {showRlhf && <RlhfPanel lab={lab} setup={setup} onSetup={changeSetup} showPickers={showPickers} quickDemoSlot={quickDemoSlot} />}

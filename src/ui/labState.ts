@@ -4,7 +4,7 @@
 import type { BackendChoice } from '../worker/backendChoice';
 import type { SampleText } from '../lab/events';
 import type { BackendCheckResult, BackendSelection, Event, RunJob, SftSummary } from '../worker/protocol';
-import { crashStageRuns, reduceStageRuns, staleAfter, startStageRun, type StageRun, type StageRuns } from './stageRuns';
+import { crashStageRuns, interruptStageRun, reduceStageRuns, staleAfter, startStageRun, type StageRun, type StageRuns } from './stageRuns';
 
 export interface LogLine {
   level: 'warn' | 'error';
@@ -59,6 +59,8 @@ export interface LabState {
   rlArchive: StageRun[];
   deviceLost: string | null;
   logs: LogLine[];
+  /** The worker's open lab (its id in Saved labs) and its last autosave: size and how long it took. */
+  lab: { id: string; savedBytes: number | null; saveMs: number | null; saveError: string | null } | null;
 }
 
 export type Action =
@@ -71,7 +73,12 @@ export type Action =
   | { type: 'sftModelLoaded'; summary: SftSummary }
   | { type: 'notice'; message: string }
   | { type: 'workerCrashed'; message: string }
-  | { type: 'workerRestarting' };
+  /** A saved lab is about to be replayed into the page: everything of the previous lab goes (backend and logs stay). */
+  | { type: 'labReset'; id: string | null }
+  /** An RL run of the restored lab that can be continued from its save at `iteration`. */
+  | { type: 'runInterrupted'; runId: string; iteration: number }
+  /** `choice`: the backend the new worker starts on (default: the current choice). */
+  | { type: 'workerRestarting'; choice?: BackendChoice };
 
 const MAX_LOGS = 200;
 
@@ -90,6 +97,7 @@ export const initialLabState = (choice: BackendChoice, notices: string[] = []): 
   rlArchive: [],
   deviceLost: null,
   logs: [],
+  lab: null,
 });
 
 function onCheck(state: LabState, runId: string, patch: Partial<CheckRun>): LabState {
@@ -122,7 +130,16 @@ function reduceEvent(state: LabState, event: Event): LabState {
     case 'vocabulary':
     case 'memory':
     case 'checkpointExported':
+    case 'labList':
+    case 'labOpened': // replayed by useLab.ts as labReset + the runs' own events
+    case 'labDeleted':
+    case 'labClosed':
+    case 'labExported':
       return state; // answered through the request's promise
+    case 'labSaved':
+      return { ...state, lab: { id: event.id, savedBytes: event.bytes, saveMs: event.ms, saveError: null } };
+    case 'labSaveFailed':
+      return { ...state, lab: { id: event.id, savedBytes: state.lab?.savedBytes ?? null, saveMs: state.lab?.saveMs ?? null, saveError: event.message } };
     case 'checkpointImported':
       return { ...state, sftModel: event.summary, stages: staleAfter(state.stages, 'sft'), rlArchive: [] };
     case 'quickDemoLoaded': {
@@ -216,7 +233,13 @@ export function labReducer(state: LabState, action: Action): LabState {
         sftModel: null,
         stages: crashStageRuns(state.stages),
       };
+    case 'labReset': {
+      const fresh = initialLabState(state.choice, state.notices);
+      return { ...fresh, worker: state.worker, workerError: state.workerError, backendStatus: state.backendStatus, selection: state.selection, backendError: state.backendError, check: state.check, logs: state.logs, lab: action.id ? { id: action.id, savedBytes: null, saveMs: null, saveError: null } : null };
+    }
+    case 'runInterrupted':
+      return { ...state, stages: interruptStageRun(state.stages, action.runId, action.iteration) };
     case 'workerRestarting':
-      return { ...initialLabState(state.choice, state.notices), logs: state.logs };
+      return { ...initialLabState(action.choice ?? state.choice, state.notices), logs: state.logs };
   }
 }

@@ -14,7 +14,8 @@ export interface MetricPoint {
 export interface StageRun {
   runId: string;
   stage: RlhfStage;
-  status: 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+  /** interrupted: an RL run of a restored lab, stopped by a reload or a crash, that can go on from its last save. */
+  status: 'running' | 'paused' | 'done' | 'failed' | 'cancelled' | 'interrupted';
   done: number;
   total: number;
   label: string;
@@ -53,6 +54,8 @@ function patch(runs: StageRuns, runId: string, f: (run: StageRun) => Partial<Sta
 /** The runs after an event that arrived at time `at` (ms); the same object when the event is not about any of them. */
 export function reduceStageRuns(runs: StageRuns, event: Event, at = 0): StageRuns {
   switch (event.type) {
+    case 'runStarted': // a continued run starts again under its id
+      return patch(runs, event.runId, (r) => (r.status === 'interrupted' ? { status: 'running', startedAt: at, etaSeconds: null } : {}));
     case 'runProgress':
       return patch(runs, event.runId, (r) => ({
         done: event.done,
@@ -88,6 +91,11 @@ export function staleAfter(runs: StageRuns, stage: 'sft' | RlhfStage): StageRuns
   const next = { ...runs };
   for (const s of order) if (next[s]?.status !== 'running' && next[s]?.status !== 'paused') delete next[s];
   return next;
+}
+
+/** A restored lab's RL run that can go on from its save at `iteration`. */
+export function interruptStageRun(runs: StageRuns, runId: string, iteration: number): StageRuns {
+  return patch(runs, runId, () => ({ status: 'interrupted', label: `saved at iteration ${iteration}`, etaSeconds: null }));
 }
 
 /** Marks running runs failed when the worker dies. */

@@ -12,7 +12,7 @@ import type { TaskName } from '../lab/tasks/task';
 import { parseSweepFractions } from './sweepPlan';
 
 /** Parts of the page a `hide=` list may name (Playground's classroom flags). */
-export const HIDEABLE = ['intro', 'pipeline', 'backend', 'sft', 'rlhf', 'preset', 'score', 'theory', 'messages'] as const;
+export const HIDEABLE = ['intro', 'labs', 'pipeline', 'backend', 'sft', 'rlhf', 'preset', 'score', 'theory', 'messages'] as const;
 export type Hideable = (typeof HIDEABLE)[number];
 
 export const TASK_NAMES: readonly TaskName[] = ['sentiment', 'oracle'];
@@ -54,6 +54,8 @@ export function parseHashConfig(hash: string): UrlConfig {
         if ((HIDEABLE as readonly string[]).includes(name)) hide.add(name as Hideable);
         else problems.push(`hide=${name}: nothing of that name (known: ${HIDEABLE.join(', ')}); ignored`);
       }
+    } else if (key === 'lab') {
+      // A lab file to open (useLab.ts reads it, then takes it out of the address)
     } else if (key === 'sweep') {
       const parsed = parseSweepFractions(raw);
       if (parsed.problems.length) problems.push(`sweep=${raw}: ${parsed.problems.join('; ')}; using the default list`);

@@ -5,8 +5,11 @@
  */
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import type { BackendChoice } from '../worker/backendChoice';
-import type { Command, Event, RunJob } from '../worker/protocol';
-import { initialLabState, labReducer, type LabState } from './labState';
+import type { SavedLabInfo } from '../lab/lab/lab';
+import type { Command, Event, EventOf, RunJob } from '../worker/protocol';
+import { corpusUrl } from './appFiles';
+import { forgetOpenLab, openLabChoice, rememberOpenLab } from './openLabChoice';
+import { initialLabState, labReducer, type Action, type LabState } from './labState';
 import { clearProbeCache, loadProbeCache, saveProbeCache } from './probeCache';
 
 type Pending = { resolve: (event: Event) => void; reject: (error: Error) => void };
@@ -29,9 +32,26 @@ export interface LabApi {
   importSftCheckpoint(bytes: ArrayBuffer): Promise<void>;
   /** Loads the shipped SFT checkpoint and preference pairs (the Quick demo's starting point). */
   loadQuickDemo(): Promise<void>;
-  restartWorker(): void;
+  /** A new worker (on `choice`, or the current backend); the lab reopens from its last save. */
+  restartWorker(choice?: BackendChoice): void;
   request(command: RequestCommand): Promise<Event>;
+  /** Saved labs (IndexedDB), newest first. */
+  listLabs(): Promise<SavedLabInfo[]>;
+  /** Opens a saved lab, a lab file or one at a URL, and replays it into the page; a lab that fails to open changes nothing. */
+  openLab(source: OpenSource): Promise<void>;
+  deleteLab(id: string): Promise<void>;
+  /** Start fresh: the page and the worker drop the open lab (saved labs stay). */
+  startFresh(): Promise<void>;
+  /** The open lab as one file. */
+  exportLab(): Promise<{ bytes: ArrayBuffer; fileName: string }>;
+  /** Goes on with an interrupted RL run from its last save. */
+  continueRun(runId: string): void;
 }
+
+export type OpenSource = Extract<Command, { type: 'openLab' }>['source'];
+
+/** Run ids unique across page loads, so a restored lab's runs and new ones never share one. */
+const SESSION = Date.now().toString(36);
 
 export function useLab(initialChoice: BackendChoice, initialNotices: string[]): LabApi {
   const [state, dispatch] = useReducer(labReducer, undefined, () => initialLabState(initialChoice, initialNotices));
@@ -56,6 +76,7 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
         if (waiter && event.type === 'requestFailed') waiter.reject(new Error(event.message));
         else waiter?.resolve(event);
       }
+      if (event.type === 'labSaved') rememberOpenLab(event.id);
       dispatch({ type: 'event', event, at: performance.now() });
     };
     // Reaches the page only when the worker could not start or died: errors inside it are reported as events.
@@ -79,7 +100,7 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
   const request = useCallback((command: RequestCommand): Promise<Event> => {
     const worker = workerRef.current;
     if (!worker) return Promise.reject(new Error('the lab worker is not running'));
-    const requestId = `req-${++nextId.current}`;
+    const requestId = `req-${SESSION}-${++nextId.current}`;
     return new Promise<Event>((resolve, reject) => {
       pending.current.set(requestId, { resolve, reject });
       worker.postMessage({ ...command, requestId } as Command);
@@ -104,7 +125,7 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
   );
 
   const startRun = useCallback((job: RunJob) => {
-    const runId = `run-${++nextId.current}`;
+    const runId = `run-${SESSION}-${++nextId.current}`;
     dispatch({ type: 'runRequested', runId, job, at: performance.now() });
     workerRef.current?.postMessage({ type: 'startRun', runId, job } satisfies Command);
     return runId;
@@ -129,19 +150,58 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
 
   const importSftCheckpoint = useCallback(
     async (bytes: ArrayBuffer) => {
-      await request({ type: 'importCheckpoint', stage: 'sft', bytes });
+      await request({ type: 'importCheckpoint', stage: 'sft', bytes, dataUrl: corpusUrl() });
     },
     [request],
   );
 
   const loadQuickDemo = useCallback(async () => {
     const at = (path: string) => new URL(path, document.baseURI).href;
-    await request({ type: 'loadQuickDemo', sftUrl: at('quick/sft.ckpt'), pairsUrl: at('quick/prefs.json') });
+    await request({ type: 'loadQuickDemo', sftUrl: at('quick/sft.ckpt'), pairsUrl: at('quick/prefs.json'), dataUrl: corpusUrl() });
   }, [request]);
 
-  const restartWorker = useCallback(() => {
-    dispatch({ type: 'workerRestarting' });
+  const restartWorker = useCallback((choice?: BackendChoice) => {
+    dispatch(choice ? { type: 'workerRestarting', choice } : { type: 'workerRestarting' });
     setGeneration((g) => g + 1);
+  }, []);
+
+  const listLabs = useCallback(async () => {
+    const event = await request({ type: 'listLabs' });
+    return event.type === 'labList' ? event.labs : [];
+  }, [request]);
+
+  const openLab = useCallback(
+    async (source: OpenSource) => {
+      const event = await request({ type: 'openLab', source, dataUrl: corpusUrl() });
+      if (event.type !== 'labOpened') throw new Error('unexpected answer from the worker');
+      replayLab(event, dispatch);
+      rememberOpenLab(event.info.id);
+    },
+    [request],
+  );
+
+  const deleteLab = useCallback(
+    async (id: string) => {
+      await request({ type: 'deleteLab', id });
+      if (openLabChoice() === id) forgetOpenLab();
+    },
+    [request],
+  );
+
+  const startFresh = useCallback(async () => {
+    await request({ type: 'closeLab' });
+    forgetOpenLab();
+    dispatch({ type: 'labReset', id: null });
+  }, [request]);
+
+  const exportLab = useCallback(async () => {
+    const event = await request({ type: 'exportLab' });
+    if (event.type !== 'labExported') throw new Error('unexpected answer from the worker');
+    return { bytes: event.bytes, fileName: event.fileName };
+  }, [request]);
+
+  const continueRun = useCallback((runId: string) => {
+    workerRef.current?.postMessage({ type: 'continueRun', runId } satisfies Command);
   }, []);
 
   // Choose the backend as soon as the (re)started worker says it is ready.
@@ -150,5 +210,60 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
     if (state.worker === 'ready' && state.backendStatus === 'idle') void selectBackend(choice);
   }, [state.worker, state.backendStatus, choice, selectBackend]);
 
-  return { state, selectBackend, runBackendCheck, startRun, stopRun, pauseRun, cancelRun, exportSftCheckpoint, importSftCheckpoint, loadQuickDemo, restartWorker, request };
+  // Once a backend is ready in a (re)started worker: the lab of `#lab=<url>`, else the lab that was open (a reload,
+  // a crash), unless the user started fresh. A lab that cannot be opened is a notice; the page starts empty.
+  const restored = useRef(-1);
+  useEffect(() => {
+    if (state.backendStatus !== 'ready' || restored.current === generation) return;
+    restored.current = generation;
+    const fromUrl = labUrlOf(window.location.hash);
+    const remembered = openLabChoice();
+    if (!fromUrl && remembered === 'none') return;
+    const source: OpenSource = fromUrl ? { kind: 'url', url: fromUrl } : { kind: 'saved', id: remembered };
+    openLab(source)
+      .then(() => {
+        // Opened and saved: a reload now continues the saved copy instead of opening the file again over it.
+        if (fromUrl) window.history.replaceState(null, '', window.location.href.replace(/([#&])lab=[^&]*&?/, '$1').replace(/[#&]$/, ''));
+      })
+      .catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!fromUrl && /no saved lab/.test(message)) return;
+      dispatch({ type: 'notice', message: `${fromUrl ? `Could not open the lab at ${fromUrl}` : 'Could not restore the last lab'}: ${message}` });
+    });
+  }, [state.backendStatus, generation, openLab]);
+
+  // A lost WebGPU device takes the lab's tensors with it: once another backend is ready, the lab reopens from its
+  // last save there.
+  const lost = useRef(false);
+  useEffect(() => {
+    if (state.deviceLost) lost.current = true;
+  }, [state.deviceLost]);
+  useEffect(() => {
+    if (state.backendStatus !== 'ready' || !lost.current) return;
+    lost.current = false;
+    const remembered = openLabChoice();
+    if (remembered === 'none') return;
+    openLab({ kind: 'saved', id: remembered }).catch((error: unknown) => {
+      dispatch({ type: 'notice', message: `Could not reopen the lab after the device was lost: ${error instanceof Error ? error.message : String(error)}` });
+    });
+  }, [state.backendStatus, openLab]);
+
+  return { state, selectBackend, runBackendCheck, startRun, stopRun, pauseRun, cancelRun, exportSftCheckpoint, importSftCheckpoint, loadQuickDemo, restartWorker, request, listLabs, openLab, deleteLab, startFresh, exportLab, continueRun };
+}
+
+/** `#lab=<url>` in the address: a lab file to open (relative to the page). */
+function labUrlOf(hash: string): string | null {
+  const value = new URLSearchParams(hash.replace(/^#/, '')).get('lab');
+  return value ? new URL(value, document.baseURI).href : null;
+}
+
+/** A saved lab into the page: its runs replayed as the page first received them, then its resumable runs marked. */
+function replayLab(event: EventOf<'labOpened'>, dispatch: (action: Action) => void): void {
+  dispatch({ type: 'labReset', id: event.info.id });
+  for (const run of event.runs) {
+    if (run.job.kind !== 'load') dispatch({ type: 'runRequested', runId: run.runId, job: run.job, at: performance.now() });
+    for (const e of run.events) dispatch({ type: 'event', event: e, at: performance.now() });
+  }
+  for (const r of event.resumable) dispatch({ type: 'runInterrupted', runId: r.runId, iteration: r.iteration });
+  dispatch({ type: 'sftModelLoaded', summary: event.sft });
 }

@@ -1,11 +1,12 @@
 /**
- * The models and data the later stages build on the worker's SFT model: the preference pairs, the reward model
- * (with its score normalisation) and the DPO policy. A new SFT model makes all of them stale, so setting one clears
- * the chain (session.ts calls resetChain). Owns these tensors.
+ * The models and data the later stages build on the worker's SFT model, read from the worker's lab
+ * (labSession.ts; src/lab/lab/lab.ts says what a change invalidates): the preference pairs, the reward model (with
+ * its score normalisation) and the DPO policy.
  */
-import { disposeParams, type GptConfig, type Params } from '../lab/model/gpt';
+import type { GptConfig, Params } from '../lab/model/gpt';
 import type { PreferencePair } from '../lab/train/preferences';
 import type { ScoreNorm } from '../lab/train/rm';
+import { currentLab } from './labSession';
 
 export interface Chain {
   pairs: { train: PreferencePair[]; heldOut: PreferencePair[] } | null;
@@ -14,36 +15,11 @@ export interface Chain {
   dpo: { params: Params; config: GptConfig; beta: number; rto: { beta1: number; clip: number } } | null;
 }
 
-const chain: Chain = { pairs: null, rm: null, dpo: null };
-
 export function getChain(): Readonly<Chain> {
-  return chain;
-}
-
-/** New pairs make the reward model and DPO stale. */
-export function setPairs(pairs: NonNullable<Chain['pairs']>): void {
-  clearModels();
-  chain.pairs = pairs;
-}
-
-export function setRewardModel(rm: NonNullable<Chain['rm']>): void {
-  if (chain.rm) disposeParams(chain.rm.params);
-  chain.rm = rm;
-}
-
-export function setDpoModel(dpo: NonNullable<Chain['dpo']>): void {
-  if (chain.dpo) disposeParams(chain.dpo.params);
-  chain.dpo = dpo;
-}
-
-function clearModels(): void {
-  if (chain.rm) disposeParams(chain.rm.params);
-  if (chain.dpo) disposeParams(chain.dpo.params);
-  chain.rm = null;
-  chain.dpo = null;
-}
-
-export function resetChain(): void {
-  clearModels();
-  chain.pairs = null;
+  const lab = currentLab();
+  return {
+    pairs: lab?.pairs ?? null,
+    rm: lab?.rm ? { params: lab.rm.model.params, config: lab.rm.model.config, norm: lab.rm.norm } : null,
+    dpo: lab?.dpo ? { params: lab.dpo.model.params, config: lab.dpo.model.config, beta: lab.dpo.beta, rto: lab.dpo.rto } : null,
+  };
 }

@@ -65,7 +65,7 @@ async function sft(ctx: JobContext, job: Extract<RunJob, { kind: 'sft' }>): Prom
     settings,
     backend: tf.getBackend(),
   };
-  setSftModel({ params: result.params, config: result.config, vocab: task.tokenizer.vocab, summary });
+  await setSftModel({ params: result.params, config: result.config, vocab: task.tokenizer.vocab, summary }, job.preset, task, [ctx.runId]);
   return { kind: 'sft', ...summary };
 }
 

@@ -10,6 +10,8 @@ import { errorMessage, type Command, type Event } from './protocol';
 import { pauseGate, pauseRun, resumeRun } from './pauses';
 import { scoreTypedText } from './scoreTextJob';
 import { exportSftCheckpoint, getSftModel, importSftCheckpoint, loadQuickDemo, taskFor } from './session';
+import { recordEvent, recordLoad, saveSoon, setPoster } from './labSession';
+import { closeLab, continueRun, deleteLab, exportLab, listLabs, openLab } from './labCommands';
 
 /** The few worker-global members used here (the project type-checks against the DOM lib). */
 interface WorkerScope {
@@ -19,7 +21,11 @@ interface WorkerScope {
   addEventListener(type: 'unhandledrejection', listener: (e: PromiseRejectionEvent) => void): void;
 }
 const scope = self as unknown as WorkerScope;
-const post = (event: Event): void => scope.postMessage(event);
+const post = (event: Event): void => {
+  recordEvent(event); // into the open lab's journal (labSession.ts), before it leaves
+  scope.postMessage(event);
+};
+setPoster(post);
 
 // Forward console warnings and errors (tfjs reports backend trouble this way) so the UI can show them.
 for (const level of ['warn', 'error'] as const) {
@@ -90,8 +96,11 @@ async function handle(command: Command): Promise<void> {
     }
     case 'importCheckpoint': {
       try {
-        const summary = importSftCheckpoint(new Uint8Array(command.bytes), tf.getBackend());
-        post({ type: 'checkpointImported', requestId: command.requestId, summary });
+        const summary = await importSftCheckpoint(new Uint8Array(command.bytes), tf.getBackend(), command.dataUrl);
+        const event: Event = { type: 'checkpointImported', requestId: command.requestId, summary };
+        recordLoad(command.requestId, 'an SFT checkpoint', event);
+        saveSoon();
+        post(event);
       } catch (error) {
         post({ type: 'requestFailed', requestId: command.requestId, message: `could not load the checkpoint: ${errorMessage(error)}` });
       }
@@ -99,8 +108,11 @@ async function handle(command: Command): Promise<void> {
     }
     case 'loadQuickDemo': {
       try {
-        const loaded = await loadQuickDemo(command.sftUrl, command.pairsUrl, tf.getBackend());
-        post({ type: 'quickDemoLoaded', requestId: command.requestId, ...loaded });
+        const loaded = await loadQuickDemo(command.sftUrl, command.pairsUrl, tf.getBackend(), command.dataUrl);
+        const event: Event = { type: 'quickDemoLoaded', requestId: command.requestId, ...loaded };
+        recordLoad(command.requestId, 'the Quick demo', event);
+        saveSoon();
+        post(event);
       } catch (error) {
         post({ type: 'requestFailed', requestId: command.requestId, message: `could not load the Quick demo: ${errorMessage(error)}` });
       }
@@ -125,10 +137,60 @@ async function handle(command: Command): Promise<void> {
       }
       return;
     }
+    case 'listLabs':
+    case 'openLab':
+    case 'deleteLab':
+    case 'closeLab':
+    case 'exportLab': {
+      try {
+        const answer = await labAnswer(command);
+        if (answer.type === 'labExported') scope.postMessage(answer, [answer.bytes]);
+        else post(answer);
+      } catch (error) {
+        post({ type: 'requestFailed', requestId: command.requestId, message: errorMessage(error) });
+      }
+      return;
+    }
+    case 'continueRun': {
+      if (!activeBackend) {
+        post({ type: 'runFailed', runId: command.runId, message: 'No backend is ready: choose one first.' });
+        return;
+      }
+      const runId = command.runId;
+      try {
+        const { job, run } = continueRun(runId);
+        post({ type: 'runStarted', runId, job, backend: activeBackend });
+        const result = await run({ runId, backend: activeBackend, post, cancelled: () => cancelled.has(runId), pauseGate: () => pauseGate(runId) });
+        post({ type: 'runFinished', runId, result });
+      } catch (error) {
+        if (error instanceof RunCancelled) post({ type: 'runCancelled', runId });
+        else post({ type: 'runFailed', runId, message: errorMessage(error) });
+      } finally {
+        cancelled.delete(runId);
+      }
+      return;
+    }
     case 'cancelRun':
     case 'pauseRun':
     case 'resumeRun':
       return; // handled as they arrive (below), not queued behind the run
+  }
+}
+
+type LabCommand = Extract<Command, { type: 'listLabs' | 'openLab' | 'deleteLab' | 'closeLab' | 'exportLab' }>;
+
+function labAnswer(command: LabCommand): Promise<Event> {
+  switch (command.type) {
+    case 'listLabs':
+      return listLabs(command.requestId);
+    case 'openLab':
+      return openLab(command.requestId, command.source, command.dataUrl);
+    case 'deleteLab':
+      return deleteLab(command.requestId, command.id);
+    case 'closeLab':
+      return closeLab(command.requestId);
+    case 'exportLab':
+      return exportLab(command.requestId);
   }
 }
 

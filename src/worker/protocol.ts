@@ -9,6 +9,7 @@ import type { PresetName, Settings } from '../lab/config';
 import type { StageEvent } from '../lab/events';
 import type { TaskName } from '../lab/tasks/task';
 import type { TextScore } from '../lab/eval/scoreText';
+import type { SavedLabInfo } from '../lab/lab/lab';
 
 export interface AdapterInfo {
   vendor: string;
@@ -87,9 +88,23 @@ export type Command =
   | { type: 'selectBackend'; requestId: string; choice: BackendChoice; cachedProbe: unknown }
   | { type: 'getMemory'; requestId: string }
   | { type: 'exportCheckpoint'; requestId: string; stage: 'sft' }
-  | { type: 'importCheckpoint'; requestId: string; stage: 'sft'; bytes: ArrayBuffer }
+  | { type: 'importCheckpoint'; requestId: string; stage: 'sft'; bytes: ArrayBuffer; dataUrl: string }
   /** The Quick demo: the SFT checkpoint and preference pairs the app ships (made by `npm run lab -- quick-assets`). */
-  | { type: 'loadQuickDemo'; requestId: string; sftUrl: string; pairsUrl: string }
+  | { type: 'loadQuickDemo'; requestId: string; sftUrl: string; pairsUrl: string; dataUrl: string }
+  /** The labs saved in this browser (IndexedDB), newest first. */
+  | { type: 'listLabs'; requestId: string }
+  /**
+   * Makes a lab the worker's: a saved one by id (null: the newest), or a lab file's bytes, or one at a URL (`#lab=`).
+   * Validated whole before anything changes; an opened file is also saved.
+   */
+  | { type: 'openLab'; requestId: string; source: { kind: 'saved'; id: string | null } | { kind: 'file'; bytes: ArrayBuffer; name: string } | { kind: 'url'; url: string }; dataUrl: string }
+  | { type: 'deleteLab'; requestId: string; id: string }
+  /** Start fresh: the worker drops its lab (saved labs stay saved). */
+  | { type: 'closeLab'; requestId: string }
+  /** The current lab as one lab file. */
+  | { type: 'exportLab'; requestId: string }
+  /** Goes on with an RL run of the open lab from its last checkpoint, under the same runId. */
+  | { type: 'continueRun'; runId: string }
   /** Typed text scored token by token by the chain's DPO model, reward model and the gold reward. */
   | { type: 'scoreText'; requestId: string; prompt: string; response: string; dataUrl: string }
   /** The SFT model's vocabulary and the task's lengths, so the Score panel can mark unknown words as they are typed. */
@@ -115,12 +130,29 @@ export type Event =
   | { type: 'textScored'; requestId: string; score: TextScore }
   /** `words`: the vocabulary typed text is encoded with (the SFT model's task), by token id, specials first; a response holds at most `horizon` tokens, <eos> included. */
   | { type: 'vocabulary'; requestId: string; task: TaskName; words: string[]; horizon: number; maxPromptWords: number }
+  | { type: 'labList'; requestId: string; labs: SavedLabInfo[] }
+  /** `runs`: the lab's runs to replay in the page, in order; `resumable`: the runIds that can be continued, with the iteration each goes on from. */
+  | { type: 'labOpened'; requestId: string; info: SavedLabInfo; runs: LabRunReplay[]; resumable: { runId: string; iteration: number }[]; sft: SftSummary }
+  | { type: 'labDeleted'; requestId: string; id: string }
+  | { type: 'labClosed'; requestId: string }
+  | { type: 'labExported'; requestId: string; bytes: ArrayBuffer; fileName: string }
+  /** An autosave finished: the lab's id, the file's size and how long encoding and storing took. */
+  | { type: 'labSaved'; id: string; bytes: number; ms: number }
+  | { type: 'labSaveFailed'; id: string; message: string }
   | { type: 'runFailed'; runId: string; message: string }
   | { type: 'runCancelled'; runId: string }
   | { type: 'runPaused'; runId: string; paused: boolean }
   | { type: 'deviceLost'; backend: 'webgpu'; reason: string; message: string }
   | { type: 'console'; level: 'warn' | 'error'; message: string }
   | { type: 'uncaught'; source: 'error' | 'unhandledrejection'; message: string; stack: string | null };
+
+/** A run of a saved lab as the page replays it: the job it was asked with and the events it produced. */
+export interface LabRunReplay {
+  runId: string;
+  job: RunJob | { kind: 'load'; what: string };
+  status: 'running' | 'finished' | 'failed' | 'cancelled';
+  events: Event[];
+}
 
 export type EventOf<T extends Event['type']> = Extract<Event, { type: T }>;
 export type CommandOf<T extends Command['type']> = Extract<Command, { type: T }>;

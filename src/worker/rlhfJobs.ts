@@ -11,7 +11,10 @@ import { trainDpo } from '../lab/train/dpo';
 import { makePreferencePairs } from '../lab/train/preferences';
 import { evaluateLikeRl, sftBaseline, trainRl } from '../lab/train/rl';
 import { trainRewardModel } from '../lab/train/rm';
-import { getChain, setDpoModel, setPairs, setRewardModel } from './chain';
+import { artefactKey } from '../lab/lab/lab';
+import type { RlResumeState } from '../lab/lab/snapshot';
+import { getChain } from './chain';
+import { currentLab, recordCheckpoint } from './labSession';
 import { RunCancelled, type JobContext } from './jobContext';
 import type { RunJob, RunResult, StageSummary } from './protocol';
 import { getSftModel, taskOfSft, type TrainedModel } from './session';
@@ -30,7 +33,7 @@ function need<T>(x: T | null | undefined, what: keyof typeof NEEDS): T {
   return x;
 }
 
-export async function runStage(ctx: JobContext, job: StageJob): Promise<RunResult> {
+export async function runStage(ctx: JobContext, job: StageJob, resume: RlResumeState | null = null): Promise<RunResult> {
   const sft: TrainedModel = need(getSftModel(), 'sft');
   // The task (vocabulary, split) is the one the SFT model was trained on; the stage's own settings come from the job.
   const task = await taskOfSft(sft, job.dataUrl);
@@ -40,7 +43,7 @@ export async function runStage(ctx: JobContext, job: StageJob): Promise<RunResul
     ctx.post({ type: 'stage', runId: ctx.runId, event });
     if (event.type === 'metrics') ctx.post({ type: 'runProgress', runId: ctx.runId, done: event.step, total: event.totalSteps, label: `${event.stage === 'ppo' || event.stage === 'rto' ? 'iteration' : 'step'} ${event.step}` });
   };
-  const values = await stageValues(ctx, job, task, sft, settings, forward);
+  const values = await stageValues(ctx, job, task, sft, settings, forward, resume);
   const summary: StageSummary = { stage: job.stage, seconds: (performance.now() - started) / 1000, values };
   return { kind: 'stage', ...summary };
 }
@@ -52,8 +55,12 @@ async function stageValues(
   sft: TrainedModel,
   settings: ReturnType<typeof resolveSettings>,
   forward: NonNullable<Parameters<typeof trainRl>[0]['onEvent']>,
+  resume: RlResumeState | null,
 ): Promise<Record<string, number>> {
   const chain = getChain();
+  const lab = currentLab();
+  if (!lab) throw new Error(`this stage needs ${NEEDS.sft}`);
+  const key = (stage: 'prefs' | 'rm' | 'dpo') => artefactKey(stage, task.name, task, settings);
   const model = { params: sft.params, config: sft.config };
   switch (job.stage) {
     case 'preferences': {
@@ -68,19 +75,21 @@ async function stageValues(
       // The same seeds as the CLI's chain, so a page run and `npm run lab -- prefs` make the same pairs.
       const train = await makePreferencePairs(task, model, trainPrompts, s, `${settings.seed}:train`, progress('train', 0, total), ctx.pauseGate);
       const heldOut = await makePreferencePairs(task, model, heldOutPrompts, s, `${settings.seed}:held-out`, progress('held-out', trainPrompts.length, total), ctx.pauseGate);
-      setPairs({ train: train.pairs, heldOut: heldOut.pairs });
+      const values = { pairs: train.stats.pairs, heldOutPairs: heldOut.stats.pairs, tieRate: train.stats.tieRate, agreement: train.stats.agreement };
+      lab.setPairs({ key: key('prefs'), summary: { ...values, settings }, train: train.pairs, heldOut: heldOut.pairs, stats: { train: train.stats, heldOut: heldOut.stats } });
       return { pairs: train.stats.pairs, heldOutPairs: heldOut.stats.pairs, tieRate: train.stats.tieRate, agreement: train.stats.agreement };
     }
     case 'rm': {
       const pairs = need(chain.pairs, 'pairs');
       const r = await trainRewardModel({ sft: model, train: pairs.train, heldOut: pairs.heldOut, settings: rmSettingsOf(settings), seed: settings.seed, onEvent: forward, shouldStop: ctx.cancelled, pauseGate: ctx.pauseGate });
-      setRewardModel({ params: r.params, config: r.config, norm: r.norm });
-      return { heldOutAccuracy: r.heldOut.accuracy, trainAccuracy: r.train.accuracy, scoreMean: r.norm.mean, scoreStd: r.norm.std, steps: r.steps };
+      const values = { heldOutAccuracy: r.heldOut.accuracy, trainAccuracy: r.train.accuracy, scoreMean: r.norm.mean, scoreStd: r.norm.std, steps: r.steps };
+      await lab.setRm(r.params, r.config, r.norm, key('rm'), { ...values, settings });
+      return values;
     }
     case 'dpo': {
       const pairs = need(chain.pairs, 'pairs');
       const r = await trainDpo({ sft: model, train: pairs.train, heldOut: pairs.heldOut, settings: dpoSettingsOf(settings), actionSpace: taskSampleOptions(task), seed: settings.seed, onEvent: forward, shouldStop: ctx.cancelled, pauseGate: ctx.pauseGate });
-      setDpoModel({ params: r.params, config: r.config, beta: settings.dpoBeta, rto: { beta1: settings.beta1, clip: settings.rtoClip } });
+      await lab.setDpo(r.params, r.config, settings.dpoBeta, { beta1: settings.beta1, clip: settings.rtoClip }, key('dpo'), { heldOutAccuracy: r.heldOut.accuracy, heldOutMargin: r.heldOut.margin, steps: r.steps, settings });
       // The DPO policy itself, evaluated like PPO and RTO (same held-out prompts and seed): the line the RL curves
       // are drawn against, next to SFT's.
       const { evalPrompts } = rlPromptsOf(task, settings);
@@ -107,6 +116,10 @@ async function stageValues(
         onEvent: forward,
         shouldStop: ctx.cancelled,
         pauseGate: ctx.pauseGate,
+        // Autosave: the run's state every autosaveEvery iterations, kept with its record and saved (labSession.ts).
+        checkpointEvery: settings.autosaveEvery,
+        onCheckpoint: (state) => recordCheckpoint(ctx.runId, state),
+        ...(resume ? { resume } : {}),
       });
       r.params.forEach((v) => v.dispose());
       return { gold: r.final.gold, sftGold: baseline.evaluation.gold, winRate: r.final.winRate, kl: r.final.kl, length: r.final.length, sftLength: baseline.evaluation.length, episodes: r.episodes, iterations: r.iterations };

@@ -8,9 +8,11 @@ import { disposeParams, parameterCount, type GptConfig, type Params } from '../l
 import { sentimentTask } from '../lab/tasks/sentiment';
 import type { Task, TaskName } from '../lab/tasks/task';
 import { ORACLE_CONTENT_TOKENS, oracleTask } from '../lab/tasks/oracle';
-import type { Settings } from '../lab/config';
+import { isPresetName, type PresetName, type Settings } from '../lab/config';
 import { assertSameVocabulary, SPECIAL_TOKENS, tokenizerFromVocab } from '../lab/data/tokenizer';
-import { resetChain, setPairs } from './chain';
+import { artefactKey, Lab } from '../lab/lab/lab';
+import { heldOutNll } from '../lab/train/sft';
+import { APP_VERSION, currentLab, newLabId, replaceLab } from './labSession';
 import { parsePairsFile } from '../lab/train/pairsFile';
 import type { SftSummary, StageSummary } from './protocol';
 
@@ -23,7 +25,6 @@ export interface TrainedModel {
 
 let corpus: { url: string; asset: CorpusAsset } | null = null;
 let task: { key: string; task: Task } | null = null;
-let sftModel: TrainedModel | null = null;
 
 async function loadCorpus(url: string): Promise<CorpusAsset> {
   if (corpus?.url === url) return corpus.asset;
@@ -61,49 +62,77 @@ function taskOfCheckpoint(meta: Record<string, unknown>, vocab: readonly string[
   return vocab.length === SPECIAL_TOKENS.length + ORACLE_CONTENT_TOKENS && vocab[SPECIAL_TOKENS.length] === 'a' ? 'oracle' : 'sentiment';
 }
 
-/** Replaces the SFT model (the previous one's tensors are freed). */
-export function setSftModel(model: TrainedModel): void {
-  if (sftModel) disposeParams(sftModel.params);
-  sftModel = model;
-  resetChain(); // pairs, reward model and DPO were built on the previous SFT model
+/** A model's weights hold NaN or ∞ somewhere: such a file is refused, never loaded. */
+function assertFiniteModel(data: Float32Array, what: string): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) throw new Error(`${what} holds a non-finite weight (${data[i]}) at position ${i}: the file is damaged or was saved from a run that diverged`);
+  }
+}
+
+/** A new lab begins with a new SFT model (the previous lab stays in Saved labs); `adopt`: the run that made it. */
+export async function setSftModel(model: TrainedModel, preset: PresetName, task: Task, adopt: string[] = []): Promise<void> {
+  const key = artefactKey('sft', model.summary.task, task, model.summary.settings);
+  const lab = new Lab({ id: newLabId(), task: model.summary.task, preset, vocab: model.vocab, appVersion: APP_VERSION });
+  await lab.setSft(model.params, model.config, key, { ...model.summary }, model.vocab);
+  replaceLab(lab, adopt);
 }
 
 export function getSftModel(): TrainedModel | null {
-  return sftModel;
+  const lab = currentLab();
+  if (!lab?.sft) return null;
+  return { params: lab.sft.model.params, config: lab.sft.model.config, vocab: lab.vocab, summary: lab.sft.summary as unknown as SftSummary };
 }
 
 export async function exportSftCheckpoint(): Promise<Uint8Array> {
-  if (!sftModel) throw new Error('there is no SFT model yet: train one or load a checkpoint first');
+  const sft = getSftModel();
+  if (!sft) throw new Error('there is no SFT model yet: train one or load a checkpoint first');
   // Flat in meta, as the CLI writes it, so a checkpoint from either shell loads in the other.
-  const ckpt = await makeCheckpoint(sftModel.params, sftModel.config, sftModel.vocab, 'sft', { ...sftModel.summary });
+  const ckpt = await makeCheckpoint(sft.params, sft.config, sft.vocab, 'sft', { ...sft.summary, preset: currentLab()?.preset });
   return checkpointToBinary(ckpt);
 }
 
-/** Loads an SFT checkpoint file; a file that is not one, or is damaged, is refused with the reason. */
-export function importSftCheckpoint(bytes: Uint8Array, backend: string): SftSummary {
+/**
+ * Loads an SFT checkpoint file; a file that is not one, is damaged or holds non-finite weights is refused with the
+ * reason. The held-out loss is measured again on the task (a file's stored numbers are not trusted).
+ */
+export async function importSftCheckpoint(bytes: Uint8Array, backend: string, dataUrl: string): Promise<SftSummary> {
   const ckpt = checkpointFromBinary(bytes);
   if (ckpt.header.kind !== 'sft') throw new Error(`this checkpoint holds a "${ckpt.header.kind}" model, not an SFT policy`);
   tokenizerFromVocab(ckpt.header.vocab);
-  const params = paramsFromCheckpoint(ckpt);
+  assertFiniteModel(ckpt.data, 'this checkpoint');
   const saved = ckpt.header.meta as Partial<SftSummary>;
-  const summary: SftSummary = {
-    steps: saved.steps ?? 0,
-    stopped: saved.stopped ?? false,
-    heldOutLoss: saved.heldOutLoss ?? NaN,
-    heldOutPerplexity: saved.heldOutPerplexity ?? NaN,
-    unigramLoss: saved.unigramLoss ?? NaN,
-    parameters: parameterCount(params),
-    seconds: saved.seconds ?? 0,
-    settings: saved.settings as Settings,
-    task: taskOfCheckpoint(ckpt.header.meta, ckpt.header.vocab),
-    backend,
-  };
-  setSftModel({ params, config: ckpt.header.config, vocab: ckpt.header.vocab, summary });
-  return summary;
+  if (!saved.settings || typeof saved.settings !== 'object') throw new Error('this checkpoint does not say which settings it was trained with (its metadata has no "settings")');
+  const taskName = taskOfCheckpoint(ckpt.header.meta, ckpt.header.vocab);
+  const settings = saved.settings as Settings;
+  const task = await taskFor(taskName, dataUrl, settings);
+  assertSameVocabulary(ckpt.header.vocab, task.tokenizer.vocab, 'this checkpoint');
+  const params = paramsFromCheckpoint(ckpt);
+  try {
+    const heldOutLoss = await heldOutNll(params, ckpt.header.config, task, 512);
+    const summary: SftSummary = {
+      steps: saved.steps ?? 0,
+      stopped: saved.stopped ?? false,
+      heldOutLoss,
+      heldOutPerplexity: Math.exp(heldOutLoss),
+      unigramLoss: saved.unigramLoss ?? NaN,
+      parameters: parameterCount(params),
+      seconds: saved.seconds ?? 0,
+      settings,
+      task: taskName,
+      backend,
+    };
+    await setSftModel({ params, config: ckpt.header.config, vocab: ckpt.header.vocab, summary }, presetOf(ckpt.header.meta), task);
+    return summary;
+  } catch (error) {
+    disposeParams(params);
+    throw error;
+  }
 }
 
+const presetOf = (meta: Record<string, unknown>): PresetName => (typeof meta.preset === 'string' && isPresetName(meta.preset) ? meta.preset : 'tiny');
+
 /** The Quick demo's SFT model and pairs (both fetched from the app itself); the pairs must fit the model. */
-export async function loadQuickDemo(sftUrl: string, pairsUrl: string, backend: string): Promise<{ summary: SftSummary; pairs: StageSummary }> {
+export async function loadQuickDemo(sftUrl: string, pairsUrl: string, backend: string, dataUrl: string): Promise<{ summary: SftSummary; pairs: StageSummary }> {
   const started = performance.now();
   const fetchOk = async (url: string) => {
     const r = await fetch(url);
@@ -113,8 +142,10 @@ export async function loadQuickDemo(sftUrl: string, pairsUrl: string, backend: s
   const [ckpt, pairsJson] = await Promise.all([fetchOk(sftUrl).then((r) => r.arrayBuffer()), fetchOk(pairsUrl).then((r) => r.json() as Promise<unknown>)]);
   const vocab = checkpointFromBinary(new Uint8Array(ckpt)).header.vocab.length;
   const pairs = parsePairsFile(pairsJson, vocab);
-  const summary = importSftCheckpoint(new Uint8Array(ckpt), backend);
-  setPairs({ train: pairs.train, heldOut: pairs.heldOut });
+  const summary = await importSftCheckpoint(new Uint8Array(ckpt), backend, dataUrl);
+  const lab = currentLab();
+  const task = await taskOfSft(getSftModel()!, dataUrl);
+  lab?.setPairs({ key: artefactKey('prefs', summary.task, task, summary.settings), summary: { shipped: true }, train: pairs.train, heldOut: pairs.heldOut, stats: pairs.stats });
   const st = pairs.stats.train;
   return { summary, pairs: { stage: 'preferences', seconds: (performance.now() - started) / 1000, values: { pairs: pairs.train.length, heldOutPairs: pairs.heldOut.length, tieRate: st.tieRate, agreement: st.agreement } } };
 }

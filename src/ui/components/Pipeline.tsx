@@ -1,7 +1,7 @@
 import { STAGES, type StageId } from '../../lab/stages';
 import type { LabState } from '../labState';
 
-type StageStatus = 'not-run' | 'running' | 'done' | 'failed';
+type StageStatus = 'not-run' | 'running' | 'done' | 'failed' | 'interrupted';
 
 /** A stage's status from what the worker has reported (Evaluation is done when PPO and RTO both are). */
 function statusOf(id: StageId, state: LabState): StageStatus {
@@ -20,7 +20,7 @@ function statusOf(id: StageId, state: LabState): StageStatus {
   return run.status === 'cancelled' ? 'failed' : run.status === 'paused' ? 'running' : run.status;
 }
 
-const LABEL: Record<StageStatus, string> = { 'not-run': 'not run yet', running: 'running…', done: 'done', failed: 'failed' };
+const LABEL: Record<StageStatus, string> = { 'not-run': 'not run yet', running: 'running…', done: 'done', failed: 'failed', interrupted: 'interrupted: continue it' };
 
 /** The stage graph with each stage's status. */
 export function Pipeline({ state }: { state: LabState }) {

@@ -219,6 +219,10 @@ export function RlhfPanel({
             run={runs[stage]}
             canStart={canStart(stage)}
             onStart={() => start(stage)}
+            onContinue={() => {
+              const run = runs[stage];
+              if (run) lab.continueRun(run.runId);
+            }}
             onStop={() => {
               stopQueue();
               const run = runs[stage];

@@ -30,6 +30,8 @@ export function StageCard(props: {
   onStart: () => void;
   onStop: () => void;
   onPause: (paused: boolean) => void;
+  /** An interrupted RL run (a restored lab) goes on from its last save. */
+  onContinue?: () => void;
   guidance: string;
   settings: ReactNode;
 }) {
@@ -37,7 +39,7 @@ export function StageCard(props: {
   const eta = run?.etaSeconds ?? null;
   // A stage done without steps (pairs loaded by the Quick demo) shows a full bar, not an empty one.
   const progress = run?.status === 'done' && run.total === 0 ? 1 : run && run.total > 0 ? Math.min(1, run.done / run.total) : 0;
-  const status = !run ? null : run.status === 'paused' ? `paused at ${run.done}/${run.total || '?'}` : run.status === 'running' ? `${run.label} · ${run.done}/${run.total || '?'}${eta === null ? '' : ` · about ${Math.ceil(eta)} s left`}` : run.status === 'done' ? 'done' : `${run.status}${run.error ? `: ${run.error}` : ''}`;
+  const status = !run ? null : run.status === 'paused' ? `paused at ${run.done}/${run.total || '?'}` : run.status === 'running' ? `${run.label} · ${run.done}/${run.total || '?'}${eta === null ? '' : ` · about ${Math.ceil(eta)} s left`}` : run.status === 'done' ? 'done' : run.status === 'interrupted' ? `interrupted: ${run.label} of ${run.total || '?'}; Continue goes on from there` : `${run.status}${run.error ? `: ${run.error}` : ''}`;
   return (
     <li className="stage-card" data-testid={`stage-${props.id}`} data-status={run?.status ?? 'not-run'}>
       <div className="row">
@@ -52,9 +54,16 @@ export function StageCard(props: {
             </button>
           </>
         ) : (
-          <button type="button" data-testid={`start-${props.id}`} disabled={!props.canStart} onClick={props.onStart}>
-            {run ? 'Run again' : 'Start'}
-          </button>
+          <>
+            {run?.status === 'interrupted' && props.onContinue && (
+              <button type="button" data-testid={`continue-${props.id}`} disabled={!props.canStart} onClick={props.onContinue}>
+                Continue
+              </button>
+            )}
+            <button type="button" data-testid={`start-${props.id}`} disabled={!props.canStart} onClick={props.onStart}>
+              {run ? 'Run again' : 'Start'}
+            </button>
+          </>
         )}
         {run && <progress max={1} value={progress} aria-label={`${props.title} progress`} />}
         {status && <span role="status">{status}</span>}
