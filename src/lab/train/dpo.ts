@@ -9,6 +9,9 @@
  * SFT policy and RL's π_ref and π_dpo are the masked models, so DPO's implicit reward β·log(π_dpo(y)/π_ref(y)) is
  * then literally β/β1 times the sum of the RTO term β1·(ℓ_dpo − ℓ_ref) over the response, token by token. (The KL
  * term and the PPO ratio are in that same sampling distribution already.)
+ *
+ * A non-finite reference log-prob, loss, gradient norm, implicit reward or learning rate stops the stage with a
+ * NonFiniteError carrying the policy from before that step.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { EventSink } from '../events';
@@ -17,6 +20,7 @@ import { actionLogProbs, cloneParams, disposeParams, sequenceLogProbs, type GptC
 import type { SampleOptions } from '../model/sample';
 import { createRng } from '../rng';
 import { epochOrder } from './batch';
+import { assertFinite, keepOnError, type FiniteContext } from './finite';
 import { Adam, cosineLr, optimiserStep, type RecipeSettings } from './optim';
 import { packPairs } from './pairBatch';
 import type { PreferencePair } from './preferences';
@@ -136,6 +140,9 @@ export async function trainDpo(run: DpoRun): Promise<DpoResult> {
   const space = run.actionSpace;
   const refTrain = await pairLogProbs(sft.params, config, run.train, space);
   const refHeldOut = await pairLogProbs(sft.params, config, run.heldOut, space);
+  const guard = (step: number): FiniteContext => ({ stage: 'dpo', step, unit: 'step', models: 1, advice: `Lower the learning rate (now ${s.lr}).` });
+  // A reference that is not finite (a broken SFT model) would poison every step: refused before the first one.
+  assertFinite({ ...guard(1), advice: 'The SFT model gives a non-finite log-probability to a preference pair: retrain it with a lower learning rate.' }, { 'reference log-prob (train pairs)': refTrain, 'reference log-prob (held-out pairs)': refHeldOut });
   // The policy starts as a copy of SFT (without any scalar head).
   const params = cloneParams(new Map([...sft.params].filter(([name]) => name !== 'head.w')));
   const adam = new Adam(params);
@@ -155,10 +162,11 @@ export async function trainDpo(run: DpoRun): Promise<DpoResult> {
         const batch = packPairs(idx.map((i) => run.train[i]!), config.contextLength);
         const ids = tf.tensor2d(batch.ids, [batch.batch, batch.length], 'int32');
         const ref = tf.tensor1d([...idx.map((i) => refTrain[i] ?? 0), ...idx.map((i) => refTrain[n + i] ?? 0)]);
-        const out = await optimiserStep(params, adam, () => dpoLoss(sequenceLogProbs(params, config, ids, batch.mask, space), ref, s.beta, batch.pairs), cosineLr(step, schedule), s.maxGradNorm);
+        const lr = cosineLr(step, schedule);
+        const out = await optimiserStep(params, adam, () => dpoLoss(sequenceLogProbs(params, config, ids, batch.mask, space), ref, s.beta, batch.pairs), lr, s.maxGradNorm);
         tf.dispose([ids, ref]);
-        if (!Number.isFinite(out.loss)) throw new Error(`DPO loss became ${out.loss} at step ${step + 1}; lower the learning rate (now ${s.lr})`);
         const [chosen = NaN, rejected = NaN, margin = NaN, accuracy = NaN] = out.metrics;
+        assertFinite(guard(step + 1), { loss: out.loss, 'gradient norm': out.gradNorm, 'chosen reward': chosen, 'rejected reward': rejected, margin, accuracy, 'learning rate': lr });
         const values: Record<string, number> = {
           loss: out.loss,
           'rewards/chosen': chosen,
@@ -178,7 +186,8 @@ export async function trainDpo(run: DpoRun): Promise<DpoResult> {
     const train = await evaluateDpo(params, config, run.train, refTrain, s.beta, space);
     return { params, config, steps: step, heldOut, train };
   } catch (error) {
-    disposeParams(params);
+    // A NonFiniteError takes the policy (never changed by the failing step) to its catcher; otherwise it is freed.
+    if (!keepOnError(error, params)) disposeParams(params);
     throw error;
   } finally {
     adam.dispose();

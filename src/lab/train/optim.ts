@@ -2,9 +2,16 @@
  * The optimiser every stage uses (docs/method.md, "PPO machinery"; OpenRLHF defaults): Adam with betas (0.9, 0.95),
  * no weight decay, a cosine learning-rate schedule with linear warm-up and a floor, and global-norm gradient
  * clipping. Written out rather than taken from tf.train so its state is visible, checkpointable and per-step LR.
+ *
+ * A step is never applied with a non-finite loss, gradient norm, reported metric or learning rate (finite.ts): the
+ * check runs inside the graph (the update is a select between the new and the old weights and moments), so the
+ * read-back still overlaps the update and no extra device round trip is paid; the stage then stops with the weights
+ * from before that step.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Params } from '../model/gpt';
+import type { AdamState } from '../lab/snapshot';
+import { blobsToTensors, checkBlobs, readBlobs } from './rlResume';
 
 /** The optimiser recipe every stage shares: peak LR, warm-up and floor of the cosine schedule, gradient clip. */
 export interface RecipeSettings {
@@ -62,23 +69,46 @@ export class Adam {
   private readonly v = new Map<string, tf.Variable>();
   private t = 0;
 
+  /** Fresh moments (zeros, step 0), or those of `from` (exportState()), checked against the params' names and shapes. */
   constructor(
     private readonly params: Params,
     private readonly settings: AdamSettings = ADAM_DEFAULTS,
+    from?: AdamState,
   ) {
+    if (from) {
+      if (!Number.isInteger(from.t) || from.t < 0) throw new RangeError(`an Adam state's step count must be a whole number ≥ 0, got ${from.t}`);
+      checkBlobs('Adam first moment', params, from.m);
+      checkBlobs('Adam second moment', params, from.v);
+      this.t = from.t;
+    }
+    const m = from ? blobsToTensors(from.m) : null;
+    const v = from ? blobsToTensors(from.v) : null;
+    let i = 0;
     for (const [name, p] of params) {
       // tf.variable copies its initial value, so the zeros are made (and freed) inside a tidy.
-      this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
-      this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+      this.m.set(name, tf.tidy(() => tf.variable(m?.[i] ?? tf.zerosLike(p), false)));
+      this.v.set(name, tf.tidy(() => tf.variable(v?.[i] ?? tf.zerosLike(p), false)));
+      i++;
     }
+    tf.dispose([...(m ?? []), ...(v ?? [])]);
   }
 
   get stepCount(): number {
     return this.t;
   }
 
-  /** One Adam update with learning rate `lr`; `grads` in the order of the params map. */
-  apply(grads: tf.Tensor[], lr: number): void {
+  /** The step count and both moments, read back in one transfer (plain data: the run's checkpoint stores it). */
+  async exportState(): Promise<AdamState> {
+    const names = [...this.params.keys()];
+    const blobs = await readBlobs([...names.map((n): [string, tf.Tensor] => [n, this.m.get(n)!]), ...names.map((n): [string, tf.Tensor] => [n, this.v.get(n)!])]);
+    return { t: this.t, m: blobs.slice(0, names.length), v: blobs.slice(names.length) };
+  }
+
+  /**
+   * One Adam update with learning rate `lr`; `grads` in the order of the params map. With `ok` (a bool scalar on the
+   * device) the weights and moments keep their old values unless it is true; call undoCount() if it was false.
+   */
+  apply(grads: tf.Tensor[], lr: number, ok?: tf.Scalar): void {
     this.t += 1;
     const { beta1, beta2, eps } = this.settings;
     const c1 = 1 - beta1 ** this.t;
@@ -92,12 +122,19 @@ export class Adam {
       tf.tidy(() => {
         const mNext = tf.add(tf.mul(beta1, m), tf.mul(1 - beta1, g));
         const vNext = tf.add(tf.mul(beta2, v), tf.mul(1 - beta2, tf.square(g)));
-        m.assign(mNext);
-        v.assign(vNext);
         const update = tf.div(tf.div(mNext, c1), tf.add(tf.sqrt(tf.div(vNext, c2)), eps));
-        p.assign(tf.sub(p, tf.mul(lr, update)));
+        const pNext = tf.sub(p, tf.mul(lr, update));
+        m.assign(ok ? tf.where(ok, mNext, m) : mNext);
+        v.assign(ok ? tf.where(ok, vNext, v) : vNext);
+        p.assign(ok ? tf.where(ok, pNext, p) : pNext);
       });
     }
+  }
+
+  /** Takes back the step count of an apply() whose `ok` was false (its weights and moments did not change). */
+  undoCount(): void {
+    if (this.t === 0) throw new Error('Adam: no step to take back');
+    this.t -= 1;
   }
 
   dispose(): void {
@@ -108,17 +145,25 @@ export class Adam {
 /** A loss, optionally with extra per-step numbers (accuracies, mean rewards…) read back with it. */
 export type LossWithMetrics = tf.Scalar | { loss: tf.Scalar; metrics: tf.Tensor1D };
 
-/**
- * Loss, gradients, clipping and one Adam step. Returns the loss, the gradient norm and any metrics the loss
- * function reported, in one read-back, so a training loop touches the device once per step.
- */
-export async function optimiserStep(
-  params: Params,
-  adam: Adam,
-  lossFn: () => LossWithMetrics,
-  lr: number,
-  maxGradNorm: number,
-): Promise<{ loss: number; gradNorm: number; metrics: number[] }> {
+export interface StepResult {
+  loss: number;
+  gradNorm: number;
+  metrics: number[];
+  /** False when a number above or the learning rate was not finite: then nothing changed (weights, moments, t). */
+  applied: boolean;
+}
+
+export interface StepSpec {
+  params: Params;
+  adam: Adam;
+  lossFn: () => LossWithMetrics;
+  lr: number;
+  maxGradNorm: number;
+}
+
+/** The gradients of one loss, clipped, the numbers to read back [loss, norm, ...metrics], and whether all are finite. */
+function prepareStep({ params, lossFn, maxGradNorm }: StepSpec): { clipped: tf.Tensor[]; read: tf.Tensor1D; finite: tf.Scalar } {
+  if (Number.isNaN(maxGradNorm)) throw new RangeError('the maximum gradient norm must be a number, got NaN');
   const vars = [...params.values()];
   let metrics: tf.Tensor1D | null = null;
   const { value, grads } = tf.variableGrads(() => {
@@ -132,12 +177,42 @@ export async function optimiserStep(
   const { clipped, norm } = clipByGlobalNorm(ordered, maxGradNorm);
   tf.dispose(ordered);
   const extra: tf.Tensor1D | null = metrics;
-  const all = tf.tidy(() => tf.concat([tf.reshape(value, [1]), tf.reshape(norm, [1]), ...(extra ? [extra] : [])]));
+  const read = tf.tidy(() => tf.concat([tf.reshape(value, [1]), tf.reshape(norm, [1]), ...(extra ? [extra] : [])])) as tf.Tensor1D;
   tf.dispose([value, norm, ...(extra ? [extra] : [])]);
-  const read = all.data<'float32'>();
-  adam.apply(clipped, lr);
-  tf.dispose(clipped);
-  const [l = NaN, n = NaN, ...rest] = Array.from(await read);
-  all.dispose();
-  return { loss: l, gradNorm: n, metrics: rest };
+  // A finite norm means every gradient is finite (a NaN or ∞ anywhere makes the sum of squares NaN or ∞).
+  const finite = tf.tidy(() => tf.all(tf.isFinite(read))) as tf.Scalar;
+  return { clipped, read, finite };
+}
+
+/**
+ * Loss, gradients, clipping and one Adam step for each spec, all or none: the steps are applied only if every loss,
+ * gradient norm, metric and learning rate is finite (the check runs on the device, before any weight changes, so a
+ * failed step leaves every model and optimiser as it was). One read-back per spec, started before the updates.
+ * PPO uses it for its actor and critic steps, so a NaN in the critic's loss leaves the actor untouched too.
+ */
+export async function optimiserSteps(specs: readonly StepSpec[]): Promise<StepResult[]> {
+  const prepared = specs.map(prepareStep);
+  const reads = prepared.map((p) => p.read.data<'float32'>());
+  const lrFinite = specs.every((s) => Number.isFinite(s.lr));
+  if (lrFinite) {
+    const ok = tf.tidy(() => prepared.slice(1).reduce((a, p) => tf.logicalAnd(a, p.finite), prepared[0]?.finite ?? tf.scalar(true, 'bool'))) as tf.Scalar;
+    specs.forEach((s, i) => s.adam.apply(prepared[i]!.clipped, s.lr, ok));
+    ok.dispose();
+  }
+  for (const p of prepared) tf.dispose([...p.clipped, p.finite]);
+  const values = (await Promise.all(reads)).map((x) => Array.from(x));
+  prepared.forEach((p) => p.read.dispose());
+  const applied = lrFinite && values.every((xs) => xs.every(Number.isFinite));
+  if (lrFinite && !applied) for (const s of specs) s.adam.undoCount();
+  return values.map(([loss = NaN, gradNorm = NaN, ...metrics]) => ({ loss, gradNorm, metrics, applied }));
+}
+
+/**
+ * Loss, gradients, clipping and one Adam step (skipped when anything is non-finite, see optimiserSteps). Returns
+ * the loss, the gradient norm and any metrics the loss function reported, in one read-back, so a training loop
+ * touches the device once per step.
+ */
+export async function optimiserStep(params: Params, adam: Adam, lossFn: () => LossWithMetrics, lr: number, maxGradNorm: number): Promise<StepResult> {
+  const [r] = await optimiserSteps([{ params, adam, lossFn, lr, maxGradNorm }]);
+  return r!;
 }

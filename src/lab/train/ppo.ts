@@ -6,13 +6,15 @@
  * Actor and critic have separate Adam optimisers and take one step per minibatch; one pass over each rollout.
  * Metrics use TRL's definitions: clipfrac = share of tokens where the clipped term is the one used, approx-KL =
  * ½·mean((ℓ_new − ℓ_old)²), both over tokens.
+ * The actor's and the critic's steps are taken together or not at all (optim.ts, optimiserSteps): a non-finite loss,
+ * gradient norm, metric or learning rate in either leaves both models and both optimisers as they were.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { actionLogitBias } from '../model/actionMask';
 import { tokenLogProbsAt, type GptConfig, type ParamTensors, type Params } from '../model/gpt';
 import type { SampleOptions } from '../model/sample';
 import type { RolloutTargets } from './advantages';
-import { Adam, optimiserStep } from './optim';
+import { Adam, optimiserSteps, type StepSpec } from './optim';
 import type { ScoreNorm } from './rm';
 import { criticValuesAt, type Rollout } from './rollout';
 
@@ -116,6 +118,8 @@ export interface MinibatchResult {
   /** ℓ_new and V_new per token, as the losses saw them (before this minibatch's step). */
   logpNew: Float32Array;
   valuesNew: Float32Array;
+  /** False when a number of either step was not finite: then neither step was applied (finite.ts). */
+  applied: boolean;
 }
 
 export interface Learner {
@@ -142,25 +146,30 @@ export async function ppoMinibatchStep(
   const ids = tf.tensor2d(mb.ids, [mb.rows, mb.length], 'int32');
   const bias = actionLogitBias(options, c.vocabSize, mb.responseIndex);
   try {
-    const a = await optimiserStep(learner.actor, learner.actorAdam, () => policyLoss(tokenLogProbsAt(learner.actor as ParamTensors, c, ids, mb.positions, bias), mb, clip.epsClip), lr.actor, maxGradNorm);
-    const [clipfrac = NaN, approxKl = NaN, ...logpNew] = a.metrics;
-    let critic = { loss: 0, gradNorm: 0, metrics: [0, ...new Array<number>(mb.positions.length).fill(0)] };
-    if (learner.critic && learner.criticAdam) {
+    const specs: StepSpec[] = [
+      { params: learner.actor, adam: learner.actorAdam, lossFn: () => policyLoss(tokenLogProbsAt(learner.actor as ParamTensors, c, ids, mb.positions, bias), mb, clip.epsClip), lr: lr.actor, maxGradNorm },
+    ];
+    const critic = learner.critic;
+    if (critic && learner.criticAdam) {
       const before = mb.positions.map((p) => p - 1);
-      const params = learner.critic;
-      critic = await optimiserStep(params, learner.criticAdam, () => valueLoss(criticValuesAt(params, c, ids, before, learner.criticNorm), mb, clip.valueClip), lr.critic, maxGradNorm);
+      specs.push({ params: critic, adam: learner.criticAdam, lossFn: () => valueLoss(criticValuesAt(critic, c, ids, before, learner.criticNorm), mb, clip.valueClip), lr: lr.critic, maxGradNorm });
     }
-    const [valueClipfrac = NaN, ...valuesNew] = critic.metrics;
+    // The critic's loss does not depend on the actor, so computing both before either update changes no number.
+    const [a, v] = await optimiserSteps(specs);
+    const [clipfrac = NaN, approxKl = NaN, ...logpNew] = a!.metrics;
+    const cr = v ?? { loss: 0, gradNorm: 0, metrics: [0, ...new Array<number>(mb.positions.length).fill(0)] };
+    const [valueClipfrac = NaN, ...valuesNew] = cr.metrics;
     return {
-      policyLoss: a.loss,
-      valueLoss: critic.loss,
+      policyLoss: a!.loss,
+      valueLoss: cr.loss,
       clipfrac,
       approxKl,
       valueClipfrac,
-      actorGradNorm: a.gradNorm,
-      criticGradNorm: critic.gradNorm,
+      actorGradNorm: a!.gradNorm,
+      criticGradNorm: cr.gradNorm,
       logpNew: Float32Array.from(logpNew),
       valuesNew: Float32Array.from(valuesNew),
+      applied: a!.applied,
     };
   } finally {
     tf.dispose([ids, bias]);

@@ -8,20 +8,29 @@
  *
  * The random stream depends on the seed only, never on the mode, so with π_dpo ≡ π_ref an RTO run reproduces the
  * PPO run exactly (an invariant of docs/method.md the tests check).
+ *
+ * A run can hand out its state between iterations (checkpointEvery, onCheckpoint) and go on from one (resume): the
+ * models, both optimisers, the random stream, the prompt stream and the evaluation history come back (rlResume.ts),
+ * so the remaining iterations give the same events and numbers as a run that never stopped. A NaN or ∞ in the
+ * rollout (log-probs, values, RM score), the rewards, advantages, returns, a loss or a gradient norm stops the run
+ * with a NonFiniteError (finite.ts) that carries the actor from before the failing step.
  */
 import type { EventSink, TokenRow } from '../events';
+import type { RlResumeState } from '../lab/snapshot';
 import { cloneParams, disposeParams, type GptConfig, type ParamTensors, type Params } from '../model/gpt';
 import { taskSampleOptions, type SampleOptions } from '../model/sample';
-import { createRng, type Rng } from '../rng';
+import { createRng, restoreRng, type Rng } from '../rng';
 import type { Task } from '../tasks/task';
 import { evaluatePolicy, type GoldBaseline, type PolicyEvaluation } from '../eval/policyEval';
 import { rolloutTargets, type AdvantageEstimator, type RolloutTargets } from './advantages';
 import { epochOrder } from './batch';
-import { Adam, cosineLr } from './optim';
+import { assertFinite, keepOnError, type FiniteContext } from './finite';
+import { ADAM_DEFAULTS, Adam, cosineLr } from './optim';
 import { makeMinibatch, ppoMinibatchStep, type Minibatch, type MinibatchResult } from './ppo';
 import type { RewardMode, RewardSettings } from './rewards';
 import type { ScoreNorm } from './rm';
 import { collectRollout, dpoSequenceLogRatio, ofSequence, type RlModels, type Rollout } from './rollout';
+import { captureRlState, paramsFromBlobs, validateRlResume, type PromptStreamState } from './rlResume';
 
 export interface RlSettings {
   mode: RewardMode;
@@ -78,6 +87,20 @@ export interface RlRun {
    * log π_dpo(y) − log π_ref(y) of each response as DPO's loss computes it (rollout.ts, dpoSequenceLogRatio).
    */
   onFirstMinibatch?: (x: { rollout: Rollout; targets: RolloutTargets; minibatch: Minibatch; result: MinibatchResult; dpoSequenceLogRatio: Float32Array | null }) => void;
+  /** Iterations between checkpoints (onCheckpoint); 0 or absent for none. Never after the last iteration. */
+  checkpointEvery?: number;
+  /**
+   * Receives the run's state after every checkpointEvery-th iteration, once that iteration's metrics and tokens
+   * events are out. Plain data (its own copies): keep it, store it. trainRl waits for the tensors' read-back only,
+   * never for what the callback does with it.
+   */
+  onCheckpoint?: (state: RlResumeState) => void;
+  /**
+   * Go on from a checkpoint of this run (same task, models, settings, seed and prompts) instead of starting: the
+   * iterations after state.iteration then emit exactly the events an uninterrupted run would have (iteration 0's
+   * evaluation is not emitted again), and the result covers the whole run. A state that does not fit is refused.
+   */
+  resume?: RlResumeState;
 }
 
 export interface RlEvaluationPoint extends Omit<PolicyEvaluation, 'responses' | 'golds'> {
@@ -127,29 +150,38 @@ export async function trainRl(run: RlRun): Promise<RlResult> {
   const { settings: s, task } = run;
   validateRlSettings(s);
   if (s.mode !== 'ppo' && !run.dpo) throw new Error(`mode ${s.mode} needs the DPO model`);
-  if (run.prompts.length === 0) throw new Error('the RL stage needs prompts, and the set is empty');
+  if (run.prompts.length === 0) throw new Error('RL stage needs prompts, and the set is empty');
+  const every = run.checkpointEvery ?? 0;
+  if (!Number.isInteger(every) || every < 0) throw new RangeError(`checkpointEvery must be a whole number of iterations ≥ 0, got ${every}`);
+  const resume = run.resume;
+  const perRollout = s.promptsPerRollout;
+  const hasCritic = s.estimator === 'gae';
+  if (resume) validateRlResume(resume, { iterations: s.iterations, minibatches: s.minibatches, promptsPerRollout: perRollout, prompts: run.prompts.length, hasCritic });
   const config = lmConfig(run.sft.config);
   const started = performance.now();
-  const actor = cloneParams(new Map([...run.sft.params].filter(([name]) => name !== 'head.w')));
-  const critic = s.estimator === 'gae' ? cloneParams(run.rewardModel.params) : undefined;
-  const actorAdam = new Adam(actor);
-  const criticAdam = critic ? new Adam(critic) : undefined;
+  const { actor, critic, actorAdam, criticAdam } = learnerOf(run, resume);
   const models: RlModels = { policy: actor, reference: run.sft.params, dpo: run.dpo?.params, critic, rewardModel: run.rewardModel.params, norm: run.rewardModel.norm, config };
   const options = taskSampleOptions(task, 1);
   const rewards = rewardSettingsOf(s);
   const delimiters = SENTENCE_ENDS.map((w) => task.tokenizer.idOf(w)).filter((id) => id > 3);
-  const rng = createRng(`${run.seed}:rl`);
-  const perRollout = s.promptsPerRollout;
+  const rng = resume ? restoreRng(resume.rng) : createRng(`${run.seed}:rl`);
   const mbSize = perRollout / s.minibatches;
   const totalSteps = s.iterations * s.minibatches;
   const schedule = (peakLr: number) => ({ peakLr, totalSteps, warmupFraction: s.warmupFraction, floorFraction: s.floorFraction });
-  const promptStream = cycleEpochs(run.prompts.length, rng);
+  const promptStream = cycleEpochs(run.prompts.length, rng, resume?.promptStream);
   const name = run.runName ?? s.mode;
   const stage = s.mode === 'ppo' ? 'ppo' : 'rto';
-  const history: RlEvaluationPoint[] = [];
-  let episodes = 0;
-  let step = 0;
-  let iteration = 0;
+  const history: RlEvaluationPoint[] = resume ? resume.history.map(evaluationPointOf) : [];
+  let episodes = resume?.episodes ?? 0;
+  let step = resume?.step ?? 0;
+  let iteration = resume?.iteration ?? 0;
+  const guard = (at: number): FiniteContext => ({
+    stage,
+    step: at,
+    unit: 'iteration',
+    models: critic ? 2 : 1,
+    advice: critic ? `Lower the learning rates (actor ${s.actorLr}, critic ${s.criticLr}).` : `Lower the actor's learning rate (now ${s.actorLr}).`,
+  });
   const evaluate = async () => {
     const e = await evaluatePolicy(task, actor, run.sft.params, config, run.evalPrompts, EVAL_SEED(run.seed), run.baseline);
     const point: RlEvaluationPoint = { iteration, episodes, gold: e.gold, goldSe: e.goldSe, winRate: e.winRate, winRateSe: e.winRateSe, kl: e.kl, length: e.length };
@@ -157,24 +189,42 @@ export async function trainRl(run: RlRun): Promise<RlResult> {
     return point;
   };
   try {
-    // Iteration 0: the policy is still SFT; its evaluation is the curves' starting point.
-    const start = await evaluate();
-    run.onEvent?.({ type: 'metrics', stage, run: name, step: 0, totalSteps: s.iterations, values: { episodes: 0, ...evalMetrics(start), 'eval/length_cap': task.horizon } });
+    if (!resume) {
+      // Iteration 0: the policy is still SFT; its evaluation is the curves' starting point.
+      const start = await evaluate();
+      run.onEvent?.({ type: 'metrics', stage, run: name, step: 0, totalSteps: s.iterations, values: { episodes: 0, ...evalMetrics(start), 'eval/length_cap': task.horizon } });
+    }
     for (; iteration < s.iterations && !run.shouldStop?.(); ) {
       await run.pauseGate?.();
       if (run.shouldStop?.()) break;
       const t0 = performance.now();
-      const prompts = Array.from({ length: perRollout }, () => run.prompts[promptStream()] ?? []);
+      const ctx = guard(iteration + 1);
+      const prompts = Array.from({ length: perRollout }, () => run.prompts[promptStream.next()] ?? []);
       const rollout = await collectRollout(models, prompts, options, rng);
+      assertFinite(ctx, { 'policy log-prob': rollout.logpOld, 'reference log-prob': rollout.logpRef, 'DPO log-prob': rollout.logpDpo ?? [], value: rollout.values, 'reward-model score': rollout.rmRaw });
       const targets = rolloutTargets(rollout, rewards, s, delimiters);
+      assertFinite(ctx, { reward: targets.rewards.flatMap((r) => r.total), advantage: targets.advantagesWhitened, return: targets.returns });
       const order = epochOrder(perRollout, () => rng.next());
       const results: MinibatchResult[] = [];
       for (let k = 0; k < s.minibatches; k++, step++) {
         const mb = makeMinibatch(rollout, targets, order.slice(k * mbSize, (k + 1) * mbSize));
         const lr = { actor: cosineLr(step, schedule(s.actorLr)), critic: cosineLr(step, schedule(s.criticLr)) };
         const r = await ppoMinibatchStep({ actor, actorAdam, critic, criticAdam, criticNorm: run.rewardModel.norm, config }, mb, options, s, lr, s.maxGradNorm);
-        if (!Number.isFinite(r.policyLoss) || !Number.isFinite(r.valueLoss)) {
-          throw new Error(`${name}: the ${Number.isFinite(r.policyLoss) ? 'value' : 'policy'} loss became NaN/∞ at iteration ${iteration + 1}; lower the learning rates (actor ${s.actorLr}, critic ${s.criticLr})`);
+        if (!r.applied) {
+          assertFinite(ctx, {
+            'policy loss': r.policyLoss,
+            'actor gradient norm': r.actorGradNorm,
+            'value loss': r.valueLoss,
+            'critic gradient norm': r.criticGradNorm,
+            'new policy log-prob': r.logpNew,
+            'new value': r.valuesNew,
+            'clip fraction': r.clipfrac,
+            'approximate KL': r.approxKl,
+            'value clip fraction': r.valueClipfrac,
+            "actor's learning rate": lr.actor,
+            "critic's learning rate": lr.critic,
+          });
+          throw new Error(`${stage}: the optimiser refused the step at iteration ${iteration + 1} with every number finite (a bug)`);
         }
         if (iteration === 0 && k === 0 && run.onFirstMinibatch) {
           const dpoSequence = models.dpo ? await dpoSequenceLogRatio(models, rollout, options) : null;
@@ -197,12 +247,17 @@ export async function trainRl(run: RlRun): Promise<RlResult> {
         const rows = await tokenRows(run, models, options, rewards, s, delimiters, `${run.seed}:tokens:${iteration}`);
         run.onEvent?.({ type: 'tokens', stage, run: name, step: iteration, rows });
       }
+      if (every > 0 && iteration % every === 0 && iteration < s.iterations && run.onCheckpoint) {
+        const state = await captureRlState({ iteration, step, episodes, actor, critic, actorAdam, criticAdam, rng, promptStream: promptStream.state(), history }, guard(iteration));
+        run.onCheckpoint(state);
+      }
     }
     const last = history[history.length - 1];
     const final = last && last.iteration === iteration ? last : await evaluate();
     return { params: actor, iterations: iteration, episodes, history, final, seconds: (performance.now() - started) / 1000 };
   } catch (error) {
-    disposeParams(actor);
+    // A NonFiniteError takes the actor (never changed by the failing step) to its catcher; otherwise it is freed.
+    if (!keepOnError(error, actor)) disposeParams(actor);
     throw error;
   } finally {
     if (critic) disposeParams(critic);
@@ -211,16 +266,54 @@ export async function trainRl(run: RlRun): Promise<RlResult> {
   }
 }
 
-/** Endless seeded epochs over n items: each call returns the next index. */
-function cycleEpochs(n: number, rng: Rng): () => number {
-  let order: number[] = [];
-  let i = 0;
-  return () => {
-    if (i >= order.length) {
-      order = epochOrder(n, () => rng.next());
-      i = 0;
+/** The actor (SFT without its head, or the saved actor), the critic (the RM, or the saved critic) and their Adams. */
+function learnerOf(run: RlRun, resume: RlResumeState | undefined): { actor: Params; critic: Params | undefined; actorAdam: Adam; criticAdam: Adam | undefined } {
+  const base = new Map([...run.sft.params].filter(([name]) => name !== 'head.w'));
+  const made: Params[] = [];
+  const adams: Adam[] = [];
+  try {
+    const actor = resume ? paramsFromBlobs('actor', base, resume.actor) : cloneParams(base);
+    made.push(actor);
+    let critic: Params | undefined;
+    if (run.settings.estimator === 'gae') {
+      critic = resume?.critic ? paramsFromBlobs('critic', run.rewardModel.params, resume.critic) : cloneParams(run.rewardModel.params);
+      made.push(critic);
     }
-    return order[i++] ?? 0;
+    const actorAdam = new Adam(actor, ADAM_DEFAULTS, resume?.actorAdam);
+    adams.push(actorAdam);
+    const criticAdam = critic ? new Adam(critic, ADAM_DEFAULTS, resume?.criticAdam ?? undefined) : undefined;
+    return { actor, critic, actorAdam, criticAdam };
+  } catch (error) {
+    made.forEach(disposeParams);
+    adams.forEach((a) => a.dispose());
+    throw error;
+  }
+}
+
+const evaluationPointOf = (p: Record<string, number>): RlEvaluationPoint => ({
+  iteration: p.iteration!,
+  episodes: p.episodes!,
+  gold: p.gold!,
+  goldSe: p.goldSe!,
+  winRate: p.winRate!,
+  winRateSe: p.winRateSe!,
+  kl: p.kl!,
+  length: p.length!,
+});
+
+/** Endless seeded epochs over n items: next() returns the next index; state() and `from` save and restore the place. */
+export function cycleEpochs(n: number, rng: Rng, from?: PromptStreamState): { next: () => number; state: () => PromptStreamState } {
+  let order: number[] = from ? [...from.order] : [];
+  let i = from?.index ?? 0;
+  return {
+    next: () => {
+      if (i >= order.length) {
+        order = epochOrder(n, () => rng.next());
+        i = 0;
+      }
+      return order[i++] ?? 0;
+    },
+    state: () => ({ order: [...order], index: i }),
   };
 }
 

@@ -2,13 +2,15 @@
  * Stage 3a, the reward model (docs/method.md, stage 2): the SFT backbone plus a bias-free scalar head (init normal with
  * standard deviation 1/(d+1), OpenRLHF's `value_head.weight.data.normal_(std=1 / (hidden_size + 1))`), its score read at <eos>, trained with the Bradley–Terry loss mean(−log σ(r(y_w) − r(y_l))).
  * Afterwards μ and σ of its scores on held-out chosen and rejected responses are stored, and PPO/RTO use the
- * normalised, clamped score clamp((r − μ)/σ, −10, 10).
+ * normalised, clamped score clamp((r − μ)/σ, −10, 10). A non-finite loss, gradient norm, score or learning rate stops
+ * it with a NonFiniteError carrying the model from before that step.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { EventSink } from '../events';
 import { cloneParams, disposeParams, scalarAt, type GptConfig, type ParamTensors, type Params } from '../model/gpt';
 import { createRng, normalArray } from '../rng';
 import { epochOrder } from './batch';
+import { assertFinite, keepOnError } from './finite';
 import { Adam, cosineLr, optimiserStep, type RecipeSettings } from './optim';
 import { packPairs } from './pairBatch';
 import type { PreferencePair } from './preferences';
@@ -122,10 +124,14 @@ export async function trainRewardModel(run: RmRun): Promise<RmResult> {
         if (run.shouldStop?.()) break;
         const batch = packPairs(order.slice(k * s.batchSize, (k + 1) * s.batchSize).map((i) => run.train[i]!), config.contextLength);
         const ids = tf.tensor2d(batch.ids, [batch.batch, batch.length], 'int32');
-        const out = await optimiserStep(params, adam, () => bradleyTerry(scalarAt(params, config, ids, batch.eosPositions), batch.pairs), cosineLr(step, schedule), s.maxGradNorm);
+        const lr = cosineLr(step, schedule);
+        const out = await optimiserStep(params, adam, () => bradleyTerry(scalarAt(params, config, ids, batch.eosPositions), batch.pairs), lr, s.maxGradNorm);
         ids.dispose();
-        if (!Number.isFinite(out.loss)) throw new Error(`reward-model loss became ${out.loss} at step ${step + 1}; lower the learning rate (now ${s.lr})`);
         const [accuracy = NaN, chosen = NaN, rejected = NaN] = out.metrics;
+        assertFinite(
+          { stage: 'rm', step: step + 1, unit: 'step', models: 1, advice: `Lower the learning rate (now ${s.lr}).` },
+          { loss: out.loss, 'gradient norm': out.gradNorm, 'mean chosen score': chosen, 'mean rejected score': rejected, accuracy, 'learning rate': lr },
+        );
         const values: Record<string, number> = { loss: out.loss, accuracy, 'rewards/chosen': chosen, 'rewards/rejected': rejected, 'grad/norm': out.gradNorm };
         if ((step + 1) % s.evalEvery === 0 || step + 1 === total) {
           const h = await evaluateRewardModel(params, config, run.heldOut);
@@ -142,7 +148,8 @@ export async function trainRewardModel(run: RmRun): Promise<RmResult> {
     const strip = ({ scores: _scores, ...rest }: RmEvaluation & { scores: number[] }): RmEvaluation => rest;
     return { params, config, norm: { mean, std }, steps: step, train: strip(train), heldOut: strip(heldOut) };
   } catch (error) {
-    disposeParams(params);
+    // A NonFiniteError takes the model (never changed by the failing step) to its catcher; otherwise it is freed.
+    if (!keepOnError(error, params)) disposeParams(params);
     throw error;
   } finally {
     adam.dispose();

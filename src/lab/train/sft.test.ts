@@ -7,6 +7,7 @@ import type { StageEvent } from '../events';
 import { disposeParams } from '../model/gpt';
 import { sentimentTask } from '../tasks/sentiment';
 import type { Task } from '../tasks/task';
+import { NonFiniteError } from './finite';
 import { runSft, type SftSettings } from './sft';
 
 const tiny = resolveSettings('tiny');
@@ -75,9 +76,14 @@ describe('SFT on the sentiment task (tiny preset, wasm)', () => {
     disposeParams(r.params);
   });
 
-  it('fails with a clear message when the loss stops being a number', async () => {
+  it('fails with a clear message when the loss stops being a number, and hands over the last good model', async () => {
     const before = tf.memory().numTensors;
-    await expect(runSft({ task, model, seed: 3, settings: settings({ steps: 30, lr: 1e30, evalExamples: 32 }) })).rejects.toThrow(/loss became .* lower the learning rate/);
+    const error = await runSft({ task, model, seed: 3, settings: settings({ steps: 30, lr: 1e30, evalExamples: 32 }) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NonFiniteError);
+    const e = error as NonFiniteError;
+    expect(e.message).toMatch(/^sft stopped at step \d+: (loss|gradient norm) is (NaN|-?Infinity) \(non-finite\); the model from before this step is kept\. Lower the learning rate \(now 1e\+30\)\.$/);
+    expect(e.params).not.toBeNull();
+    disposeParams(e.params!); // the caller owns the kept model: nothing else is left behind
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Stage 1, supervised fine-tuning (docs/method.md): next-token cross-entropy on response tokens only (the prompt is
  * masked out), Adam (0.9, 0.95), cosine schedule with 3% warm-up and a 10% floor, global-norm clipping at 1.0.
- * The result becomes π_ref for every later stage. Emits metrics and sample generations as events.
+ * The result becomes π_ref for every later stage. Emits metrics and sample generations as events. A non-finite
+ * loss, gradient norm or learning rate stops it with a NonFiniteError carrying the model from before that step.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { detokenize } from '../data/tokenizer';
@@ -12,6 +13,7 @@ import { sampleResponses, taskSampleOptions } from '../model/sample';
 import { createRng } from '../rng';
 import type { Task } from '../tasks/task';
 import { epochOrder, packExamples } from './batch';
+import { assertFinite, keepOnError } from './finite';
 import { Adam, cosineLr, optimiserStep, type RecipeSettings } from './optim';
 
 export interface SftSettings extends RecipeSettings {
@@ -122,7 +124,7 @@ export async function runSft(run: SftRun): Promise<SftResult> {
       const { loss, gradNorm } = await optimiserStep(params, adam, () => maskedNll(params, config, ids, batch.mask), lr, s.maxGradNorm);
       ids.dispose();
       trainMs += now() - t0;
-      if (!Number.isFinite(loss)) throw new Error(`SFT loss became ${loss} at step ${step + 1}; lower the learning rate (now ${s.lr})`);
+      assertFinite({ stage: 'sft', step: step + 1, unit: 'step', models: 1, advice: `Lower the learning rate (now ${s.lr}).` }, { loss, 'gradient norm': gradNorm, 'learning rate': lr });
       const stepTokens = batch.mask.reduce((a, b) => a + b, 0);
       tokens += stepTokens;
       trainLoss = loss;
@@ -141,7 +143,8 @@ export async function runSft(run: SftRun): Promise<SftResult> {
     }
     if (stopped || Number.isNaN(heldOutLoss)) heldOutLoss = await heldOutNll(params, config, task, s.evalExamples);
   } catch (error) {
-    disposeParams(params);
+    // A NonFiniteError takes the model (never changed by the failing step) to its catcher; otherwise it is freed.
+    if (!keepOnError(error, params)) disposeParams(params);
     throw error;
   } finally {
     adam.dispose();
