@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../cli/nodeBackend';
-import { Adam, clipByGlobalNorm, cosineLr, optimiserStep } from './optim';
+import { Adam, ADAM_DEFAULTS, clipByGlobalNorm, cosineLr, optimiserStep, optimiserSteps } from './optim';
 import { paramsFromTensors } from '../model/gpt';
 import { epochOrder, packExamples } from './batch';
 
@@ -72,6 +72,110 @@ describe('optimiser', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(last.loss).toBeLessThan(1e-3);
     adam.dispose();
+  });
+});
+
+describe('Adam state and the non-finite guard', () => {
+  beforeAll(async () => {
+    await useNodeBackend('wasm');
+  });
+
+  const model = (values: number[]) => {
+    const init = tf.tensor1d(values);
+    const params = paramsFromTensors([['w', init]]);
+    init.dispose();
+    return params;
+  };
+  const w = (params: ReturnType<typeof model>) => Array.from(params.get('w')!.dataSync());
+  const quadratic = (params: ReturnType<typeof model>) => () => tf.sum(tf.square(tf.sub(params.get('w')!, tf.tensor1d([1, 2, 3])))) as tf.Scalar;
+
+  it('exports t, m and v and goes on from them exactly as the original would', async () => {
+    const a = model([3, -1, 0.5]);
+    const adamA = new Adam(a);
+    for (let i = 0; i < 5; i++) await optimiserStep(a, adamA, quadratic(a), 0.05, 1);
+    const state = await adamA.exportState();
+    expect(state.t).toBe(5);
+    expect(state.m.map((b) => [b.name, b.shape])).toEqual([['w', [3]]]);
+    expect(state.v[0]!.data.every((x) => x > 0)).toBe(true);
+    // A fresh copy of the weights and an Adam built from the exported state.
+    const b = model(w(a));
+    const adamB = new Adam(b, ADAM_DEFAULTS, structuredClone(state));
+    for (let i = 0; i < 5; i++) {
+      await optimiserStep(a, adamA, quadratic(a), 0.05, 1);
+      await optimiserStep(b, adamB, quadratic(b), 0.05, 1);
+    }
+    expect(w(b)).toEqual(w(a));
+    expect(adamB.stepCount).toBe(10);
+    // A state of other parameters is refused, naming the tensor.
+    const zeros = tf.zeros([3]);
+    const other = paramsFromTensors([['u', zeros]]);
+    zeros.dispose();
+    expect(() => new Adam(other, ADAM_DEFAULTS, state)).toThrow(/Adam first moment has a tensor "w" that the model does not have/);
+    const short = model([1, 2]);
+    expect(() => new Adam(short, ADAM_DEFAULTS, state)).toThrow(/tensor "w" is \[3\] where the model's is \[2\]/);
+    expect(() => new Adam(b, ADAM_DEFAULTS, { ...state, t: -1 })).toThrow(/step count/);
+    for (const x of [adamA, adamB]) x.dispose();
+    for (const x of [a, b, other, short]) x.forEach((v) => v.dispose());
+  });
+
+  it('skips a step whose loss is NaN: weights, moments and step count stay as they were', async () => {
+    const p = model([3, -1, 0.5]);
+    const adam = new Adam(p);
+    await optimiserStep(p, adam, quadratic(p), 0.05, 1);
+    const weights = w(p);
+    const state = await adam.exportState();
+    const before = tf.memory().numTensors;
+    const r = await optimiserStep(p, adam, () => tf.mul(quadratic(p)(), NaN) as tf.Scalar, 0.05, 1);
+    expect(r.applied).toBe(false);
+    expect(r.loss).toBeNaN();
+    expect(r.gradNorm).toBeNaN();
+    expect(w(p)).toEqual(weights);
+    expect(await adam.exportState()).toEqual(state);
+    expect(tf.memory().numTensors).toBe(before);
+    // An infinite learning rate with finite gradients: refused the same way.
+    const inf = await optimiserStep(p, adam, quadratic(p), Infinity, 1);
+    expect(inf.applied).toBe(false);
+    expect(Number.isFinite(inf.loss)).toBe(true);
+    expect(w(p)).toEqual(weights);
+    expect(adam.stepCount).toBe(1);
+    // A metric that is NaN (a loss function reporting one) stops the step too.
+    const metric = await optimiserStep(p, adam, () => ({ loss: quadratic(p)(), metrics: tf.tensor1d([1, NaN]) }), 0.05, 1);
+    expect(metric.applied).toBe(false);
+    expect(metric.metrics[1]).toBeNaN();
+    expect(w(p)).toEqual(weights);
+    // The next good step is the one an optimiser that never saw the failures would take.
+    const q = model(weights);
+    const fresh = new Adam(q, ADAM_DEFAULTS, state);
+    expect((await optimiserStep(p, adam, quadratic(p), 0.05, 1)).applied).toBe(true);
+    await optimiserStep(q, fresh, quadratic(q), 0.05, 1);
+    expect(w(p)).toEqual(w(q));
+    for (const x of [adam, fresh]) x.dispose();
+    for (const x of [p, q]) x.forEach((v) => v.dispose());
+  });
+
+  it('takes several steps all or none: a NaN in the second leaves the first model untouched', async () => {
+    const a = model([3, -1, 0.5]);
+    const b = model([1, 1, 1]);
+    const adamA = new Adam(a);
+    const adamB = new Adam(b);
+    const [ra, rb] = await optimiserSteps([
+      { params: a, adam: adamA, lossFn: quadratic(a), lr: 0.05, maxGradNorm: 1 },
+      { params: b, adam: adamB, lossFn: () => tf.div(quadratic(b)(), 0) as tf.Scalar, lr: 0.05, maxGradNorm: 1 },
+    ]);
+    expect([ra!.applied, rb!.applied]).toEqual([false, false]);
+    expect(Number.isFinite(ra!.loss)).toBe(true);
+    expect(rb!.loss).toBe(Infinity);
+    expect(w(a)).toEqual([3, -1, 0.5]);
+    expect(w(b)).toEqual([1, 1, 1]);
+    expect([adamA.stepCount, adamB.stepCount]).toEqual([0, 0]);
+    const ok = await optimiserSteps([
+      { params: a, adam: adamA, lossFn: quadratic(a), lr: 0.05, maxGradNorm: 1 },
+      { params: b, adam: adamB, lossFn: quadratic(b), lr: 0.05, maxGradNorm: 1 },
+    ]);
+    expect(ok.map((r) => r.applied)).toEqual([true, true]);
+    expect(w(a)[0]).toBeCloseTo(2.95, 5);
+    for (const x of [adamA, adamB]) x.dispose();
+    for (const x of [a, b]) x.forEach((v) => v.dispose());
   });
 });
 
