@@ -276,14 +276,14 @@ export function encodeLabFile(s: LabSnapshot): Uint8Array {
       floats += data.length;
     }
   }
-  const text = JSON.stringify(header);
+  // The reader's checks, on the header as it will be read (JSON.stringify changes only free JSON's NaN and ±Infinity).
   try {
-    checkHeader(JSON.parse(text));
+    checkHeader(header);
   } catch (error) {
     if (error instanceof LabFileError) throw new LabFileError(error.code, `cannot save the lab: ${error.message}`);
     throw error;
   }
-  const json = new TextEncoder().encode(text);
+  const json = new TextEncoder().encode(JSON.stringify(header));
   const dataStart = Math.ceil((PREFIX + json.length) / 4) * 4;
   const total = dataStart + floats * 4;
   if (total > LAB_FILE_MAX_BYTES) throw new LabFileError('size', `cannot save the lab: it would be ${mib(total)}, more than the ${mib(LAB_FILE_MAX_BYTES)} a lab file may hold`);
