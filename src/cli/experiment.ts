@@ -157,7 +157,7 @@ async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName
     const settings = resolveSettings(preset, { ...overrides, seed }, task, rewards);
     settingsShown = { ...settings };
     // The Quick demo keeps the task (vocabulary, split) its SFT model was trained on, as the page does.
-    const ctx = quick ? { ...quick.ctx, settings, outDir: `.lab-out/quick-demo-seed${seed}` } : await makeContext(task, preset, settings, `.lab-out/${task}-${preset}-seed${seed}`);
+    const ctx = quick ? { ...quick.ctx, settings, outDir: `.lab-out/quick-demo-seed${seed}`, labPath: `.lab-out/quick-demo-seed${seed}/lab.rtolab` } : await makeContext(task, preset, settings, `.lab-out/${task}-${preset}-seed${seed}`);
     await mkdir(ctx.outDir, { recursive: true });
     const sft = quick?.sft ?? (await ensureSft(ctx));
     const pairs = quick?.pairs ?? (await ensurePairs(ctx, sft));
@@ -206,9 +206,13 @@ async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName
       }
     } finally {
       for (const p of quick ? [rm.params, dpo.params] : [sft.params, rm.params, dpo.params]) disposeParams(p);
+      if (!quick) ctx.lab.dispose();
     }
   }
-  if (quick) disposeParams(quick.sft.params);
+  if (quick) {
+    disposeParams(quick.sft.params);
+    quick.ctx.lab.dispose();
+  }
   if (tf.memory().numTensors !== 0) process.stderr.write(`warning: ${tf.memory().numTensors} tensors still allocated\n`);
   return { task, preset, rewards, settings: settingsShown, seeds: seedRecords, runs };
 }

@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import { isPresetName, isRewardPresetName, PRESET_NAMES, resolveSettings, REWARD_PRESET_NAMES } from '../lab/config';
 import { REWARD_MODES, type RewardMode } from '../lab/train/rewards';
 import { rlCommand } from './commands/rl';
-import { parseSets } from './args';
+import { parseSets, settingFlagsAsSets } from './args';
+import { exportLabCommand, prepareLabCommand } from './commands/labs';
 import { checkCommand } from './commands/check';
 import { quickAssetsCommand } from './commands/quickAssets';
 import { probeCommand } from './commands/probe';
@@ -27,7 +28,14 @@ commands:
          [--dump-rollout FILE] plus the options above   one RL run on the saved chain (trained first if missing):
          a line per iteration, token-reward rows every rlTokensEvery iterations; writes DIR/rl-<mode>.metrics.json
          semi-rto pays each sentence's summed DPO terms at its end: at . ! ? ; and at the response's last token
-  every command takes --set key=value (repeatable) for any setting of src/lab/config.ts, e.g. --set beta2=0.05
+  every command takes --set key=value (repeatable) for any setting of src/lab/config.ts, e.g. --set beta2=0.05,
+         or the same as --beta2 0.05; a value breaking a rule (heads must divide width, …) stops before anything runs
+  every stage command keeps its lab in DIR/lab.rtolab (the page's lab file: Download lab / Open lab) and reuses
+         what it holds; --lab FILE starts from that lab file instead
+  export-lab [--out DIR] [--file F]   writes DIR's lab as one lab file F (default DIR/<task>-<preset>-<date>.rtolab)
+                                after checking it whole; --lab FILE checks and copies that file instead
+  prepare-lab                   makes the prepared lab the page ships (sentiment, small preset, seed 1: SFT → pairs →
+                                RM → DPO → PPO and RTO) and writes it to public/labs/
   quick-assets                  makes the Quick demo's SFT checkpoint and preference pairs (sentiment, tiny, seed 1)
                                 with the chain above and copies them to public/quick/
   check  [--backend wasm|cpu]   every GPT op and its gradient on the backend and on cpu; prints the differences
@@ -50,6 +58,8 @@ async function main(): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
+      // --<setting> value is --set <setting>=value (one flag per setting of config.ts; --seed has its own).
+      args: settingFlagsAsSets(process.argv.slice(2), new Set(['seed'])),
       allowPositionals: true,
       options: {
         backend: { type: 'string', default: 'wasm' },
@@ -63,6 +73,8 @@ async function main(): Promise<number> {
         advantage: { type: 'string', default: 'gae' },
         rewards: { type: 'string', default: 'lab' },
         'dump-rollout': { type: 'string' },
+        lab: { type: 'string' },
+        file: { type: 'string' },
         set: { type: 'string', multiple: true, default: [] },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -83,11 +95,14 @@ async function main(): Promise<number> {
       return checkCommand(backend);
     case 'quick-assets':
       return quickAssetsCommand();
+    case 'prepare-lab':
+      return prepareLabCommand(backend);
     case 'probe': {
       const passes = integerFlag('passes', values.passes) ?? 5;
       if (passes < 1 || passes > 100) fail(`--passes must be from 1 to 100, got ${passes}`);
       return probeCommand(passes);
     }
+    case 'export-lab':
     case 'sft':
     case 'prefs':
     case 'rm':
@@ -114,12 +129,13 @@ async function main(): Promise<number> {
         fail(error instanceof Error ? error.message : String(error));
       }
       const outDir = values.out ?? `.lab-out/${task}-${preset}-seed${settings.seed}`;
-      if (command !== 'rl') return stageCommand({ stage: command, task, preset, settings, backend, outDir });
+      if (command === 'export-lab') return exportLabCommand(outDir, values.file, values.lab);
+      if (command !== 'rl') return stageCommand({ stage: command, task, preset, settings, backend, outDir, fromLab: values.lab });
       const mode = values.mode;
       if (!(REWARD_MODES as readonly string[]).includes(mode)) fail(`--mode must be one of ${REWARD_MODES.join(', ')}, got "${mode}"`);
       const estimator = values.advantage;
       if (estimator !== 'gae' && estimator !== 'reinforce++') fail(`--advantage must be gae or reinforce++, got "${estimator}"`);
-      return rlCommand({ task, preset, settings, backend, outDir, mode: mode as RewardMode, estimator, dumpRollout: values['dump-rollout'] });
+      return rlCommand({ task, preset, settings, backend, outDir, fromLab: values.lab, mode: mode as RewardMode, estimator, dumpRollout: values['dump-rollout'] });
     }
     default:
       fail(`unknown command "${command}"`);

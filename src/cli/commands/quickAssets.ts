@@ -23,6 +23,7 @@ export async function quickAssetsCommand(): Promise<number> {
     await ensurePairs(ctx, sft);
   } finally {
     disposeParams(sft.params);
+    ctx.lab.dispose();
   }
   await mkdir(QUICK_DIR, { recursive: true });
   const sizes: string[] = [];

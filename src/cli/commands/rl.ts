@@ -14,7 +14,8 @@ import type { RewardMode } from '../../lab/train/rewards';
 import { sftBaseline, trainRl } from '../../lab/train/rl';
 import { dumpDeviations, rolloutDump } from '../../lab/train/rolloutDump';
 import { useNodeBackend } from '../nodeBackend';
-import { ensureDpo, ensurePairs, ensureRewardModel, ensureSft, makeContext, printer } from './pipeline';
+import { cliRunId, finishedRun, stageJob } from '../labRecords';
+import { ensureDpo, ensurePairs, ensureRewardModel, ensureSft, makeContext, printer, saveLab } from './pipeline';
 import type { StageCommandOptions } from './stages';
 
 export interface RlCommandOptions extends Omit<StageCommandOptions, 'stage'> {
@@ -27,7 +28,7 @@ const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '—');
 
 export async function rlCommand(o: RlCommandOptions): Promise<number> {
   await useNodeBackend(o.backend);
-  const ctx = await makeContext(o.task, o.preset, o.settings, o.outDir);
+  const ctx = await makeContext(o.task, o.preset, o.settings, o.outDir, o.fromLab);
   const sft = await ensureSft(ctx);
   const owned = [sft.params];
   try {
@@ -69,12 +70,19 @@ export async function rlCommand(o: RlCommandOptions): Promise<number> {
     if (dumped) await dumped;
     const f = r.final;
     console.log(`${name}: ${r.iterations} iterations, ${r.episodes} episodes in ${r.seconds.toFixed(1)} s; gold ${fmt(f.gold)} (SFT ${fmt(baseline.evaluation.gold)}), win rate vs SFT ${fmt(f.winRate)}, KL ${fmt(f.kl)}`);
+    if ((o.mode === 'ppo' || o.mode === 'rto') && o.estimator === 'gae') {
+      // As the page's PPO / RTO stage: the run goes into the lab, with its curves and heatmap rows.
+      const values = { gold: f.gold, sftGold: baseline.evaluation.gold, winRate: f.winRate, kl: f.kl, length: f.length, sftLength: baseline.evaluation.length, episodes: r.episodes, iterations: r.iterations };
+      ctx.lab.putRun(finishedRun(cliRunId(o.mode), stageJob(o.mode, o.preset, o.settings), events, { kind: 'stage', stage: o.mode, seconds: r.seconds, values }, ctx.backend));
+      await saveLab(ctx);
+    }
     const file = join(o.outDir, `rl-${name}.metrics.json`);
     await writeFile(file, JSON.stringify({ task: o.task, preset: o.preset, settings: o.settings, rl: settings, sft: { gold: baseline.evaluation.gold }, final: f, history: r.history, seconds: r.seconds, events }, null, 1));
     console.log(`rl: wrote ${file}`);
     return 0;
   } finally {
     for (const p of owned) disposeParams(p);
+    ctx.lab.dispose();
     if (tf.memory().numTensors !== 0) console.warn(`warning: ${tf.memory().numTensors} tensors still allocated`);
   }
 }

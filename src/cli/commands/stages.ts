@@ -18,11 +18,13 @@ export interface StageCommandOptions {
   settings: Settings;
   backend: NodeBackendName;
   outDir: string;
+  /** A lab file to start from (--lab). */
+  fromLab?: string;
 }
 
 export async function stageCommand(o: StageCommandOptions): Promise<number> {
   await useNodeBackend(o.backend);
-  const ctx = await makeContext(o.task, o.preset, o.settings, o.outDir);
+  const ctx = await makeContext(o.task, o.preset, o.settings, o.outDir, o.fromLab);
   const sft = await ensureSft(ctx, o.stage === 'sft');
   const owned = [sft.params];
   try {
@@ -41,6 +43,7 @@ export async function stageCommand(o: StageCommandOptions): Promise<number> {
     return 0;
   } finally {
     for (const p of owned) disposeParams(p);
+    ctx.lab.dispose();
     if (tf.memory().numTensors !== 0) console.warn(`warning: ${tf.memory().numTensors} tensors still allocated`);
   }
 }
