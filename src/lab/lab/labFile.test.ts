@@ -85,6 +85,17 @@ describe('lab file: round trip', () => {
     expect(decodeLabFile(encodeLabFile(finished))).toEqual(finished);
   });
 
+  it('writes tensors that are views into a larger buffer (only their own floats)', () => {
+    const s = makeSnapshot();
+    const wpe = s.sft!.model.tensors[1]!;
+    const big = new Float32Array(wpe.data.length + 5).fill(9);
+    big.set(wpe.data, 3);
+    const view = big.subarray(3, 3 + wpe.data.length);
+    const back = decodeLabFile(encodeLabFile({ ...s, sft: { ...s.sft!, model: { ...s.sft!.model, tensors: s.sft!.model.tensors.map((t, i) => (i === 1 ? { ...t, data: view } : t)) } } }));
+    expect(back.sft!.model.tensors[1]!.data).toEqual(wpe.data);
+    expect(back).toEqual(s);
+  });
+
   it('reads a file held in a larger buffer at an odd offset', () => {
     const padded = new Uint8Array(bytes.length + 3);
     padded.set(bytes, 1);
