@@ -81,6 +81,7 @@ export default defineConfig({
       '@tensorflow/tfjs-backend-webgl',
       '@tensorflow/tfjs-backend-webgpu',
       '@tensorflow/tfjs-backend-wasm',
+      'workbox-window',
     ],
   },
   build: {

@@ -87,10 +87,10 @@ test('the worker turns zod\'s JIT off, so it never probes eval (a violation in t
   const worker = page.waitForEvent('worker');
   await page.goto('/?backend=cpu');
   expect(await waitForBackend(page)).toBe('cpu');
+  expect(await page.evaluate(() => (globalThis as { __zod_globalConfig?: { jitless?: boolean } }).__zod_globalConfig?.jitless)).toBe(true);
+  // The worker must do the same (src/worker/lab.worker.ts importing ../lab/zodJitless first).
   const config = await (await worker).evaluate(() => (globalThis as { __zod_globalConfig?: { jitless?: boolean } }).__zod_globalConfig ?? null);
   expect(config?.jitless).toBe(true);
-  // The page does the same.
-  expect(await page.evaluate(() => (globalThis as { __zod_globalConfig?: { jitless?: boolean } }).__zod_globalConfig?.jitless)).toBe(true);
 });
 
 test('wasm under the policy: SFT trains, the loss chart draws, no violation anywhere', async ({ page, watch }) => {
