@@ -4,9 +4,9 @@
  * clipping. Written out rather than taken from tf.train so its state is visible, checkpointable and per-step LR.
  *
  * A step is never applied with a non-finite loss, gradient norm, reported metric or learning rate (finite.ts): the
- * check runs inside the graph (the update is a select between the new and the old weights and moments), so the
- * read-back still overlaps the update and no extra device round trip is paid; the stage then stops with the weights
- * from before that step.
+ * check runs inside the graph (Adam.apply's `ok`: a failed step zeroes the gradient and freezes β and the LR), so
+ * the read-back still overlaps the update and no extra device round trip is paid; the stage then stops with the
+ * weights from before that step.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Params } from '../model/gpt';
@@ -106,29 +106,38 @@ export class Adam {
 
   /**
    * One Adam update with learning rate `lr`; `grads` in the order of the params map. With `ok` (a bool scalar on the
-   * device) the weights and moments keep their old values unless it is true; call undoCount() if it was false.
+   * device) the weights and moments keep their old values, exactly, unless it is true; call undoCount() if it was
+   * false. The select costs one where() per parameter: where ok is false the gradient becomes 0 (so no NaN enters)
+   * and β1, β2 become 1 and the learning rate 0 (so m, v and the weights stay); where it is true every number is the
+   * one the plain update computes.
    */
   apply(grads: tf.Tensor[], lr: number, ok?: tf.Scalar): void {
     this.t += 1;
     const { beta1, beta2, eps } = this.settings;
     const c1 = 1 - beta1 ** this.t;
     const c2 = 1 - beta2 ** this.t;
-    let i = 0;
-    for (const [name, p] of this.params) {
-      const g = grads[i++];
-      const m = this.m.get(name);
-      const v = this.v.get(name);
-      if (!g || !m || !v) throw new Error(`Adam: no gradient or state for ${name}`);
-      tf.tidy(() => {
-        const mNext = tf.add(tf.mul(beta1, m), tf.mul(1 - beta1, g));
-        const vNext = tf.add(tf.mul(beta2, v), tf.mul(1 - beta2, tf.square(g)));
-        const update = tf.div(tf.div(mNext, c1), tf.add(tf.sqrt(tf.div(vNext, c2)), eps));
-        const pNext = tf.sub(p, tf.mul(lr, update));
-        m.assign(ok ? tf.where(ok, mNext, m) : mNext);
-        v.assign(ok ? tf.where(ok, vNext, v) : vNext);
-        p.assign(ok ? tf.where(ok, pNext, p) : pNext);
-      });
-    }
+    tf.tidy(() => {
+      const pick = (yes: number, no: number) => (ok ? tf.where(ok, tf.scalar(yes), tf.scalar(no)) : yes);
+      const okf = ok ? tf.cast(ok, 'float32') : null;
+      const [b1, a1, b2, a2, step] = [pick(beta1, 1), pick(1 - beta1, 0), pick(beta2, 1), pick(1 - beta2, 0), pick(lr, 0)];
+      let i = 0;
+      for (const [name, p] of this.params) {
+        const grad = grads[i++];
+        const m = this.m.get(name);
+        const v = this.v.get(name);
+        if (!grad || !m || !v) throw new Error(`Adam: no gradient or state for ${name}`);
+        tf.tidy(() => {
+          // A full-shape condition from cheap ops (tf.where's own broadcast of a scalar is a slow tile on wasm).
+          const g = okf ? tf.where(tf.greater(tf.add(tf.zerosLike(grad), okf), 0.5), grad, tf.zerosLike(grad)) : grad;
+          const mNext = tf.add(tf.mul(b1, m), tf.mul(a1, g));
+          const vNext = tf.add(tf.mul(b2, v), tf.mul(a2, tf.square(g)));
+          m.assign(mNext);
+          v.assign(vNext);
+          const update = tf.div(tf.div(mNext, c1), tf.add(tf.sqrt(tf.div(vNext, c2)), eps));
+          p.assign(tf.sub(p, tf.mul(step, update)));
+        });
+      }
+    });
   }
 
   /** Takes back the step count of an apply() whose `ok` was false (its weights and moments did not change). */
