@@ -4,7 +4,7 @@
  * run's checkpoints, and saves run one after another, off the training loop (a save is queued, never awaited by
  * training). A failed save (a full quota) is reported and training goes on.
  */
-import { Lab } from '../lab/lab/lab';
+import { Lab, type LabStore } from '../lab/lab/lab';
 import type { RlResumeState, RunRecord } from '../lab/lab/snapshot';
 import { decodeLabFile } from '../lab/lab/labFile';
 import { IdbLabStore, storageMessage } from './idbLabStore';
@@ -18,6 +18,8 @@ let saving: Promise<void> = Promise.resolve();
 let post: (event: Event) => void = () => {};
 /** Set in tests and in browsers without IndexedDB: labs then live only in memory. */
 let autosave = typeof indexedDB !== 'undefined';
+/** Where autosaves go instead of IndexedDB (useLabStore). */
+let autosaveStore: LabStore | null = null;
 
 export { APP_VERSION } from '../lab/appVersion';
 
@@ -25,6 +27,12 @@ export function labStore(): IdbLabStore {
   if (!autosave) throw new Error('this browser gives the page no IndexedDB storage, so labs cannot be saved here (Download lab still works)');
   store ??= new IdbLabStore();
   return store;
+}
+
+/** Autosaves go to `s` (and autosave is on); null: back to IndexedDB, on only where the browser has it. Tests use it. */
+export function useLabStore(s: LabStore | null): void {
+  autosaveStore = s;
+  autosave = s !== null || typeof indexedDB !== 'undefined';
 }
 
 export function setPoster(p: (event: Event) => void): void {
@@ -112,7 +120,7 @@ export function saveSoon(): void {
   saving = saving.then(async () => {
     const started = performance.now();
     try {
-      const { bytes } = await labStore().save(snapshot);
+      const { bytes } = await (autosaveStore ?? labStore()).save(snapshot);
       post({ type: 'labSaved', id: target.id, bytes, ms: performance.now() - started });
     } catch (error) {
       post({ type: 'labSaveFailed', id: target.id, message: storageMessage(error) });
