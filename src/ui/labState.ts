@@ -121,6 +121,8 @@ export const MAX_ARCHIVED_RUNS = 6;
 
 function reduceEvent(state: LabState, event: Event): LabState {
   switch (event.type) {
+    case 'heartbeat':
+      return state;
     case 'workerReady':
       return { ...state, worker: 'ready', workerError: null };
     case 'backendSelected':

@@ -52,6 +52,8 @@ export type OpenSource = Extract<Command, { type: 'openLab' }>['source'];
 
 /** Run ids unique across page loads, so a restored lab's runs and new ones never share one. */
 const SESSION = Date.now().toString(36);
+/** How long a worker may stay silent (it posts a heartbeat every second) before the page reports it stopped. */
+const SILENT_MS = 12_000;
 
 export function useLab(initialChoice: BackendChoice, initialNotices: string[]): LabApi {
   const [state, dispatch] = useReducer(labReducer, undefined, () => initialLabState(initialChoice, initialNotices));
@@ -68,8 +70,11 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
   useEffect(() => {
     const worker = new Worker(new URL('../worker/lab.worker.ts', import.meta.url), { type: 'module', name: 'rto-lab' });
     workerRef.current = worker;
+    let lastHeard = Date.now();
     const onMessage = (e: MessageEvent<Event>) => {
       const event = e.data;
+      lastHeard = Date.now();
+      if (event.type === 'heartbeat') return;
       if ('requestId' in event) {
         const waiter = pending.current.get(event.requestId);
         pending.current.delete(event.requestId);
@@ -88,7 +93,18 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
     };
     worker.addEventListener('message', onMessage);
     worker.addEventListener('error', onError);
+    // A worker that stopped (crashed, or was killed) posts nothing, not even its heartbeat: after SILENT_MS it is
+    // reported like a crash, and Restart reopens the lab from its last save.
+    const watchdog = window.setInterval(() => {
+      if (Date.now() - lastHeard < SILENT_MS) return;
+      window.clearInterval(watchdog);
+      worker.terminate();
+      const message = `The lab worker stopped responding (no message for ${SILENT_MS / 1000} s): it crashed or was stopped.`;
+      rejectAll(message);
+      dispatch({ type: 'workerCrashed', message });
+    }, 1000);
     return () => {
+      window.clearInterval(watchdog);
       worker.removeEventListener('message', onMessage);
       worker.removeEventListener('error', onError);
       worker.terminate();

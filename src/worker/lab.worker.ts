@@ -2,6 +2,7 @@
  * The lab worker: owns tfjs and every tensor; talks to the UI only through protocol.ts.
  * Module worker, created once by the UI (src/ui/useLab.ts).
  */
+import '../lab/zodJitless';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, watchWebGpuDevice } from './backend';
 import type { BackendName } from './backendChoice';
@@ -42,6 +43,7 @@ scope.addEventListener('unhandledrejection', (e) => {
   post({ type: 'uncaught', source: 'unhandledrejection', message: errorMessage(e.reason), stack: e.reason instanceof Error ? (e.reason.stack ?? null) : null });
 });
 
+const HEARTBEAT_MS = 1000;
 let activeBackend: BackendName | null = null;
 const cancelled = new Set<string>();
 
@@ -212,3 +214,4 @@ scope.addEventListener('message', (e) => {
   queue = queue.then(() => handle(command));
 });
 post({ type: 'workerReady' });
+setInterval(() => scope.postMessage({ type: 'heartbeat' }), HEARTBEAT_MS);

@@ -117,6 +117,8 @@ export type Command =
 
 export type Event =
   | { type: 'workerReady' }
+  /** Every second, so the page can tell a worker that stopped (crashed, killed) from a busy one. */
+  | { type: 'heartbeat' }
   | { type: 'backendSelected'; requestId: string; selection: BackendSelection }
   | { type: 'memory'; requestId: string; backend: string; numTensors: number; numBytes: number }
   | { type: 'requestFailed'; requestId: string; message: string }

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
-import { PRESETS, type SettingGroup, type Settings } from '../../lab/config';
+import { PRESETS, setupProblems, type SettingGroup, type Settings } from '../../lab/config';
 import { STAGES } from '../../lab/stages';
 import { RLHF_STAGES, type RlhfStage } from '../../worker/protocol';
 import { metricsCsv, metricsJson } from '../metricsExport';
@@ -75,7 +75,9 @@ export function RlhfPanel({
   const busy = state.sft?.status === 'running' || state.sft?.status === 'paused' || state.check?.status === 'running' || Object.values(runs).some((r) => r.status === 'running' || r.status === 'paused');
   const ready = state.backendStatus === 'ready' && state.sftModel !== null;
   const done = (s: RlhfStage) => runs[s]?.status === 'done';
-  const canStart = (s: RlhfStage) => ready && !busy && NEEDS[s].every(done);
+  // A setting that breaks a cross-field rule (shown by the editor at its fields) keeps every stage from starting.
+  const settingsOk = setupProblems(preset, overrides, task).length === 0;
+  const canStart = (s: RlhfStage) => ready && !busy && settingsOk && NEEDS[s].every(done);
   const start = (stage: RlhfStage, extra: Partial<Settings> = {}) => lab.startRun({ kind: 'stage', stage, preset, overrides: { ...overrides, ...extra }, dataUrl: corpusUrl() });
 
   // "Run all", the Quick demo's chain and the fraction sweep: queues of the same stage runs the Start buttons post,
