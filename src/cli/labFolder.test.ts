@@ -113,7 +113,7 @@ describe('writeLabFile / readLabFile', () => {
     const path = join(dir, 'huge.rtolab');
     await writeFile(path, '');
     await truncate(path, LAB_FILE_MAX_BYTES + 1); // sparse: no 512 MiB written
-    await expect(readLabFile(path)).rejects.toThrow(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is \\d+ MiB, over the 512 MiB limit of a lab file$`));
+    await expect(readLabFile(path)).rejects.toThrow(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is \\d+ bytes, over the 536870912 bytes \\(512 MiB\\) a lab file may hold$`));
     await rm(path);
   });
 });

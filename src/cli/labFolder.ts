@@ -3,7 +3,7 @@
  * atomically: to a temporary file beside it, then renamed over it, so a crash mid-write leaves the previous file.
  */
 import { existsSync } from 'node:fs';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { decodeLabFile, encodeLabFile, LAB_FILE_MAX_BYTES } from '../lab/lab/labFile';
 import type { Lab } from '../lab/lab/lab';
 import type { LabSnapshot } from '../lab/lab/snapshot';
@@ -12,7 +12,7 @@ import type { LabSnapshot } from '../lab/lab/snapshot';
 export async function readLabFile(path: string): Promise<LabSnapshot | null> {
   if (!existsSync(path)) return null;
   const size = (await stat(path)).size;
-  if (size > LAB_FILE_MAX_BYTES) throw new Error(`${path} is ${(size / 2 ** 20).toFixed(0)} MiB, over the ${LAB_FILE_MAX_BYTES / 2 ** 20} MiB limit of a lab file`);
+  if (size > LAB_FILE_MAX_BYTES) throw new Error(`${path} is ${size} bytes, over the ${LAB_FILE_MAX_BYTES} bytes (${LAB_FILE_MAX_BYTES / 2 ** 20} MiB) a lab file may hold`);
   try {
     return decodeLabFile(new Uint8Array(await readFile(path)));
   } catch (error) {
@@ -23,7 +23,12 @@ export async function readLabFile(path: string): Promise<LabSnapshot | null> {
 export async function writeLabFile(path: string, lab: Lab): Promise<number> {
   const bytes = encodeLabFile(lab.snapshot());
   const temporary = `${path}.${process.pid}.partial`;
-  await writeFile(temporary, bytes);
-  await rename(temporary, path);
+  try {
+    await writeFile(temporary, bytes);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw error;
+  }
   return bytes.byteLength;
 }

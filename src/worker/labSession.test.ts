@@ -169,7 +169,7 @@ describe('labSession: the journal', () => {
     expect(lab.run(runId)!.events).toEqual([progress(runId, 50), stageEvent(runId, 1), progress(runId, 52), stageEvent(runId, 2)]);
   });
 
-  it('runFinished, runFailed and runCancelled set the status (finished and cancelled drop the resume state)', async () => {
+  it('runFinished, runFailed and runCancelled set the status (each drops the resume state: only a run stopped by a reload or a crash goes on)', async () => {
     const lab = await openLab();
     const ids = { finished: nextRunId('a'), failed: nextRunId('b'), cancelled: nextRunId('c') };
     for (const id of Object.values(ids)) {
@@ -181,7 +181,7 @@ describe('labSession: the journal', () => {
     recordEvent({ type: 'runCancelled', runId: ids.cancelled });
     expect(lab.run(ids.finished)).toMatchObject({ status: 'finished', resume: null });
     expect(lab.run(ids.failed)!.status).toBe('failed');
-    expect(lab.run(ids.failed)!.resume).not.toBeNull(); // a failed RL run keeps where it could go on from
+    expect(lab.run(ids.failed)!.resume).toBeNull(); // a failed run (a non-finite loss) is run again, not continued
     expect(lab.run(ids.failed)!.events.at(-1)).toEqual({ type: 'runFailed', runId: ids.failed, message: 'NaN at step 3' });
     expect(lab.run(ids.cancelled)).toMatchObject({ status: 'cancelled', resume: null });
   });

@@ -86,7 +86,10 @@ export function recordEvent(event: Event): void {
   if (event.type === 'runFinished') {
     record.status = 'finished';
     record.resume = null;
-  } else if (event.type === 'runFailed') record.status = 'failed';
+  } else if (event.type === 'runFailed') {
+    record.status = 'failed'; // a failed run (a non-finite loss, a bad setting) is not continued: run it again
+    record.resume = null;
+  }
   else if (event.type === 'runCancelled') {
     record.status = 'cancelled';
     record.resume = null;

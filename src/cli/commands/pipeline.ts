@@ -146,6 +146,9 @@ export async function ensureSft(ctx: StageContext, force = false): Promise<Model
   await saveStage(ctx, 'sft', r, summary, events);
   const copy = { params: cloneParams(r.params), config: r.config };
   await ctx.lab.setSft(r.params, r.config, key, summary, ctx.task.tokenizer.vocab);
+  // A new SFT model begins the lab again: it is a lab of this preset now.
+  ctx.lab.preset = ctx.preset;
+  ctx.lab.id = `lab-${ctx.taskName}-${ctx.preset}-seed${ctx.settings.seed}`;
   ctx.lab.putRun(finishedRun(cliRunId('sft'), sftJob(ctx.taskName, ctx.preset, ctx.settings), events, { kind: 'sft', ...summary }, ctx.backend));
   await saveLab(ctx);
   return copy;

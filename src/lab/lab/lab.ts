@@ -51,12 +51,16 @@ export function paramsOfBlob(blob: ModelBlob, what: string): Params {
   const expected = parameterSpecs(blob.config);
   const byName = new Map(blob.tensors.map((t) => [t.name, t]));
   if (blob.tensors.length !== expected.length) throw new Error(`${what}: ${blob.tensors.length} tensors, its config needs ${expected.length}`);
-  const tensors: [string, tf.Tensor][] = expected.map((spec) => {
+  // Every tensor is checked before any is made, so a refused blob leaves nothing allocated.
+  const blobs = expected.map((spec) => {
     const t = byName.get(spec.name);
     if (!t) throw new Error(`${what}: tensor ${spec.name} is missing`);
     if (t.shape.join('x') !== spec.shape.join('x')) throw new Error(`${what}: tensor ${spec.name} has shape ${t.shape.join('×')}, its config needs ${spec.shape.join('×')}`);
-    return [spec.name, tf.tensor(t.data, t.shape, 'float32')];
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    if (t.data.length !== size) throw new Error(`${what}: tensor ${spec.name} holds ${t.data.length} numbers, its shape needs ${size}`);
+    return t;
   });
+  const tensors: [string, tf.Tensor][] = blobs.map((t) => [t.name, tf.tensor(t.data, t.shape, 'float32')]);
   const params = paramsFromTensors(tensors);
   tf.dispose(tensors.map(([, t]) => t));
   return params;
