@@ -141,8 +141,6 @@ export async function trainDpo(run: DpoRun): Promise<DpoResult> {
   const refTrain = await pairLogProbs(sft.params, config, run.train, space);
   const refHeldOut = await pairLogProbs(sft.params, config, run.heldOut, space);
   const guard = (step: number): FiniteContext => ({ stage: 'dpo', step, unit: 'step', models: 1, advice: `Lower the learning rate (now ${s.lr}).` });
-  // A reference that is not finite (a broken SFT model) would poison every step: refused before the first one.
-  assertFinite({ ...guard(1), advice: 'The SFT model gives a non-finite log-probability to a preference pair: retrain it with a lower learning rate.' }, { 'reference log-prob (train pairs)': refTrain, 'reference log-prob (held-out pairs)': refHeldOut });
   // The policy starts as a copy of SFT (without any scalar head).
   const params = cloneParams(new Map([...sft.params].filter(([name]) => name !== 'head.w')));
   const adam = new Adam(params);
@@ -153,6 +151,8 @@ export async function trainDpo(run: DpoRun): Promise<DpoResult> {
   const n = run.train.length;
   let step = 0;
   try {
+    // A reference that is not finite (a broken SFT model) would poison every step: refused before the first one.
+    assertFinite({ ...guard(1), advice: 'The SFT model gives a preference pair a non-finite log-probability: retrain it with a lower learning rate.' }, { 'reference log-prob (train pairs)': refTrain, 'reference log-prob (held-out pairs)': refHeldOut });
     for (let epoch = 0; epoch < s.epochs && !run.shouldStop?.(); epoch++) {
       const order = epochOrder(n, () => rng.next());
       for (let k = 0; k < perEpoch && !run.shouldStop?.(); k++, step++) {

@@ -150,6 +150,17 @@ describe('a NaN or ∞ stops each stage at the right step and keeps the weights 
     expect(e.step).toBeGreaterThan(1);
     found.push(`dpo: step ${e.step}, ${e.metric} ${e.value}`);
     await expectKeptWeights(runDpoWith({ lr: Infinity }), { stage: 'dpo', unit: 'step', metric: /^learning rate$/, step: 1 });
+    // A broken SFT model (a NaN weight) is refused before the first step, saying what to do about it.
+    const broken = opinionatedGpt('finite-test:sft');
+    const wte = broken.get('wte')!;
+    wte.assign(tf.tidy(() => tf.mul(wte, tf.scalar(NaN))));
+    const before = tf.memory().numTensors;
+    const refused = (await trainDpo({ sft: { params: broken, config }, train, heldOut, settings: dpoSettings({}), actionSpace: taskSampleOptions(task), seed: 4 }).catch((x: unknown) => x)) as NonFiniteError;
+    expect(refused).toBeInstanceOf(NonFiniteError);
+    expect(refused.message).toMatch(/^dpo stopped at step 1: reference log-prob \(train pairs\) is NaN \(non-finite\); .* retrain it with a lower learning rate\.$/);
+    disposeParams(refused.params!);
+    expect(tf.memory().numTensors).toBe(before);
+    disposeParams(broken);
   });
 
   const runRlWith = (over: Partial<RlSettings>) => async (stopAfter: number | null) => {

@@ -172,7 +172,6 @@ export interface StepSpec {
 
 /** The gradients of one loss, clipped, the numbers to read back [loss, norm, ...metrics], and whether all are finite. */
 function prepareStep({ params, lossFn, maxGradNorm }: StepSpec): { clipped: tf.Tensor[]; read: tf.Tensor1D; finite: tf.Scalar } {
-  if (Number.isNaN(maxGradNorm)) throw new RangeError('the maximum gradient norm must be a number, got NaN');
   const vars = [...params.values()];
   let metrics: tf.Tensor1D | null = null;
   const { value, grads } = tf.variableGrads(() => {
@@ -200,6 +199,7 @@ function prepareStep({ params, lossFn, maxGradNorm }: StepSpec): { clipped: tf.T
  * PPO uses it for its actor and critic steps, so a NaN in the critic's loss leaves the actor untouched too.
  */
 export async function optimiserSteps(specs: readonly StepSpec[]): Promise<StepResult[]> {
+  for (const s of specs) if (Number.isNaN(s.maxGradNorm)) throw new RangeError('the maximum gradient norm must be a number, got NaN');
   const prepared = specs.map(prepareStep);
   const reads = prepared.map((p) => p.read.data<'float32'>());
   const lrFinite = specs.every((s) => Number.isFinite(s.lr));

@@ -30,7 +30,7 @@ import { makeMinibatch, ppoMinibatchStep, type Minibatch, type MinibatchResult }
 import type { RewardMode, RewardSettings } from './rewards';
 import type { ScoreNorm } from './rm';
 import { collectRollout, dpoSequenceLogRatio, ofSequence, type RlModels, type Rollout } from './rollout';
-import { captureRlState, paramsFromBlobs, validateRlResume, type PromptStreamState } from './rlResume';
+import { captureRlState, checkBlobs, paramsFromBlobs, validateRlResume, type PromptStreamState } from './rlResume';
 
 export interface RlSettings {
   mode: RewardMode;
@@ -278,6 +278,15 @@ function learnerOf(run: RlRun, resume: RlResumeState | undefined): { actor: Para
     if (run.settings.estimator === 'gae') {
       critic = resume?.critic ? paramsFromBlobs('critic', run.rewardModel.params, resume.critic) : cloneParams(run.rewardModel.params);
       made.push(critic);
+    }
+    if (resume) {
+      // Adam checks its moments too; these say whose they are.
+      checkBlobs("actor's Adam first moment", actor, resume.actorAdam.m);
+      checkBlobs("actor's Adam second moment", actor, resume.actorAdam.v);
+      if (critic && resume.criticAdam) {
+        checkBlobs("critic's Adam first moment", critic, resume.criticAdam.m);
+        checkBlobs("critic's Adam second moment", critic, resume.criticAdam.v);
+      }
     }
     const actorAdam = new Adam(actor, ADAM_DEFAULTS, resume?.actorAdam);
     adams.push(actorAdam);
