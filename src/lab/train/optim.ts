@@ -203,10 +203,11 @@ export async function optimiserSteps(specs: readonly StepSpec[]): Promise<StepRe
   const prepared = specs.map(prepareStep);
   const reads = prepared.map((p) => p.read.data<'float32'>());
   const lrFinite = specs.every((s) => Number.isFinite(s.lr));
-  if (lrFinite) {
-    const ok = tf.tidy(() => prepared.slice(1).reduce((a, p) => tf.logicalAnd(a, p.finite), prepared[0]?.finite ?? tf.scalar(true, 'bool'))) as tf.Scalar;
+  if (lrFinite && prepared.length > 0) {
+    const first = prepared[0]!.finite;
+    const ok = prepared.length === 1 ? first : (tf.tidy(() => prepared.slice(1).reduce((a, p) => tf.logicalAnd(a, p.finite), first)) as tf.Scalar);
     specs.forEach((s, i) => s.adam.apply(prepared[i]!.clipped, s.lr, ok));
-    ok.dispose();
+    if (ok !== first) ok.dispose();
   }
   for (const p of prepared) tf.dispose([...p.clipped, p.finite]);
   const values = (await Promise.all(reads)).map((x) => Array.from(x));
