@@ -74,7 +74,7 @@ export type Action =
   | { type: 'notice'; message: string }
   | { type: 'workerCrashed'; message: string }
   /** A saved lab is about to be replayed into the page: everything of the previous lab goes (backend and logs stay). */
-  | { type: 'labReset'; id: string | null }
+  | { type: 'labReset'; id: string | null; bytes?: number }
   /** An RL run of the restored lab that can be continued from its save at `iteration`. */
   | { type: 'runInterrupted'; runId: string; iteration: number }
   /** `choice`: the backend the new worker starts on (default: the current choice). */
@@ -237,7 +237,7 @@ export function labReducer(state: LabState, action: Action): LabState {
       };
     case 'labReset': {
       const fresh = initialLabState(state.choice, state.notices);
-      return { ...fresh, worker: state.worker, workerError: state.workerError, backendStatus: state.backendStatus, selection: state.selection, backendError: state.backendError, check: state.check, logs: state.logs, lab: action.id ? { id: action.id, savedBytes: null, saveMs: null, saveError: null } : null };
+      return { ...fresh, worker: state.worker, workerError: state.workerError, backendStatus: state.backendStatus, selection: state.selection, backendError: state.backendError, check: state.check, logs: state.logs, lab: action.id ? { id: action.id, savedBytes: action.bytes ?? null, saveMs: null, saveError: null } : null };
     }
     case 'runInterrupted':
       return { ...state, stages: interruptStageRun(state.stages, action.runId, action.iteration) };

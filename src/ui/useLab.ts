@@ -275,7 +275,7 @@ function labUrlOf(hash: string): string | null {
 
 /** A saved lab into the page: its runs replayed as the page first received them, then its resumable runs marked. */
 function replayLab(event: EventOf<'labOpened'>, dispatch: (action: Action) => void): void {
-  dispatch({ type: 'labReset', id: event.info.id });
+  dispatch({ type: 'labReset', id: event.info.id, bytes: event.info.bytes });
   for (const run of event.runs) {
     if (run.job.kind !== 'load') dispatch({ type: 'runRequested', runId: run.runId, job: run.job, at: performance.now() });
     for (const e of run.events) dispatch({ type: 'event', event: e, at: performance.now() });

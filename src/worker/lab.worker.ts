@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, watchWebGpuDevice } from './backend';
 import type { BackendName } from './backendChoice';
 import { RunCancelled, runJob } from './jobs';
-import { errorMessage, type Command, type Event } from './protocol';
+import type { JobContext } from './jobContext';
+import { errorMessage, type Command, type Event, type RunJob, type RunResult } from './protocol';
 import { pauseGate, pauseRun, resumeRun } from './pauses';
 import { scoreTypedText } from './scoreTextJob';
 import { exportSftCheckpoint, getSftModel, importSftCheckpoint, loadQuickDemo, taskFor } from './session';
@@ -68,24 +69,10 @@ async function handle(command: Command): Promise<void> {
       post({ type: 'memory', requestId: command.requestId, backend: tf.getBackend() ?? 'none', numTensors: memory.numTensors, numBytes: memory.numBytes });
       return;
     }
-    case 'startRun': {
-      const { runId, job } = command;
-      if (!activeBackend) {
-        post({ type: 'runFailed', runId, message: 'No backend is ready: choose one first.' });
-        return;
-      }
-      post({ type: 'runStarted', runId, job, backend: activeBackend });
-      try {
-        const result = await runJob({ runId, backend: activeBackend, post, cancelled: () => cancelled.has(runId), pauseGate: () => pauseGate(runId) }, job);
-        post({ type: 'runFinished', runId, result });
-      } catch (error) {
-        if (error instanceof RunCancelled) post({ type: 'runCancelled', runId });
-        else post({ type: 'runFailed', runId, message: errorMessage(error) });
-      } finally {
-        cancelled.delete(runId);
-      }
-      return;
-    }
+    case 'startRun':
+      return runAndReport(command.runId, () => ({ job: command.job, run: (ctx) => runJob(ctx, command.job) }));
+    case 'continueRun':
+      return runAndReport(command.runId, () => continueRun(command.runId));
     case 'exportCheckpoint': {
       try {
         const bytes = await exportSftCheckpoint();
@@ -153,29 +140,30 @@ async function handle(command: Command): Promise<void> {
       }
       return;
     }
-    case 'continueRun': {
-      if (!activeBackend) {
-        post({ type: 'runFailed', runId: command.runId, message: 'No backend is ready: choose one first.' });
-        return;
-      }
-      const runId = command.runId;
-      try {
-        const { job, run } = continueRun(runId);
-        post({ type: 'runStarted', runId, job, backend: activeBackend });
-        const result = await run({ runId, backend: activeBackend, post, cancelled: () => cancelled.has(runId), pauseGate: () => pauseGate(runId) });
-        post({ type: 'runFinished', runId, result });
-      } catch (error) {
-        if (error instanceof RunCancelled) post({ type: 'runCancelled', runId });
-        else post({ type: 'runFailed', runId, message: errorMessage(error) });
-      } finally {
-        cancelled.delete(runId);
-      }
-      return;
-    }
     case 'cancelRun':
     case 'pauseRun':
     case 'resumeRun':
       return; // handled as they arrive (below), not queued behind the run
+  }
+}
+
+/** A run (new, or continued under its id): started, then finished, failed or cancelled, each reported. */
+async function runAndReport(runId: string, prepare: () => { job: RunJob; run: (ctx: JobContext) => Promise<RunResult> }): Promise<void> {
+  const backend = activeBackend;
+  if (!backend) {
+    post({ type: 'runFailed', runId, message: 'No backend is ready: choose one first.' });
+    return;
+  }
+  try {
+    const { job, run } = prepare();
+    post({ type: 'runStarted', runId, job, backend });
+    const result = await run({ runId, backend, post, cancelled: () => cancelled.has(runId), pauseGate: () => pauseGate(runId) });
+    post({ type: 'runFinished', runId, result });
+  } catch (error) {
+    if (error instanceof RunCancelled) post({ type: 'runCancelled', runId });
+    else post({ type: 'runFailed', runId, message: errorMessage(error) });
+  } finally {
+    cancelled.delete(runId);
   }
 }
 

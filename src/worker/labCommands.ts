@@ -9,6 +9,7 @@ import { Lab } from '../lab/lab/lab';
 import { checkLabAgainstTask, decodeLabFile, encodeLabFile, labFileName } from '../lab/lab/labFile';
 import type { LabSnapshot } from '../lab/lab/snapshot';
 import { heldOutNll } from '../lab/train/sft';
+import { fetchOk } from './fetchFile';
 import { infoOf } from './idbLabStore';
 import type { JobContext } from './jobContext';
 import { currentLab, labStore, replaceLab, savesDone } from './labSession';
@@ -24,13 +25,7 @@ export async function listLabs(requestId: string): Promise<Event> {
 }
 
 async function fetchLab(url: string): Promise<Uint8Array> {
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (error) {
-    throw new Error(`could not load the lab at ${url}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (!response.ok) throw new Error(`could not load the lab at ${url}: HTTP ${response.status}`);
+  const response = await fetchOk(url, 'the lab');
   const length = Number(response.headers.get('content-length') ?? 0);
   if (length > MAX_URL_BYTES) throw new Error(`the lab at ${url} is ${(length / 2 ** 20).toFixed(0)} MiB, over the ${MAX_URL_BYTES / 2 ** 20} MiB limit`);
   return new Uint8Array(await response.arrayBuffer());

@@ -14,6 +14,7 @@ import { artefactKey, Lab } from '../lab/lab/lab';
 import { heldOutNll } from '../lab/train/sft';
 import { APP_VERSION, currentLab, newLabId, replaceLab } from './labSession';
 import { parsePairsFile } from '../lab/train/pairsFile';
+import { fetchOk } from './fetchFile';
 import type { SftSummary, StageSummary } from './protocol';
 
 export interface TrainedModel {
@@ -28,13 +29,7 @@ let task: { key: string; task: Task } | null = null;
 
 async function loadCorpus(url: string): Promise<CorpusAsset> {
   if (corpus?.url === url) return corpus.asset;
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (error) {
-    throw new Error(`could not load the corpus from ${url}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (!response.ok) throw new Error(`could not load the corpus from ${url}: HTTP ${response.status}`);
+  const response = await fetchOk(url, 'the corpus');
   const asset = parseCorpusAsset(await response.json());
   corpus = { url, asset };
   return asset;
@@ -134,12 +129,7 @@ const presetOf = (meta: Record<string, unknown>): PresetName => (typeof meta.pre
 /** The Quick demo's SFT model and pairs (both fetched from the app itself); the pairs must fit the model. */
 export async function loadQuickDemo(sftUrl: string, pairsUrl: string, backend: string, dataUrl: string): Promise<{ summary: SftSummary; pairs: StageSummary }> {
   const started = performance.now();
-  const fetchOk = async (url: string) => {
-    const r = await fetch(url);
-    if (!r.ok) throw new Error(`could not load ${url}: HTTP ${r.status}`);
-    return r;
-  };
-  const [ckpt, pairsJson] = await Promise.all([fetchOk(sftUrl).then((r) => r.arrayBuffer()), fetchOk(pairsUrl).then((r) => r.json() as Promise<unknown>)]);
+  const [ckpt, pairsJson] = await Promise.all([fetchOk(sftUrl, "the Quick demo's SFT model").then((r) => r.arrayBuffer()), fetchOk(pairsUrl, "the Quick demo's pairs").then((r) => r.json() as Promise<unknown>)]);
   const vocab = checkpointFromBinary(new Uint8Array(ckpt)).header.vocab.length;
   const pairs = parsePairsFile(pairsJson, vocab);
   const summary = await importSftCheckpoint(new Uint8Array(ckpt), backend, dataUrl);

@@ -1,7 +1,10 @@
-import { useCallback, useEffect, useState, type DragEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type DragEvent } from 'react';
 import type { SavedLabInfo } from '../../lab/lab/lab';
 import { downloadFile } from '../appFiles';
 import type { LabApi } from '../useLab';
+
+/** The prepared lab the app ships (made by `npm run lab -- prepare-lab`). */
+const PREPARED_LAB_PATH = 'labs/sentiment-small.rtolab';
 
 const mib = (bytes: number) => (bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
 const when = (iso: string) => new Date(iso).toLocaleString();
@@ -16,6 +19,7 @@ export function SavedLabsPanel({ lab }: { lab: LabApi }) {
   const [labs, setLabs] = useState<SavedLabInfo[] | null>(null);
   const [message, setMessage] = useState<{ kind: 'error' | 'ok'; text: string } | null>(null);
   const [dragging, setDragging] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
   const ready = state.backendStatus === 'ready';
   const busy = state.sft?.status === 'running' || Object.values(state.stages).some((r) => r.status === 'running' || r.status === 'paused');
 
@@ -76,25 +80,35 @@ export function SavedLabsPanel({ lab }: { lab: LabApi }) {
         <button type="button" data-testid="download-lab" disabled={!save || busy} onClick={() => void download()}>
           Download lab
         </button>
-        <label className="file-button">
+        <button type="button" disabled={!ready || busy} onClick={() => fileInput.current?.click()}>
           Open lab…
-          <input
-            type="file"
-            accept=".rtolab,application/octet-stream"
-            data-testid="open-lab"
-            disabled={!ready || busy}
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              e.target.value = '';
-              if (file) void openFile(file);
-            }}
-          />
-        </label>
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          accept=".rtolab,application/octet-stream"
+          data-testid="open-lab"
+          hidden
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            e.target.value = '';
+            if (file) void openFile(file);
+          }}
+        />
+        <button
+          type="button"
+          data-testid="open-prepared-lab"
+          disabled={!ready || busy}
+          title="A lab of the small preset made on the command line (npm run lab -- prepare-lab): SFT, pairs, reward model, DPO, and a PPO and an RTO run, with their curves and heatmaps"
+          onClick={() => void act(() => lab.openLab({ kind: 'url', url: new URL(PREPARED_LAB_PATH, document.baseURI).href }), 'Opened the prepared lab (sentiment, small preset).')}
+        >
+          Open the prepared lab (small)
+        </button>
         <button type="button" data-testid="start-fresh" disabled={busy || (!save && !state.sftModel)} onClick={() => void act(lab.startFresh, 'Started fresh: the saved labs are still below.')}>
           Start fresh
         </button>
         <span role="status" data-testid="save-status">
-          {save?.saveError ? save.saveError : save?.savedBytes ? `Saved · ${mib(save.savedBytes)} · ${Math.round(save.saveMs ?? 0)} ms` : save ? 'Not saved yet' : 'No lab open'}
+          {save?.saveError ? save.saveError : save?.savedBytes ? `Saved · ${mib(save.savedBytes)}${save.saveMs === null ? '' : ` · ${Math.round(save.saveMs)} ms`}` : save ? 'Not saved yet' : 'No lab open'}
         </span>
       </div>
       {message && (
