@@ -50,3 +50,24 @@ test('a reload after the Quick demo restores the lab; its downloaded file opens 
   expect(await shown(page)).toEqual(before);
   expect(watch.foreignRequests).toEqual([]);
 });
+
+test('the prepared lab opens from #lab= in seconds with its curves, reopens after a reload, and runs further stages', async ({ page, watch }) => {
+  const started = Date.now();
+  await page.goto('/?backend=wasm#preset=small&rlIterations=1&rlEvalPrompts=32&rlTokensEvery=1&lab=labs/sentiment-small.rtolab');
+  await waitForBackend(page);
+  await expect(page.getByTestId('stage-rto')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  console.log(`prepared lab: backend ready and lab shown ${((Date.now() - started) / 1000).toFixed(1)} s after the page was opened`);
+  await expect(page.getByTestId('sft-summary')).toHaveAttribute('data-steps', '600');
+  expect(Number(await page.getByTestId('rl-chart-gold-reward').getAttribute('data-points'))).toBeGreaterThan(20);
+  await expect(page.getByTestId('heatmap-rto').getByTestId('heat-token').first()).toBeVisible();
+  await expect(page).not.toHaveURL(/lab=/); // opened and saved: a reload continues the saved copy
+  await page.reload();
+  await waitForBackend(page);
+  await expect(page.getByTestId('stage-rto')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  await expect(page.getByTestId('saved-lab')).toHaveCount(1);
+  // A further stage on top of it: PPO again (one iteration), kept beside the prepared run.
+  await page.getByTestId('start-ppo').click();
+  await expect(page.getByTestId('stage-ppo')).toHaveAttribute('data-status', 'done', { timeout: 150_000 });
+  await expect(page.getByTestId('run-summary')).toHaveCount(3);
+  expect(watch.foreignRequests).toEqual([]);
+});
