@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, watchWebGpuDevice } from './backend';
 import type { BackendName } from './backendChoice';
 import { RunCancelled, runJob } from './jobs';
+import { disposeParams } from '../lab/model/gpt';
+import { NonFiniteError } from '../lab/train/finite';
 import type { JobContext } from './jobContext';
 import { errorMessage, type Command, type Event, type RunJob, type RunResult } from './protocol';
 import { pauseGate, pauseRun, resumeRun } from './pauses';
@@ -160,6 +162,8 @@ async function runAndReport(runId: string, prepare: () => { job: RunJob; run: (c
     const result = await run({ runId, backend, post, cancelled: () => cancelled.has(runId), pauseGate: () => pauseGate(runId) });
     post({ type: 'runFinished', runId, result });
   } catch (error) {
+    // A stage stopped by a non-finite number hands back its last good weights; the lab keeps its own models.
+    if (error instanceof NonFiniteError && error.params) disposeParams(error.params);
     if (error instanceof RunCancelled) post({ type: 'runCancelled', runId });
     else post({ type: 'runFailed', runId, message: errorMessage(error) });
   } finally {
