@@ -170,6 +170,13 @@ export function ruleMessage(rule: CrossFieldRule, values: Readonly<Partial<Recor
   return `${labelOf(a)} (${String(values[a])}) must be ${rule.relation} ${labelOf(b)} (${String(values[b])})`;
 }
 
+/** The message of the rule over these two settings, for code that checks the rule on values from elsewhere (a model config, RL settings). */
+export function crossFieldMessage(a: SettingKey, b: SettingKey, values: Readonly<Partial<Record<string, number>>>): string {
+  const rule = CROSS_FIELD_RULES.find((r) => r.fields[0] === a && r.fields[1] === b);
+  if (!rule) throw new Error(`no cross-field rule over ${a} and ${b}`);
+  return ruleMessage(rule, values);
+}
+
 /**
  * The rules `values` break, each with its message. A rule is judged only when each of its fields is present and
  * fine on its own (a value out of range already has its own problem line).

@@ -212,7 +212,7 @@ describe('lab file: refusals, one per code', () => {
     const heads = withHeader(bytes, (h) => {
       h.sft.model.config.heads = 3;
     });
-    expect(refused(heads, 'shape')).toBe("the SFT model's model config: width (16) must be divisible by heads (3)");
+    expect(refused(heads, 'shape')).toBe("the SFT model's model config: Width (16) must be divisible by Heads (3)");
     const headless = withHeader(bytes, (h) => {
       h.rm.model.config.scalarHead = false;
     });

@@ -7,6 +7,7 @@
  * them without knowing the architecture.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { crossFieldMessage } from '../config';
 import { normalArray, type Rng } from '../rng';
 import { actionLogitBias, maskedActions } from './actionMask';
 import { causalMask, embed, gatherRows, gelu, layerNorm, maskedAttention, matMul2d, pickLast } from './layers';
@@ -33,7 +34,7 @@ export function validateGptConfig(c: GptConfig): void {
   for (const k of ['vocabSize', 'contextLength', 'layers', 'heads', 'width'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 1) bad(`${k} must be a positive integer, got ${c[k]}`);
   }
-  if (c.width % c.heads !== 0) bad(`width (${c.width}) must be divisible by heads (${c.heads})`);
+  if (c.width % c.heads !== 0) bad(crossFieldMessage('width', 'heads', { width: c.width, heads: c.heads }));
 }
 
 /** Shapes and GPT-2 initial scales of every parameter, in a fixed order. */

@@ -15,6 +15,7 @@
  * rollout (log-probs, values, RM score), the rewards, advantages, returns, a loss or a gradient norm stops the run
  * with a NonFiniteError (finite.ts) that carries the actor from before the failing step.
  */
+import { crossFieldMessage } from '../config';
 import type { EventSink, TokenRow } from '../events';
 import type { RlResumeState } from '../lab/snapshot';
 import { cloneParams, disposeParams, type GptConfig, type ParamTensors, type Params } from '../model/gpt';
@@ -142,7 +143,7 @@ const lmConfig = (c: GptConfig): GptConfig => ({ ...c, scalarHead: false });
 const SENTENCE_ENDS = ['.', '!', '?', ';'];
 
 export function validateRlSettings(s: RlSettings): void {
-  if (s.promptsPerRollout % s.minibatches !== 0) throw new RangeError(`prompts per rollout (${s.promptsPerRollout}) must be divisible by the minibatches (${s.minibatches})`);
+  if (s.promptsPerRollout % s.minibatches !== 0) throw new RangeError(crossFieldMessage('rlPrompts', 'rlMinibatches', { rlPrompts: s.promptsPerRollout, rlMinibatches: s.minibatches }));
   if (s.mode !== 'ppo' && !(s.beta1 > 0)) throw new RangeError(`mode ${s.mode} needs β1 > 0`);
 }
 

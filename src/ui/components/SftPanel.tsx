@@ -1,6 +1,7 @@
 import { useRef, useState } from 'react';
-import { PRESETS, validateSettings } from '../../lab/config';
-import { sftJobOf, sftStepsOf, withSftSteps, type Setup } from '../setup';
+import { PRESETS, setupProblems, validateSettings } from '../../lab/config';
+import { overridesOf, sftJobOf, sftStepsOf, withSftSteps, type Setup } from '../setup';
+import { SettingsEditor } from './SettingsEditor';
 import type { LabApi } from '../useLab';
 import { LossChart } from './LossChart';
 import { SetupPickers } from './SetupPickers';
@@ -20,6 +21,8 @@ export function SftPanel({ lab, setup, onSetup, showPickers = true }: { lab: Lab
   const [draft, setDraft] = useState<{ text: string; steps: number } | null>(null);
   const stepsText = draft && draft.steps === steps ? draft.text : String(steps);
   const problems = stepsProblems(stepsText);
+  // A cross-field rule broken in the settings (heads must divide the width…) is shown at its fields; SFT waits for it.
+  const settingsBroken = setupProblems(setup.preset, overridesOf(setup), setup.task).length > 0;
   const ready = state.backendStatus === 'ready' && state.check?.status !== 'running';
   // The samples are of the run shown: the setup's task while it runs (the pickers are locked), then its model's.
   const task = running ? setup.task : (state.sftModel?.task ?? setup.task);
@@ -76,7 +79,7 @@ export function SftPanel({ lab, setup, onSetup, showPickers = true }: { lab: Lab
             </button>
           </>
         ) : (
-          <button type="button" data-testid="sft-start" disabled={!ready || problems.length > 0} onClick={start}>
+          <button type="button" data-testid="sft-start" disabled={!ready || problems.length > 0 || settingsBroken} onClick={start}>
             Train SFT
           </button>
         )}
@@ -89,6 +92,10 @@ export function SftPanel({ lab, setup, onSetup, showPickers = true }: { lab: Lab
         <input ref={fileInput} data-testid="sft-load" type="file" accept=".ckpt" hidden onChange={(e) => void load(e.target.files?.[0])} />
       </div>
       <p className="hint">{PRESETS[setup.preset].description}</p>
+      <details className="stage-settings">
+        <summary>Model and SFT settings</summary>
+        <SettingsEditor groups={['run', 'model', 'sft']} preset={setup.preset} task={setup.task} overrides={setup.edited} onChange={(edited) => onSetup({ ...setup, edited })} disabled={running} />
+      </details>
       {problems.length > 0 && <p className="error" role="alert">{problems.join('; ')}</p>}
       {fileError && (
         <p className="error" role="alert" data-testid="sft-file-error">
