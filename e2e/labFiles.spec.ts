@@ -4,7 +4,7 @@ import { makeSnapshot, splitLabFile, withHeader } from '../src/lab/lab/labFileFi
 import { oracleTask } from '../src/lab/tasks/oracle';
 import { expect, test, waitForBackend } from './fixtures';
 
-// Open lab with good and bad files. A good one opens (its SFT loss measured again, not taken from the file); every
+// Open lab with good and bad files. A good one opens (its SFT loss and RM accuracy measured again, not taken from the file); every
 // kind of bad one is refused with its own message, and neither the open lab nor the saved labs change.
 function validLab(): Uint8Array {
   const task = oracleTask({ seed: 1 });
@@ -13,7 +13,17 @@ function validLab(): Uint8Array {
   const settings = resolveSettings('tiny', { seed: 1 }, 'oracle');
   // The file claims a held-out loss of 9.99: the page must show the loss it measures itself.
   const summary = { task: 'oracle', steps: 300, stopped: false, heldOutLoss: 9.99, heldOutPerplexity: 21_807, unigramLoss: 2.9, parameters: 0, seconds: 1, settings, backend: 'wasm' };
-  return encodeLabFile({ ...s, id: 'lab-good', task: 'oracle', preset: 'tiny', vocab: [...task.tokenizer.vocab], sft: { ...s.sft!, summary }, runs: [] });
+  // A finished reward-model stage whose file claims a held-out accuracy of 0.999: the card must show the measured one.
+  const rmJob = { kind: 'stage', stage: 'rm', preset: 'tiny', overrides: {}, dataUrl: '' };
+  const rmRun = { runId: 'cli-rm-1', job: rmJob, status: 'finished' as const, resume: null, events: [{ type: 'runFinished', runId: 'cli-rm-1', result: { kind: 'stage', stage: 'rm', seconds: 1, values: { heldOutAccuracy: 0.999, steps: 10 } } }] };
+  // Pairs the oracle task's policy can produce (responses of the task's fixed length), from its own examples.
+  const pairsOf = (from: number, n: number) => Array.from({ length: n }, (_, i) => {
+    const a = task.heldOut[from + i]!;
+    const b = task.heldOut[from + i + 1]!;
+    return { prompt: a.prompt, chosen: a.response, rejected: b.response, goldChosen: task.goldReward(a.response), goldRejected: task.goldReward(b.response) };
+  });
+  const pairs = { ...s.pairs!, train: pairsOf(0, 6), heldOut: pairsOf(10, 4) };
+  return encodeLabFile({ ...s, id: 'lab-good', task: 'oracle', preset: 'tiny', vocab: [...task.tokenizer.vocab], sft: { ...s.sft!, summary }, pairs, runs: [rmRun] });
 }
 
 const file = (name: string, bytes: Uint8Array) => ({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
@@ -28,6 +38,8 @@ test('a good lab file opens with its numbers measured again; each kind of bad fi
   await expect(summary).toHaveAttribute('data-steps', '300');
   const measured = Number(await summary.getAttribute('data-heldout-loss'));
   expect(Number.isFinite(measured) && Math.abs(measured - 9.99) > 0.5).toBe(true);
+  await expect(page.getByTestId('summary-rm')).toContainText('held-out accuracy');
+  await expect(page.getByTestId('summary-rm')).not.toContainText('0.999');
   await expect(page.getByTestId('saved-lab')).toHaveCount(1);
   const listed = await page.getByTestId('saved-labs-list').textContent();
 

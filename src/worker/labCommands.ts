@@ -3,17 +3,16 @@
  * and continue an unfinished RL run. Opening validates the whole file first (labFile.ts) and checks it against its
  * task, so a lab that fails to open changes nothing already loaded or stored.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { Settings } from '../lab/config';
 import { Lab } from '../lab/lab/lab';
 import { checkLabAgainstTask, decodeLabFile, encodeLabFile, labFileName } from '../lab/lab/labFile';
 import type { LabSnapshot } from '../lab/lab/snapshot';
-import { heldOutNll } from '../lab/train/sft';
 import { fetchOk } from './fetchFile';
 import { infoOf } from './idbLabStore';
 import type { JobContext } from './jobContext';
 import { currentLab, labStore, replaceLab, savesDone } from './labSession';
-import type { Event, LabRunReplay, RunJob, RunResult, SftSummary } from './protocol';
+import type { Event, LabRunReplay, RunJob, RunResult } from './protocol';
+import { remeasure, withMeasured, type Remeasured } from './remeasure';
 import { runStage } from './rlhfJobs';
 import { taskFor } from './session';
 
@@ -67,12 +66,11 @@ export async function openLab(requestId: string, source: Parameters<typeof bytes
   const task = await taskFor(snapshot.task, dataUrl, settings);
   checkLabAgainstTask(snapshot, task.tokenizer.vocab);
   const lab = Lab.fromSnapshot(snapshot);
-  let sft: SftSummary;
+  let measured: Remeasured;
   try {
-    // A file's numbers are not trusted: the SFT model's held-out loss is measured again, here, on this backend.
-    const heldOutLoss = await heldOutNll(lab.sft!.model.params, lab.sft!.model.config, task, 512);
-    sft = { ...(snapshot.sft.summary as unknown as SftSummary), heldOutLoss, heldOutPerplexity: Math.exp(heldOutLoss), backend: tf.getBackend() };
-    lab.sft!.summary = { ...sft };
+    // A file's numbers are not trusted: the models' held-out numbers are measured again, here, on this backend.
+    measured = await remeasure(lab, task);
+    lab.sft!.summary = { ...measured.sft };
   } catch (error) {
     lab.dispose();
     throw error;
@@ -80,7 +78,7 @@ export async function openLab(requestId: string, source: Parameters<typeof bytes
   if (store) await labStore().putBytes(snapshot.id, bytes, infoOf(snapshot, bytes.byteLength));
   replaceLab(lab);
   const { runs, resumable } = replays(snapshot);
-  return { type: 'labOpened', requestId, info: infoOf(snapshot, bytes.byteLength), runs, resumable, sft };
+  return { type: 'labOpened', requestId, info: infoOf(snapshot, bytes.byteLength), runs: withMeasured(runs, measured), resumable, sft: measured.sft };
 }
 
 export async function deleteLab(requestId: string, id: string): Promise<Event> {
