@@ -6,17 +6,17 @@ import { expect, test, waitForBackend } from './fixtures';
 // short reward model and DPO, then PPO with a save every 2 iterations.
 const HASH = '#preset=tiny&rmEpochs=1&dpoEpochs=1&rlIterations=8&rlPrompts=64&rlMinibatches=2&rlEvalPrompts=32&rlEvalEvery=1&rlTokensEvery=2&autosaveEvery=2';
 
-/** The chain up to DPO, then PPO until it has passed iteration `past` (paused there, so nothing else moves). */
-async function ppoPausedPast(page: Page, past: number) {
+/** The chain up to DPO, then PPO until it has passed iteration `past` (and, with `pause`, paused there). */
+async function ppoPast(page: Page, past: number, pause: boolean) {
   await page.goto(`/?backend=wasm${HASH}`);
   expect(await waitForBackend(page)).toBe('wasm');
   await page.getByTestId('quick-demo').click();
   const ppo = page.getByTestId('stage-ppo');
   await expect(ppo).toHaveAttribute('data-status', 'running', { timeout: 150_000 });
   await expect(ppo.getByRole('status')).toContainText(new RegExp(`iteration (${Array.from({ length: 8 - past }, (_, i) => past + 1 + i).join('|')})\\b`), { timeout: 60_000 });
+  if (!pause) return;
   await page.getByTestId('pause-ppo').click();
   await expect(ppo).toHaveAttribute('data-status', 'paused');
-  await page.waitForTimeout(2000); // the last checkpoint's save is off the loop: let it land
 }
 
 /** The final numbers of every PPO run shown (current and archived): gold, KL, length, win rate at full precision. */
@@ -29,7 +29,7 @@ async function curvePoints(page: Page): Promise<number> {
 }
 
 test('a reload mid-run, then Continue: the run ends with the numbers of an uninterrupted run', async ({ page, watch }) => {
-  await ppoPausedPast(page, 3);
+  await ppoPast(page, 3, false); // reloaded while it trains
   await page.reload();
   await waitForBackend(page);
   const ppo = page.getByTestId('stage-ppo');
@@ -64,7 +64,7 @@ test('a worker that stops mid-run is reported; restarted, the lab reopens and th
     }
     window.Worker = KeptWorker;
   });
-  await ppoPausedPast(page, 2);
+  await ppoPast(page, 2, true);
   await page.evaluate(() => (window as unknown as { __labWorker: Worker }).__labWorker.terminate());
   await expect(page.getByTestId('worker-crashed')).toContainText('stopped responding', { timeout: 30_000 });
   await page.getByTestId('restart-worker').click();

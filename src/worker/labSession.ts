@@ -120,6 +120,7 @@ export function saveSoon(): void {
   // The snapshot is taken now (cheap: the models' blobs are read once, the runs' event lists are copied), so what is
   // saved is the lab as it stood at this point of training; encoding and storing wait for their turn.
   const snapshot = target.snapshot();
+  inFlight += 1;
   saving = saving.then(async () => {
     const started = performance.now();
     try {
@@ -127,8 +128,16 @@ export function saveSoon(): void {
       post({ type: 'labSaved', id: target.id, bytes, ms: performance.now() - started });
     } catch (error) {
       post({ type: 'labSaveFailed', id: target.id, message: storageMessage(error) });
+    } finally {
+      inFlight -= 1;
     }
   });
+}
+
+let inFlight = 0;
+/** Whether a save is queued or being written (the pause gate then waits for it: pauses.ts). */
+export function saveInFlight(): boolean {
+  return inFlight > 0;
 }
 
 /** Resolves when every queued save is done (tests, and before a download). */

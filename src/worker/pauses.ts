@@ -1,3 +1,5 @@
+import { saveInFlight, savesDone } from './labSession';
+
 /** Paused runs: a run awaits its gate before every step; Resume (or Stop) opens it. */
 const paused = new Map<string, { promise: Promise<void>; open: () => void }>();
 
@@ -19,7 +21,10 @@ export function resumeRun(runId: string): void {
  * wait for the run to end. A MessageChannel round trip yields without setTimeout's 4 ms clamp.
  */
 export async function pauseGate(runId: string): Promise<void> {
-  await new Promise<void>((resolve) => {
+  // A save in flight (an autosave at the last checkpoint) lands before the next step: IndexedDB's callbacks are
+  // tasks that a run yielding once per step would starve for many steps (measured: 3.7 s, 4 iterations, at small).
+  if (saveInFlight()) await savesDone();
+  else await new Promise<void>((resolve) => {
     const channel = new MessageChannel();
     channel.port1.onmessage = () => {
       channel.port1.close();
