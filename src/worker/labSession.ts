@@ -58,6 +58,9 @@ export function replaceLab(next: Lab | null, adopt: string[] = []): void {
   }
 }
 
+/** An evaluation's table of responses (a `stage` event of type `responses`): the page shows only the latest. */
+const isResponses = (e: Event): boolean => e.type === 'stage' && (e.event as { type: string }).type === 'responses';
+
 function recordOf(runId: string): RunRecord | undefined {
   return lab?.run(runId) ?? pending.get(runId);
 }
@@ -80,9 +83,12 @@ export function recordEvent(event: Event): void {
   const record = recordOf(event.runId);
   if (!record) return;
   const last = record.events[record.events.length - 1];
-  // Progress only matters as the latest line: one kept, not thousands.
+  // Progress and an evaluation's responses only matter as the latest: one kept, not thousands.
   if (event.type === 'runProgress' && last?.type === 'runProgress') record.events[record.events.length - 1] = event as unknown as Record<string, unknown>;
-  else record.events.push(event as unknown as Record<string, unknown>);
+  else {
+    if (isResponses(event)) record.events = record.events.filter((e) => !isResponses(e as unknown as Event));
+    record.events.push(event as unknown as Record<string, unknown>);
+  }
   if (event.type === 'runFinished') {
     record.status = 'finished';
     record.resume = null;
