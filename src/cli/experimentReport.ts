@@ -6,7 +6,10 @@
  * everywhere: a gain that is only length is reward hacking. Results files made before the length was recorded
  * show "—" there.
  */
-import { bestWithinKl, formatMeanCi, meanCi, quantile } from '../lab/eval/stats';
+import { bestPointWithinKl } from '../lab/eval/matchedKl';
+import { formatMeanCi, meanCi, quantile } from '../lab/eval/stats';
+
+export { bestPointWithinKl };
 
 export interface EvalPoint {
   iteration: number;
@@ -118,10 +121,4 @@ export function resultsMarkdown(r: ExperimentResults, budgets: number[] = klBudg
     }
   }
   return lines.join('\n') + '\n';
-}
-
-/** The evaluation with the best gold among those within the KL budget (bestWithinKl's choice), or null. */
-export function bestPointWithinKl(points: readonly EvalPoint[], budget: number): EvalPoint | null {
-  const best = bestWithinKl(points.map((p) => ({ kl: p.kl, y: p.gold })), budget);
-  return Number.isNaN(best) ? null : (points.find((p) => p.kl <= budget && p.gold === best) ?? null);
 }
