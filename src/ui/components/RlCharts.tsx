@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { Area, CartesianGrid, ComposedChart, Legend, Line, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { lengthNote } from '../lengthHacking';
 import { MEASURED_RESULT } from '../measuredResults';
+import { MatchedKlView } from './MatchedKlView';
 import { bandKey, lineChartData, runEvaluationSummary, scatterData, SE_METRIC, seriesKey, type RlChartRow, type RlRunSeries } from '../rlChartData';
 
 export type { RlPoint, RlRunSeries } from '../rlChartData';
@@ -259,6 +260,7 @@ export function RlCharts({
           <MetricChart key={spec.slug} spec={spec} runs={runs} refs={refsFor(spec)} />
         ))}
         <FrontierChart runs={runs} refs={goldRefs} goldAxis={GOLD_AXIS[task ?? 'any']} task={task} />
+        <MatchedKlView runs={runs} />
       </div>
     </div>
   );
