@@ -37,6 +37,28 @@ export interface TokenRow {
   channels: TokenChannels;
 }
 
+/** One held-out prompt's row of the response table: the policy's response and its numbers. */
+export interface ResponseRow {
+  prompt: string;
+  /** The response's tokens as text, <eos> last. */
+  response: string[];
+  /** The task's gold reward of the response. */
+  gold: number;
+  /** The reward model's normalised score clamp((r − μ)/σ, ±10), as PPO and RTO see it. */
+  score: number;
+  /** Σ_h (ℓ_π − ℓ_ref) over the response, in the sampler's action space (eval/kl is its mean over all prompts). */
+  kl: number;
+  /** Tokens, <eos> included. */
+  length: number;
+}
+
+/** The SFT model's response to the same prompt (same sampling seed: common random numbers). */
+export interface SftResponseRow {
+  response: string[];
+  gold: number;
+  length: number;
+}
+
 /**
  * `run` names the RL run an event belongs to (e.g. "rto"), so runs of one stage can share the charts; the
  * `tokens` event carries heatmap rows for a few held-out prompts.
@@ -44,6 +66,12 @@ export interface TokenRow {
 export type StageEvent =
   | { type: 'metrics'; stage: StageId; run?: string; step: number; totalSteps: number; values: Record<string, number> }
   | { type: 'samples'; stage: StageId; run?: string; step: number; samples: SampleText[] }
-  | { type: 'tokens'; stage: StageId; run?: string; step: number; rows: TokenRow[] };
+  | { type: 'tokens'; stage: StageId; run?: string; step: number; rows: TokenRow[] }
+  /**
+   * An RL evaluation's responses (sent with every gold evaluation, iteration 0 included): the first 64 held-out
+   * prompts at most, one row each, and `sft` the SFT baseline's rows for the same prompts in the same order (empty
+   * when the run was given SFT's gold rewards only).
+   */
+  | { type: 'responses'; stage: StageId; run?: string; step: number; rows: ResponseRow[]; sft: SftResponseRow[] };
 
 export type EventSink = (event: StageEvent) => void;

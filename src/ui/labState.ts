@@ -158,7 +158,7 @@ function reduceEvent(state: LabState, event: Event): LabState {
     }
     case 'stage': {
       const e = event.event;
-      if (e.type === 'tokens') return state; // RL heatmap rows: not shown until the RL stage is in the page
+      if (e.type === 'tokens' || e.type === 'responses') return state; // RL heatmap rows and response tables: stageRuns.ts keeps them
       if (e.type === 'samples') return onSft(state, event.runId, () => ({ samples: { step: e.step, samples: e.samples } }));
       const point: LossPoint = { step: e.step, loss: e.values.loss ?? NaN };
       if (e.values['eval/loss'] !== undefined) point.evalLoss = e.values['eval/loss'];

@@ -94,6 +94,7 @@ export function printer(events: StageEvent[]) {
       }
       return;
     }
+    if (e.type === 'responses') return; // an evaluation's responses: kept for the metrics file, not printed
     if (e.type === 'samples') {
       console.log(`samples at step ${e.step} (temperature 0.8; gold reward in brackets):`);
       for (const x of e.samples) console.log(`  ${x.prompt} ▸ ${x.response}   [${x.gold.toFixed(3)}]`);

@@ -8,7 +8,9 @@ import { oracleTask } from '../tasks/oracle';
 import type { Task } from '../tasks/task';
 import { evaluateLikeRl, EVAL_SEED, sftBaseline, trainRl } from '../train/rl';
 import { opinionatedGpt, UNTRAINED_CONFIG, untrainedRlSettings } from '../train/untrainedRlFixture';
-import { evaluatePolicy, standardError, winOutcome } from './policyEval';
+import { sampleResponses, taskSampleOptions } from '../model/sample';
+import { scoreBatch } from '../train/rollout';
+import { evaluatePolicy, evaluateResponses, RESPONSE_ROWS, responseRows, standardError, winOutcome } from './policyEval';
 
 describe('standard errors over prompts', () => {
   it('is s/√n with the n − 1 standard deviation, on a hand-made case', () => {
@@ -102,5 +104,87 @@ describe('evaluation against the SFT baseline (common random numbers)', () => {
     const direct = await evaluatePolicy(task, other, sft, config, evalPrompts, EVAL_SEED(5), baseline);
     expect(moved.winRate).toBe(direct.winRate);
     expect(moved.golds).not.toEqual(baseline.gold);
+  });
+
+  it("keeps each response's KL, length and RM score: the rollout's numbers for the same responses, and the same means", async () => {
+    const norm = { mean: 0.3, std: 2 };
+    const e = await evaluateResponses(task, other, sft, config, evalPrompts, 'per-response', undefined, { params: rm, config: { ...config, scalarHead: true }, norm });
+    const plain = await evaluatePolicy(task, other, sft, config, evalPrompts, 'per-response');
+    // The old numbers are unchanged (the mean KL is still one sum on the device).
+    expect(plain).toEqual({ gold: e.gold, goldSe: e.goldSe, winRate: e.winRate, winRateSe: e.winRateSe, kl: e.kl, length: e.length, responses: e.responses, golds: e.golds });
+    expect(e.lengths).toEqual(e.responses.map((r) => r.length));
+    expect(e.kls.reduce((a, b) => a + b, 0) / e.kls.length).toBeCloseTo(e.kl, 4);
+    expect(e.kls.some((k) => Math.abs(k) > 0.1)).toBe(true); // an opinionated policy is far from SFT
+    // The same seed's batch scored as a rollout scores it: Σ(ℓ_old − ℓ_ref) per sequence and the clamped RM score.
+    const options = taskSampleOptions(task, 1);
+    const batch = await sampleResponses(other, config, evalPrompts, options, createRng('per-response'));
+    expect(batch.responses).toEqual(e.responses);
+    const r = await scoreBatch({ policy: other, reference: sft, rewardModel: rm, norm, config }, batch, options);
+    e.kls.forEach((k, b) => {
+      const from = r.offsets[b]!;
+      const to = r.offsets[b + 1]!;
+      let sum = 0;
+      for (let m = from; m < to; m++) sum += r.logpOld[m]! - r.logpRef[m]!;
+      expect(k).toBeCloseTo(sum, 4);
+    });
+    e.scores.forEach((x, b) => expect(x).toBeCloseTo(r.rmScore[b]!, 5));
+    expect(new Set(e.scores.map((x) => x.toFixed(4))).size).toBeGreaterThan(1);
+    // Without the reward model or the reference, those columns are NaN.
+    const bare = await evaluateResponses(task, other, null, config, evalPrompts, 'per-response');
+    expect(bare.kls.every(Number.isNaN) && bare.scores.every(Number.isNaN)).toBe(true);
+    expect(bare.lengths).toEqual(e.lengths);
+  });
+
+  it("a run's responses event: the first prompts, their numbers, and SFT's responses to the same prompts", async () => {
+    const baseline = await sftBaseline(task, { params: sft, config }, evalPrompts, 5);
+    const events: StageEvent[] = [];
+    const r = await trainRl({
+      task,
+      sft: { params: sft, config },
+      rewardModel: { params: rm, config: { ...config, scalarHead: true }, norm: { mean: 0, std: 1 } },
+      settings: untrainedRlSettings({ iterations: 3, evalEvery: 2, tokensEvery: 0 }),
+      seed: 5,
+      prompts: task.train.slice(0, 32).map((e) => e.prompt),
+      evalPrompts,
+      baseline,
+      onEvent: (e) => events.push(e),
+    });
+    disposeParams(r.params);
+    const tables = events.flatMap((e) => (e.type === 'responses' ? [e] : []));
+    // The gold evaluations: iteration 0, every 2nd and the last.
+    expect(tables.map((t) => t.step)).toEqual([0, 2, 3]);
+    const evalSteps = events.flatMap((e) => (e.type === 'metrics' && e.values['gold/reward'] !== undefined ? [e.step] : []));
+    expect(evalSteps).toEqual([0, 2, 3]);
+    const start = tables[0]!;
+    expect(start.rows).toHaveLength(evalPrompts.length); // 24 < 64: every prompt
+    expect(start.sft).toHaveLength(evalPrompts.length);
+    // Iteration 0 is SFT: its rows are SFT's, KL 0 each.
+    start.rows.forEach((row, i) => {
+      expect(row.response).toEqual(start.sft[i]!.response);
+      expect(row.gold).toBe(baseline.gold[i]);
+      expect(row.kl).toBe(0);
+      expect(row.length).toBe(row.response.length);
+      expect(row.response[row.response.length - 1]).toBe('<eos>');
+      expect(Number.isFinite(row.score)).toBe(true);
+    });
+    expect(start.rows[0]!.prompt).toBe(task.tokenizer.decode(evalPrompts[0]!.filter((id) => id !== 1)).join(' '));
+    const last = tables[2]!;
+    const metrics = events.find((e) => e.type === 'metrics' && e.step === 3);
+    const meanLength = last.rows.reduce((a, x) => a + x.length, 0) / last.rows.length;
+    expect(metrics?.type === 'metrics' && metrics.values['eval/length']).toBeCloseTo(meanLength, 10);
+    expect(last.sft).toEqual(start.sft);
+  });
+
+  it('keeps at most the first 64 prompts', () => {
+    const n = RESPONSE_ROWS + 6;
+    const prompts = Array.from({ length: n }, (_, i) => [1, 4 + (i % 5)]);
+    const responses = prompts.map(() => [5, 2]);
+    const golds = prompts.map((_, i) => i);
+    const e = { responses, golds, scores: golds.map(() => 0.5), kls: golds.map(() => 0.1), lengths: golds.map(() => 2) };
+    const { rows, sft } = responseRows(task, prompts, e, { gold: golds, evaluation: { responses, golds } });
+    expect(rows).toHaveLength(64);
+    expect(sft).toHaveLength(64);
+    expect(rows[63]!.gold).toBe(63);
+    expect(responseRows(task, prompts, e, { gold: golds }).sft).toEqual([]);
   });
 });

@@ -11,18 +11,26 @@
  *
  * The standard errors are over prompts (one response each): s/√n with the sample standard deviation s (n − 1) of
  * the per-prompt gold rewards, and of the per-prompt outcomes 1, ½, 0 for the win rate.
+ *
+ * evaluateResponses also keeps each response's numbers (the response table): its KL Σ_h (ℓ_π − ℓ_ref), its length
+ * and, given the reward model, its normalised RM score clamp((r − μ)/σ, ±10) read at <eos> as the rollout scores it.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { BOS } from '../data/tokenizer';
+import type { ResponseRow, SftResponseRow } from '../events';
 import { actionLogitBias } from '../model/actionMask';
-import { tokenLogProbsAt, type GptConfig, type ParamTensors } from '../model/gpt';
+import { scalarAt, tokenLogProbsAt, type GptConfig, type ParamTensors } from '../model/gpt';
 import { sampleResponses, taskSampleOptions } from '../model/sample';
 import { createRng } from '../rng';
 import type { Task } from '../tasks/task';
-import { tokenLayout } from '../train/rollout';
+import { normalisedScore, type ScoreNorm } from '../train/rm';
+import { scalarConfig, tokenLayout } from '../train/rollout';
 
 export interface GoldBaseline {
   /** The SFT model's gold reward on each evaluation prompt. */
   gold: number[];
+  /** SFT's own evaluation (sftBaseline): its responses sit beside the policy's in the response table. */
+  evaluation?: Pick<PolicyEvaluation, 'responses' | 'golds'>;
 }
 
 export interface PolicyEvaluation {
@@ -42,6 +50,23 @@ export interface PolicyEvaluation {
   golds: number[];
 }
 
+/** The per-response numbers of an evaluation, in prompt order. */
+export interface ResponseEvaluation extends PolicyEvaluation {
+  /** Σ_h (ℓ_π − ℓ_ref) of each response (their mean is `kl`); NaN without a reference. */
+  kls: number[];
+  /** Each response's length in tokens, <eos> included (their mean is `length`). */
+  lengths: number[];
+  /** Each response's normalised reward-model score clamp((r − μ)/σ, ±10); NaN without the reward model. */
+  scores: number[];
+}
+
+/** The reward model that scores responses: its parameters, its config (scalar head) and its μ, σ. */
+export interface ResponseScorer {
+  params: ParamTensors;
+  config: GptConfig;
+  norm: ScoreNorm;
+}
+
 /** Samples from `policy` on the prompts with a seed; `reference` (if given) yields the KL. */
 export async function evaluatePolicy(
   task: Task,
@@ -52,31 +77,99 @@ export async function evaluatePolicy(
   seed: string,
   baseline?: GoldBaseline,
 ): Promise<PolicyEvaluation> {
+  const { kls: _kls, lengths: _lengths, scores: _scores, ...evaluation } = await evaluateResponses(task, policy, reference, config, prompts, seed, baseline);
+  return evaluation;
+}
+
+/** evaluatePolicy with each response's KL, length and (given `rewardModel`) normalised RM score. */
+export async function evaluateResponses(
+  task: Task,
+  policy: ParamTensors,
+  reference: ParamTensors | null,
+  config: GptConfig,
+  prompts: readonly (readonly number[])[],
+  seed: string,
+  baseline?: GoldBaseline,
+  rewardModel?: ResponseScorer,
+): Promise<ResponseEvaluation> {
   const options = taskSampleOptions(task, 1);
   const batch = await sampleResponses(policy, config, prompts, options, createRng(seed));
   const golds = batch.responses.map((r) => task.goldReward(r));
+  const B = prompts.length;
   let kl = NaN;
-  if (reference) {
-    const { positions, responseIndex } = tokenLayout(batch);
-    const diff = tf.tidy(() => {
-      const ids = tf.tensor2d(batch.ids, [prompts.length, batch.length], 'int32');
-      const bias = actionLogitBias(options, config.vocabSize, responseIndex);
-      return tf.sum(tf.sub(tokenLogProbsAt(policy, config, ids, positions, bias), tokenLogProbsAt(reference, config, ids, positions, bias)));
+  let kls = Array<number>(B).fill(NaN);
+  let scores = Array<number>(B).fill(NaN);
+  if (reference || rewardModel) {
+    const { positions, responseIndex, offsets } = tokenLayout(batch);
+    const M = positions.length;
+    // One read-back: [Σ diff, diff per token (M)] with a reference, then the raw RM score per response (B).
+    const eos = Int32Array.from({ length: B }, (_, b) => positions[(offsets[b + 1] ?? 1) - 1] ?? 0);
+    const all = tf.tidy(() => {
+      const ids = tf.tensor2d(batch.ids, [B, batch.length], 'int32');
+      const parts: tf.Tensor1D[] = [];
+      if (reference) {
+        const bias = actionLogitBias(options, config.vocabSize, responseIndex);
+        const diff = tf.sub(tokenLogProbsAt(policy, config, ids, positions, bias), tokenLogProbsAt(reference, config, ids, positions, bias)) as tf.Tensor1D;
+        parts.push(tf.reshape(tf.sum(diff), [1]), diff);
+      }
+      if (rewardModel) parts.push(scalarAt(rewardModel.params, scalarConfig(rewardModel.config), ids, eos));
+      return tf.concat(parts);
     });
-    kl = (await diff.data())[0]! / prompts.length;
-    diff.dispose();
+    const flat = await all.data<'float32'>();
+    all.dispose();
+    let at = 0;
+    if (reference) {
+      kl = flat[0]! / B;
+      const diff = flat.subarray(1, 1 + M);
+      kls = Array.from({ length: B }, (_, b) => diff.subarray(offsets[b] ?? 0, offsets[b + 1] ?? 0).reduce((a, x) => a + x, 0));
+      at = 1 + M;
+    }
+    if (rewardModel) scores = Array.from(flat.subarray(at, at + B), (r) => normalisedScore(r, rewardModel.norm));
   }
   const outcomes = baseline ? golds.map((g, i) => winOutcome(g, baseline.gold[i] ?? 0)) : [];
+  const lengths = batch.responses.map((r) => r.length);
   return {
     gold: mean(golds),
     goldSe: standardError(golds),
     winRate: baseline ? mean(outcomes) : NaN,
     winRateSe: baseline ? standardError(outcomes) : NaN,
     kl,
-    length: mean(batch.responses.map((r) => r.length)),
+    length: mean(lengths),
     responses: batch.responses,
     golds,
+    kls,
+    lengths,
+    scores,
   };
+}
+
+/** The most prompts a `responses` event carries (the first ones of the held-out set). */
+export const RESPONSE_ROWS = 64;
+
+/**
+ * The response table's rows of an evaluation (the first `limit` prompts), and SFT's rows for the same prompts from
+ * the baseline's own evaluation (none when the baseline has gold rewards only).
+ */
+export function responseRows(
+  task: Pick<Task, 'tokenizer'>,
+  prompts: readonly (readonly number[])[],
+  e: Pick<ResponseEvaluation, 'responses' | 'golds' | 'scores' | 'kls' | 'lengths'>,
+  baseline?: GoldBaseline,
+  limit = RESPONSE_ROWS,
+): { rows: ResponseRow[]; sft: SftResponseRow[] } {
+  const words = (ids: readonly number[]) => task.tokenizer.decode(ids);
+  const n = Math.min(limit, prompts.length);
+  const rows = Array.from({ length: n }, (_, i): ResponseRow => ({
+    prompt: words((prompts[i] ?? []).filter((id) => id !== BOS)).join(' '),
+    response: words(e.responses[i] ?? []),
+    gold: e.golds[i] ?? NaN,
+    score: e.scores[i] ?? NaN,
+    kl: e.kls[i] ?? NaN,
+    length: e.lengths[i] ?? 0,
+  }));
+  const sftEval = baseline?.evaluation;
+  const sft = sftEval ? sftEval.responses.slice(0, n).map((r, i): SftResponseRow => ({ response: words(r), gold: sftEval.golds[i] ?? NaN, length: r.length })) : [];
+  return { rows, sft };
 }
 
 /** One prompt's outcome against SFT's response: 1 a win, ½ a tie, 0 a loss. */

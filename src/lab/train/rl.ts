@@ -22,7 +22,7 @@ import { cloneParams, disposeParams, type GptConfig, type ParamTensors, type Par
 import { taskSampleOptions, type SampleOptions } from '../model/sample';
 import { createRng, restoreRng, type Rng } from '../rng';
 import type { Task } from '../tasks/task';
-import { evaluatePolicy, type GoldBaseline, type PolicyEvaluation } from '../eval/policyEval';
+import { evaluatePolicy, evaluateResponses, responseRows, type GoldBaseline, type PolicyEvaluation } from '../eval/policyEval';
 import { rolloutTargets, type AdvantageEstimator, type RolloutTargets } from './advantages';
 import { epochOrder } from './batch';
 import { assertFinite, keepOnError, type FiniteContext } from './finite';
@@ -183,10 +183,13 @@ export async function trainRl(run: RlRun): Promise<RlResult> {
     models: critic ? 2 : 1,
     advice: critic ? `Lower the learning rates (actor ${s.actorLr}, critic ${s.criticLr}).` : `Lower the actor's learning rate (now ${s.actorLr}).`,
   });
-  const evaluate = async () => {
-    const e = await evaluatePolicy(task, actor, run.sft.params, config, run.evalPrompts, EVAL_SEED(run.seed), run.baseline);
+  const evaluate = async (table = true) => {
+    const e = await evaluateResponses(task, actor, run.sft.params, config, run.evalPrompts, EVAL_SEED(run.seed), run.baseline, run.rewardModel);
     const point: RlEvaluationPoint = { iteration, episodes, gold: e.gold, goldSe: e.goldSe, winRate: e.winRate, winRateSe: e.winRateSe, kl: e.kl, length: e.length };
     history.push(point);
+    // The response table: this evaluation's responses to the first held-out prompts, beside SFT's (sent with the
+    // evaluation's metrics, so not for a stopped run's closing evaluation).
+    if (table) run.onEvent?.({ type: 'responses', stage, run: name, step: iteration, ...responseRows(task, run.evalPrompts, e, run.baseline) });
     return point;
   };
   try {
@@ -254,7 +257,7 @@ export async function trainRl(run: RlRun): Promise<RlResult> {
       }
     }
     const last = history[history.length - 1];
-    const final = last && last.iteration === iteration ? last : await evaluate();
+    const final = last && last.iteration === iteration ? last : await evaluate(false);
     return { params: actor, iterations: iteration, episodes, history, final, seconds: (performance.now() - started) / 1000 };
   } catch (error) {
     // A NonFiniteError takes the actor (never changed by the failing step) to its catcher; otherwise it is freed.
