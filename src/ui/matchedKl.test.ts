@@ -44,7 +44,7 @@ describe('the page’s matched-KL reading', () => {
     expect(b05?.sentence).toBe('At KL ≤ 0.5, PPO and RTO (β1 0.5, c 0.2) are within one standard error: best gold 0.050 ± 0.020 (8.0 tokens, KL 0.00, iteration 0) against 0.050 ± 0.020 (8.0 tokens, KL 0.00, iteration 0), a gap of 0.000.');
     expect(b05?.clear).toBe(false);
     // 0.20 against 0.12: a gap of 0.08, above the larger SE (0.025).
-    expect(b1?.sentence).toBe('At KL ≤ 1, RTO (β1 0.5, c 0.2) is ahead of PPO by 0.080 gold: 0.200 ± 0.025 (8.5 tokens, KL 0.60, iteration 2) against 0.120 ± 0.020 (9.0 tokens, KL 0.80, iteration 2).');
+    expect(b1?.sentence).toBe('At KL ≤ 1, RTO (β1 0.5, c 0.2) is ahead of PPO by 0.080 gold: 0.200 ± 0.025 (8.5 tokens, KL 0.6, iteration 2) against 0.120 ± 0.020 (9.0 tokens, KL 0.8, iteration 2).');
     expect(b1?.leader).toBe(1);
     expect(b2?.leader).toBe(1);
     // At KL ≤ 4 PPO leads by 0.05 (0.30 against 0.25) with responses 6 tokens longer: the length caveat.
@@ -53,6 +53,7 @@ describe('the page’s matched-KL reading', () => {
     expect(b4?.sentence).toContain('PPO is ahead of RTO (β1 0.5, c 0.2) by 0.050 gold');
     expect(b4?.sentence).toContain("PPO's responses are 5.8 tokens longer, so part of this lead may be length rather than better text: a gain that is only length is reward hacking.");
     expect(b1?.sentence).not.toContain('longer');
+    expect(matchedKlTable([run('PPO', [[1, 0.1, 0.01, 0.0265, 8]])], [0.027]).rows[0]?.sentence).toContain('KL 0.026, iteration 1'); // two digits, as the budget: not "KL 0.03"
   });
 
   it('calls a gap smaller than the larger standard error a tie, and names a budget no run reaches', () => {
@@ -68,11 +69,15 @@ describe('the page’s matched-KL reading', () => {
 
   it('leaves hidden runs out and chooses budgets from the KL range', () => {
     expect(matchedKlTable([ppo, { ...rto, visible: false }], [1]).runs).toEqual(['PPO']);
-    // Largest KL 6.2: the ladder's 0.5, 1, 2, 4 and 6.2 itself.
-    expect(defaultKlBudgets([ppo, rto])).toEqual([0.5, 1, 2, 4, 6.2]);
+    // Largest KL 6.2, first move to KL 0.6: the ladder's 1, 2, 4 and 6.2 itself; from a first move to 0.3, 0.5 too.
+    expect(defaultKlBudgets([ppo, rto])).toEqual([1, 2, 4, 6.2]);
+    expect(defaultKlBudgets([ppo, run('RTO', [[0, 0, 0, 0, 8], [1, 0.1, 0.01, 0.3, 8]])])).toEqual([0.5, 1, 2, 4, 6.2]);
     // Rounded up at two digits, so the largest evaluation fits the last budget.
-    expect(defaultKlBudgets([run('PPO', [[0, 0, 0, 0, 8], [1, 0.1, 0.01, 0.02134, 8]])])).toEqual([0.002, 0.005, 0.01, 0.02, 0.022]);
-    expect(defaultKlBudgets([run('PPO', [[0, 0, 0, 0, 8], [1, 0.1, 0.01, 2, 8]])])).toEqual([0.1, 0.2, 0.5, 1, 2]);
+    expect(defaultKlBudgets([run('PPO', [[0, 0, 0, 0, 8], [1, 0.1, 0.01, 0.0011, 8], [2, 0.1, 0.01, 0.02134, 8]])])).toEqual([0.002, 0.005, 0.01, 0.02, 0.022]);
+    expect(defaultKlBudgets([run('PPO', [[0, 0, 0, 0, 8], [1, 0.1, 0.01, 0.05, 8], [2, 0.1, 0.01, 2, 8]])])).toEqual([0.1, 0.2, 0.5, 1, 2]);
+    // Rungs below the first KL above 0 would only read SFT: left out (RTO's first move is to KL 0.6).
+    expect(defaultKlBudgets([rto])).toEqual([1, 2, 2.4]);
+    expect(defaultKlBudgets([run('PPO', [[0, 0, 0, 0, 8], [1, 0.1, 0.01, 0.0198, 8], [2, 0.1, 0.01, 0.0265, 8]])])).toEqual([0.02, 0.027]);
     // Only SFT's own evaluation (KL 0): nothing to compare yet.
     expect(defaultKlBudgets([run('PPO', [[0, 0, 0, 0, 8]])])).toEqual([]);
     const table = matchedKlTable([ppo, rto]);

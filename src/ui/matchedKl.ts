@@ -84,17 +84,19 @@ export const MAX_BUDGETS = 5;
  * The default budgets, from the runs' KL range: the largest KL any visible run's evaluation reached, rounded up to two
  * significant digits (so every evaluation fits the last row, which reads each run's best gold overall), and below it
  * the largest rungs of the ladder 1-2-5 under 1 (…, 0.1, 0.2, 0.5) and doubling from 1 (1, 2, 4, 8, …), up to
- * MAX_BUDGETS in all. With the lab's usual KLs of 1–8 that is 0.5, 1, 2, 4 and the largest KL. None before any run
- * has an evaluation with KL above 0 (the SFT policy's own evaluation has KL 0).
+ * MAX_BUDGETS in all, leaving out rungs below the smallest KL above 0 that any evaluation reached (within those every
+ * run is still at SFT's own evaluation, KL 0, so the rows would all read SFT). With the lab's usual KLs of 1–8 that
+ * is 0.5, 1, 2, 4 and the largest KL when some evaluation is below 0.5. None before any evaluation has KL above 0.
  */
 export function defaultKlBudgets(runs: readonly MatchedKlRunInput[]): number[] {
   const kls = runs.filter((r) => r.visible !== false).flatMap((r) => evaluationPoints(r).map((p) => p.kl));
   const maxKl = kls.length ? Math.max(...kls) : NaN;
   if (!(maxKl > 0)) return [];
+  const minMoved = Math.min(...kls.filter((k) => k > 0));
   const digits = 10 ** (Math.floor(Math.log10(maxKl)) - 1);
   let top = Number((Math.ceil(maxKl / digits - 1e-9) * digits).toPrecision(2));
   if (top < maxKl) top = Number((top + digits).toPrecision(2));
-  return [...ladder(top).slice(-(MAX_BUDGETS - 1)), top];
+  return [...ladder(top).filter((b) => b >= minMoved).slice(-(MAX_BUDGETS - 1)), top];
 }
 
 /** Gold with three decimals, or two at ten and above (the oracle task's Σ log π* is around −30). */
@@ -102,7 +104,9 @@ const g = (x: number) => (Math.abs(x) >= 10 ? x.toFixed(2) : x.toFixed(3));
 const tokens = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} tokens` : 'length not reported');
 /** Gold ± SE, as the table's cells show it. */
 export const formatGold = (p: MatchedKlPoint): string => (Number.isFinite(p.goldSe) ? `${g(p.gold)} ± ${g(p.goldSe)}` : g(p.gold));
-const where = (p: MatchedKlPoint) => `${formatGold(p)} (${tokens(p.length)}, KL ${p.kl.toFixed(2)}, iteration ${Number.isFinite(p.iteration) ? p.iteration : '?'})`;
+/** KL with two decimals, or two significant digits under 1 (as the budgets are written, so 0.0265 is not "0.03 ≤ 0.027"). */
+export const formatKl = (kl: number): string => (Math.abs(kl) >= 1 || kl === 0 ? kl.toFixed(2) : String(Number(kl.toPrecision(2))));
+const where = (p: MatchedKlPoint) => `${formatGold(p)} (${tokens(p.length)}, KL ${formatKl(p.kl)}, iteration ${Number.isFinite(p.iteration) ? p.iteration : '?'})`;
 
 /** Whether `a`'s responses are "much longer" than `b`'s by lengthHacking's measure (≥ max(2 tokens, 25%)). */
 const muchLonger = (a: MatchedKlPoint, b: MatchedKlPoint) =>

@@ -5,7 +5,7 @@
  * (the CLI's experiment report uses the same rule).
  */
 import { useMemo } from 'react';
-import { formatGold, matchedKlTable, type MatchedKlPoint, type MatchedKlRunInput } from '../matchedKl';
+import { formatGold, formatKl, matchedKlTable, type MatchedKlPoint, type MatchedKlRunInput } from '../matchedKl';
 
 type Run = MatchedKlRunInput & { color?: string };
 
@@ -20,7 +20,7 @@ function Cell({ point, leads }: { point: MatchedKlPoint | null; leads: boolean }
         · {Number.isFinite(point.length) ? `${point.length.toFixed(1)} tokens` : 'length —'}
         <span className="matched-kl-where">
           {' '}
-          (KL {point.kl.toFixed(2)}, iteration {Number.isFinite(point.iteration) ? point.iteration : '?'})
+          (KL {formatKl(point.kl)}, iteration {Number.isFinite(point.iteration) ? point.iteration : '?'})
         </span>
       </span>
     </td>
@@ -33,13 +33,13 @@ export function MatchedKlView({ runs }: { runs: readonly Run[] }) {
   if (shown.length === 0) return null;
   return (
     <section className="matched-kl-view rl-chart-wide" data-testid="matched-kl-view" aria-labelledby="matched-kl-title">
-      <h3 id="matched-kl-title" className="rl-chart-title">
+      <h4 id="matched-kl-title" className="rl-chart-title">
         Matched KL
-      </h3>
+      </h4>
       <p className="rl-chart-note matched-kl-note">
         Each run read at the best gold it reached at an evaluation whose KL to SFT is within the budget (± 1 standard error over the held-out
         prompts), so a run that drifted further is not flattered; the CLI’s experiment report uses the same rule. Length sits beside gold: a gain
-        that is only length is reward hacking. Budgets: the ladder 0.5, 1, 2, 4, … (0.1, 0.2, 0.5 below 1) under the largest KL seen, and that KL.
+        that is only length is reward hacking. Budgets: steps of the ladder …, 0.1, 0.2, 0.5, 1, 2, 4, 8, … between the smallest and the largest KL the evaluations reached, and that largest KL.
       </p>
       {table.rows.length === 0 ? (
         <p className="hint" data-testid="matched-kl-empty">
