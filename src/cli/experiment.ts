@@ -13,18 +13,25 @@ import { isPresetName, isRewardPresetName, resolveSettings, SETTINGS, type Prese
 import { disposeParams } from '../lab/model/gpt';
 import { rlPromptsOf, rlSettingsOf } from '../lab/stageSettings';
 import type { TaskName } from '../lab/tasks/task';
-import type { AdvantageEstimator } from '../lab/train/advantages';
-import { REWARD_MODES, type RewardMode } from '../lab/train/rewards';
+import { isMethodName, METHOD_NAMES, METHODS, methodOf, type MethodName } from '../lab/train/methods';
 import { evaluateLikeRl, sftBaseline, trainRl } from '../lab/train/rl';
 import { ensureDpo, ensurePairs, ensureRewardModel, ensureSft, makeContext } from './commands/pipeline';
 import { resultsCsv, resultsMarkdown, type ExperimentResults, type RunRecord, type SeedRecord } from './experimentReport';
 import { keyValue, parseSets } from './args';
 import { useNodeBackend } from './nodeBackend';
 
+type Estimator = 'gae' | 'reinforce++';
+
 const USAGE = `usage: npm run experiment -- [--task sentiment|oracle] [--preset tiny|small] [--rewards lab|paper|hacking]
-         [--seeds N | --seed-list 1,2] [--fractions 0.125,0.25,0.5,1] [--modes ppo,rto,ddpo,rs-ppo,semi-rto]
+         [--seeds N | --seed-list 1,2] [--fractions 0.125,0.25,0.5,1] [--modes ppo,rto,...]
          [--set key=value ...] [--sweep key=v1,v2,...] [--estimators gae,reinforce++] [--out DIR] [--name NAME]
          [--quick-demo]
+         --modes: any of the RL methods (src/lab/train/methods.ts), comma-separated (default ppo,rto):
+${METHODS.map((m) => `           ${m.name.padEnd(12)}${m.label}: ${m.help} (arXiv ${m.paper.arxiv})`).join('\n')}
+         --estimators runs every one-response method with each estimator (default: its own; the group methods
+         always use theirs), labelled e.g. "rto (reinforce++)"
+         episodes are responses for every method: a group method samples Prompts per rollout / groupSize prompts
+         groupSize times each
          --sweep (repeatable; the grid of all combinations) runs every mode at every value, labelled e.g. "rto beta1=0.5"
          --quick-demo: every seed starts from the Quick demo's shipped SFT model and pairs (public/quick; sentiment,
          tiny) and trains RM, DPO and RL with its own seed, as the page's Quick demo does at #seed=S"
@@ -56,7 +63,7 @@ async function main(): Promise<number> {
       modes: { type: 'string', default: 'ppo,rto' },
       set: { type: 'string', multiple: true, default: [] },
       sweep: { type: 'string', multiple: true, default: [] },
-      estimators: { type: 'string', default: 'gae' },
+      estimators: { type: 'string' },
       out: { type: 'string', default: '.lab-out/experiments' },
       name: { type: 'string' },
       merge: { type: 'boolean', default: false },
@@ -81,7 +88,7 @@ async function main(): Promise<number> {
   const fractions = list(values.fractions, 'fractions').sort((a, b) => b - a);
   if (fractions.some((f) => !(f > 0 && f <= 1))) fail('--fractions must lie in (0, 1]');
   const modes = values.modes.split(',');
-  for (const m of modes) if (!(REWARD_MODES as readonly string[]).includes(m)) fail(`--modes: unknown mode "${m}" (known: ${REWARD_MODES.join(', ')})`);
+  for (const m of modes) if (!isMethodName(m)) fail(`--modes: unknown mode "${m}" (known: ${METHOD_NAMES.join(', ')})`);
   const sets = parseSets(values.set);
   if ('problem' in sets) fail(sets.problem);
   const overrides = sets.overrides;
@@ -94,7 +101,7 @@ async function main(): Promise<number> {
     return { key, values: list(kv.value, 'sweep') };
   });
   const grid = sweepGrid(sweeps);
-  const estimators = values.estimators.split(',');
+  const estimators = values.estimators?.split(',') ?? [];
   for (const e of estimators) if (e !== 'gae' && e !== 'reinforce++') fail(`--estimators takes gae and/or reinforce++, got "${e}"`);
   try {
     for (const point of grid) resolveSettings(preset, { ...overrides, ...point.values }, task, rewards);
@@ -103,7 +110,7 @@ async function main(): Promise<number> {
   }
   const name = values.name ?? `${task}-${preset}-${rewards}-${modes.join('+')}-seeds${seeds.join('_')}`;
   if (values['quick-demo'] && (task !== 'sentiment' || preset !== 'tiny')) fail('--quick-demo runs the Quick demo: sentiment, tiny');
-  const results = await run(task, preset, rewards, seeds, fractions, modes as RewardMode[], overrides, grid, estimators as AdvantageEstimator[], values['quick-demo']);
+  const results = await run(task, preset, rewards, seeds, fractions, modes as MethodName[], overrides, grid, estimators as Estimator[], values['quick-demo']);
   await mkdir(values.out, { recursive: true });
   const base = join(values.out, name);
   await writeFile(`${base}.json`, JSON.stringify(results, null, 1));
@@ -143,7 +150,12 @@ async function quickDemoStart(overrides: Record<string, number>) {
   return { ctx, sft, pairs };
 }
 
-async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName, seeds: number[], fractions: number[], modes: RewardMode[], overrides: Record<string, number>, grid: GridPoint[], estimators: AdvantageEstimator[], quickDemo = false): Promise<ExperimentResults> {
+/** The runs of one method: with each asked estimator (a one-response method), else once with its own. */
+function estimatorsOf(mode: MethodName, asked: readonly Estimator[]): (Estimator | undefined)[] {
+  return asked.length && !methodOf(mode).usesGroups ? [...asked] : [undefined];
+}
+
+async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName, seeds: number[], fractions: number[], modes: MethodName[], overrides: Record<string, number>, grid: GridPoint[], estimators: Estimator[], quickDemo = false): Promise<ExperimentResults> {
   await useNodeBackend('wasm');
   // The stage chain reports on stdout; here stdout is kept for the tables, so it goes to stderr.
   console.log = (...args: unknown[]) => process.stderr.write(`${args.map(String).join(' ')}\n`);
@@ -151,7 +163,7 @@ async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName
   const runs: RunRecord[] = [];
   let settingsShown: Record<string, number> = {};
   const started = performance.now();
-  const total = seeds.length * fractions.length * modes.length * grid.length * estimators.length;
+  const total = seeds.length * fractions.length * grid.length * modes.reduce((a, m) => a + estimatorsOf(m, estimators).length, 0);
   const quick = quickDemo ? await quickDemoStart(overrides) : null;
   for (const seed of seeds) {
     const settings = resolveSettings(preset, { ...overrides, seed }, task, rewards);
@@ -179,8 +191,9 @@ async function run(task: TaskName, preset: PresetName, rewards: RewardPresetName
         // Swept settings are RL settings: the chain above (SFT, pairs, RM, DPO) does not depend on them.
         const s = { ...resolveSettings(preset, { ...overrides, ...point.values, seed }, task, rewards), rlPromptFraction: fraction };
         const { prompts } = rlPromptsOf(ctx.task, s);
-        for (const mode of modes) for (const estimator of estimators) {
-          const label = [mode, estimator === 'gae' ? '' : `(${estimator})`, point.label].filter(Boolean).join(' ');
+        for (const mode of modes) for (const estimator of estimatorsOf(mode, estimators)) {
+          const own = !estimator || estimator === methodOf(mode).estimator;
+          const label = [mode, own ? '' : `(${estimator})`, point.label].filter(Boolean).join(' ');
           const rl = { ...rlSettingsOf(s, mode, estimator), tokensEvery: 0 };
           const r = await trainRl({
             task: ctx.task,

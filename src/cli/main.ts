@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { isPresetName, isRewardPresetName, PRESET_NAMES, resolveSettings, REWARD_PRESET_NAMES } from '../lab/config';
-import { REWARD_MODES, type RewardMode } from '../lab/train/rewards';
+import { isMethodName, METHOD_NAMES, METHODS } from '../lab/train/methods';
 import { rlCommand } from './commands/rl';
 import { parseSets, settingFlagsAsSets } from './args';
 import { exportLabCommand, prepareLabCommand } from './commands/labs';
@@ -24,10 +24,12 @@ commands:
          what DIR already holds when its settings match (sft always retrains); one line per step; writes
          DIR/<stage>.ckpt (or prefs.json) and DIR/<stage>.metrics.json. DIR defaults to
          .lab-out/<task>-<preset>-seed<S>. --steps sets the SFT steps.
-  rl     --mode ppo|rto|ddpo|rs-ppo|semi-rto [--advantage gae|reinforce++] [--rewards lab|paper|hacking]
-         [--dump-rollout FILE] plus the options above   one RL run on the saved chain (trained first if missing):
-         a line per iteration, token-reward rows every rlTokensEvery iterations; writes DIR/rl-<mode>.metrics.json
-         semi-rto pays each sentence's summed DPO terms at its end: at . ! ? ; and at the response's last token
+  rl     --mode ${METHOD_NAMES.join('|')}
+         [--advantage gae|reinforce++] [--rewards lab|paper|hacking] [--dump-rollout FILE] plus the options above
+         one RL run on the saved chain (trained first if missing): a line per iteration, token-reward rows every
+         rlTokensEvery iterations, final gold, KL and length; writes DIR/rl-<mode>.metrics.json. --advantage swaps
+         a one-response method's estimator (GAE with a critic, REINFORCE++ without); the methods:
+${METHODS.map((m) => `           ${m.name.padEnd(12)}${m.help}`).join('\n')}
   every command takes --set key=value (repeatable) for any setting of src/lab/config.ts, e.g. --set beta2=0.05,
          or the same as --beta2 0.05; a value breaking a rule (heads must divide width, …) stops before anything runs
   every stage command keeps its lab in DIR/lab.rtolab (the page's lab file: Download lab / Open lab) and reuses
@@ -70,7 +72,7 @@ async function main(): Promise<number> {
         seed: { type: 'string' },
         out: { type: 'string' },
         mode: { type: 'string', default: 'rto' },
-        advantage: { type: 'string', default: 'gae' },
+        advantage: { type: 'string' },
         rewards: { type: 'string', default: 'lab' },
         'dump-rollout': { type: 'string' },
         lab: { type: 'string' },
@@ -132,10 +134,12 @@ async function main(): Promise<number> {
       if (command === 'export-lab') return exportLabCommand(outDir, values.file, values.lab);
       if (command !== 'rl') return stageCommand({ stage: command, task, preset, settings, backend, outDir, fromLab: values.lab });
       const mode = values.mode;
-      if (!(REWARD_MODES as readonly string[]).includes(mode)) fail(`--mode must be one of ${REWARD_MODES.join(', ')}, got "${mode}"`);
+      if (!isMethodName(mode)) fail(`--mode must be one of ${METHOD_NAMES.join(', ')}, got "${mode}"`);
       const estimator = values.advantage;
-      if (estimator !== 'gae' && estimator !== 'reinforce++') fail(`--advantage must be gae or reinforce++, got "${estimator}"`);
-      return rlCommand({ task, preset, settings, backend, outDir, fromLab: values.lab, mode: mode as RewardMode, estimator, dumpRollout: values['dump-rollout'] });
+      if (estimator !== undefined && estimator !== 'gae' && estimator !== 'reinforce++') fail(`--advantage must be gae or reinforce++, got "${estimator}"`);
+      const method = METHODS.find((m) => m.name === mode);
+      if (estimator && method?.usesGroups) fail(`--advantage is for the one-response methods; ${mode} has its own group estimator`);
+      return rlCommand({ task, preset, settings, backend, outDir, fromLab: values.lab, mode, estimator, dumpRollout: values['dump-rollout'] });
     }
     default:
       fail(`unknown command "${command}"`);

@@ -53,6 +53,11 @@ export const SETTINGS = [
   { key: 'lambda', group: 'rl', label: 'λ', help: 'GAE λ: 1 is Monte Carlo, 0 is one-step TD.', default: 0.95, min: 0, max: 1, integer: false },
   { key: 'epsClip', group: 'rl', label: 'ε (ratio clip)', help: 'PPO clips the ratio π_new/π_old to [1−ε, 1+ε].', default: 0.2, min: 0.01, max: 10, integer: false },
   { key: 'valueClip', group: 'rl', label: 'Value clip', help: 'The critic’s new value may move at most this far from the old one in the clipped loss.', default: 0.2, min: 0.01, max: 100, integer: false },
+  { key: 'groupSize', group: 'rl', label: 'Group size', help: 'G: responses sampled per prompt by the group methods (GRPO, RLOO). Prompts per rollout counts responses, so a rollout has Prompts/G prompts and as many episodes as PPO’s. Must divide Prompts per rollout.', default: 4, min: 1, max: 256, integer: true },
+  { key: 'grpoBeta', group: 'rl', label: 'GRPO β (KL)', help: 'Weight of GRPO’s KL to π_ref: of the k3 estimator in the loss (the paper: 0.04), or of the per-token penalty in the reward when GRPO KL in loss is 0.', default: 0.04, min: 0, max: 100, integer: false },
+  { key: 'grpoKlInLoss', group: 'rl', label: 'GRPO KL in loss', help: '1: β·k3 (π_ref/π − log(π_ref/π) − 1) in the loss, as the paper; 0: −β·log(π/π_ref) per token in the reward, as PPO.', default: 1, min: 0, max: 1, integer: true },
+  { key: 'grpoLengthNorm', group: 'rl', label: 'GRPO length norm', help: '1: each response’s token losses are averaged (1/|y_i|, the paper); 0: summed and divided by the length cap for all (Dr. GRPO).', default: 1, min: 0, max: 1, integer: true },
+  { key: 'grpoStdNorm', group: 'rl', label: 'GRPO std norm', help: '1: advantages are divided by the group’s std (the paper); 0: only the group mean is subtracted (Dr. GRPO).', default: 1, min: 0, max: 1, integer: true },
   { key: 'rlEvalEvery', group: 'rl', label: 'Evaluate every', help: 'Iterations between gold-reward evaluations on held-out prompts (iteration 0, the SFT policy, is always evaluated).', default: 5, min: 1, max: 10_000, integer: true },
   { key: 'rlEvalPrompts', group: 'rl', label: 'Evaluation prompts', help: 'Held-out prompts for gold reward and win rate against SFT, the same prompts and seed at every evaluation; the standard error shrinks as 1/√n and each evaluation costs about n sampled responses.', default: 128, min: 1, max: 4096, integer: true },
   { key: 'rlTokensEvery', group: 'rl', label: 'Heatmap every', help: 'Iterations between per-token reward rows for the heatmaps (0: never).', default: 10, min: 0, max: 10_000, integer: true },
@@ -155,11 +160,13 @@ export interface CrossFieldRule {
 
 /**
  * Every cross-field rule of the settings, one row each. The model's attention splits the width into equal heads
- * (model/gpt.ts validateGptConfig); an RL rollout splits into equal minibatches (train/rl.ts validateRlSettings).
+ * (model/gpt.ts validateGptConfig); an RL rollout splits into equal minibatches and, for the group methods, into
+ * groups of G responses per prompt (train/rl.ts validateRlSettings).
  */
 export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   { fields: ['width', 'heads'], check: (v) => v.width % v.heads === 0, relation: 'divisible by' },
   { fields: ['rlPrompts', 'rlMinibatches'], check: (v) => v.rlPrompts % v.rlMinibatches === 0, relation: 'divisible by' },
+  { fields: ['rlPrompts', 'groupSize'], check: (v) => v.rlPrompts % v.groupSize === 0, relation: 'divisible by' },
 ];
 
 const labelOf = (key: SettingKey): string => SETTINGS.find((s) => s.key === key)?.label ?? key;

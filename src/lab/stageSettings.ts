@@ -4,10 +4,9 @@
  */
 import type { Settings } from './config';
 import type { Task } from './tasks/task';
-import type { AdvantageEstimator } from './train/advantages';
 import type { DpoSettings } from './train/dpo';
+import { methodOf, type MethodName } from './train/methods';
 import type { PreferenceSettings } from './train/preferences';
-import type { RewardMode } from './train/rewards';
 import type { RlSettings } from './train/rl';
 import type { RmSettings } from './train/rm';
 import type { SftSettings } from './train/sft';
@@ -36,20 +35,33 @@ export const rmSettingsOf = (s: Settings): RmSettings => ({ ...RECIPE, epochs: s
 
 export const dpoSettingsOf = (s: Settings): DpoSettings => ({ ...RECIPE, epochs: s.dpoEpochs, batchSize: s.dpoBatch, lr: s.dpoLr, beta: s.dpoBeta, evalEvery: 50 });
 
-export function rlSettingsOf(s: Settings, mode: RewardMode, estimator: AdvantageEstimator = 'gae'): RlSettings {
+/**
+ * One method's RL settings (methods.ts: its reward mode and estimator). Every reward mode is also the name of its
+ * method, so rlSettingsOf(s, 'ppo') and rlSettingsOf(s, 'rto') are PPO and RTO. `estimator` swaps a one-response
+ * method's own estimator for GAE or REINFORCE++ (the CLI's --advantage); a group method takes none.
+ * The group methods: GRPO's KL is grpoBeta·k3 in the loss (grpoKlInLoss 1) or −grpoBeta·(ℓ_π − ℓ_ref) per token in
+ * the reward (0), so β2 of the reward is 0 or grpoBeta; RLOO keeps β2 in the reward, as PPO.
+ */
+export function rlSettingsOf(s: Settings, method: MethodName, estimator?: 'gae' | 'reinforce++'): RlSettings {
+  const m = methodOf(method);
+  if (estimator && m.usesGroups) throw new RangeError(`${m.label} has its own group estimator (${m.estimator}); --advantage gae or reinforce++ is for the one-response methods`);
+  const mode = m.reward;
+  const grpo = m.estimator === 'grpo' || m.estimator === 'grpo-process';
+  const klInLoss = s.grpoKlInLoss === 1;
+  const beta2 = method === 'ppo' ? s.ppoBeta2 : grpo ? (klInLoss ? 0 : s.grpoBeta) : s.beta2;
   return {
     ...RECIPE,
     mode,
-    estimator,
+    estimator: estimator ?? m.estimator,
     iterations: s.rlIterations,
     promptsPerRollout: s.rlPrompts,
     minibatches: s.rlMinibatches,
     // PPO has its own β2 and actor LR: the methods are tuned apart, with the same budget (scripts/tune.ts).
-    actorLr: mode === 'ppo' ? s.ppoActorLr : s.actorLr,
+    actorLr: method === 'ppo' ? s.ppoActorLr : s.actorLr,
     criticLr: s.criticLr,
     beta1: s.beta1,
     clip: s.rtoClip,
-    beta2: mode === 'ppo' ? s.ppoBeta2 : s.beta2,
+    beta2,
     // PPO's score weight is 1 by definition (docs/method.md stage 4); β3 weighs it in RTO and the ablations.
     beta3: s.beta3,
     gamma: s.gamma,
@@ -59,6 +71,7 @@ export function rlSettingsOf(s: Settings, mode: RewardMode, estimator: Advantage
     evalEvery: s.rlEvalEvery,
     tokensEvery: s.rlTokensEvery,
     tokenRows: 3,
+    ...(m.usesGroups ? { group: { size: s.groupSize, klLossCoef: grpo && klInLoss ? s.grpoBeta : 0, lengthNorm: grpo ? s.grpoLengthNorm === 1 : true, stdNorm: s.grpoStdNorm === 1 } } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * `rl`: one PPO / RTO / ablation run on top of the saved chain (SFT → pairs → RM and DPO, trained first when
+ * `rl`: one run of an RL method (methods.ts: PPO, RTO, the ablations, REINFORCE++, GRPO, RLOO) on top of the saved chain (SFT → pairs → RM and DPO, trained first when
  * missing). Prints one line per iteration and heatmap rows now and then; writes rl-<mode>.metrics.json, and with
  * --dump-rollout the first rollout and its first minibatch update as JSON.
  */
@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import type { StageEvent } from '../../lab/events';
 import { disposeParams } from '../../lab/model/gpt';
 import { rlPromptsOf, rlSettingsOf } from '../../lab/stageSettings';
-import type { AdvantageEstimator } from '../../lab/train/advantages';
-import type { RewardMode } from '../../lab/train/rewards';
+import { methodOf, type MethodName } from '../../lab/train/methods';
 import { sftBaseline, trainRl } from '../../lab/train/rl';
 import { dumpDeviations, rolloutDump } from '../../lab/train/rolloutDump';
 import { useNodeBackend } from '../nodeBackend';
@@ -19,8 +18,9 @@ import { ensureDpo, ensurePairs, ensureRewardModel, ensureSft, makeContext, prin
 import type { StageCommandOptions } from './stages';
 
 export interface RlCommandOptions extends Omit<StageCommandOptions, 'stage'> {
-  mode: RewardMode;
-  estimator: AdvantageEstimator;
+  mode: MethodName;
+  /** Swaps a one-response method's estimator (--advantage); absent: the method's own. */
+  estimator?: 'gae' | 'reinforce++';
   dumpRollout?: string;
 }
 
@@ -42,7 +42,9 @@ export async function rlCommand(o: RlCommandOptions): Promise<number> {
     console.log(`rl: ${prompts.length} RL prompts, ${evalPrompts.length} held-out evaluation prompts; SFT gold ${fmt(baseline.evaluation.gold)}`);
     const settings = rlSettingsOf(o.settings, o.mode, o.estimator);
     const events: StageEvent[] = [];
-    const name = o.estimator === 'gae' ? o.mode : `${o.mode}+reinforce++`;
+    const method = methodOf(o.mode);
+    const name = !o.estimator || o.estimator === method.estimator ? o.mode : `${o.mode}+${o.estimator}`;
+    console.log(`rl: ${method.label}: ${method.help}${method.usesGroups ? ` ${settings.promptsPerRollout / o.settings.groupSize} prompts × ${o.settings.groupSize} responses per rollout.` : ''}`);
     let dumped: Promise<void> | null = null;
     const r = await trainRl({
       task: ctx.task,
@@ -69,8 +71,8 @@ export async function rlCommand(o: RlCommandOptions): Promise<number> {
     owned.push(r.params);
     if (dumped) await dumped;
     const f = r.final;
-    console.log(`${name}: ${r.iterations} iterations, ${r.episodes} episodes in ${r.seconds.toFixed(1)} s; gold ${fmt(f.gold)} (SFT ${fmt(baseline.evaluation.gold)}), win rate vs SFT ${fmt(f.winRate)}, KL ${fmt(f.kl)}`);
-    if ((o.mode === 'ppo' || o.mode === 'rto') && o.estimator === 'gae') {
+    console.log(`${name}: ${r.iterations} iterations, ${r.episodes} episodes in ${r.seconds.toFixed(1)} s; gold ${fmt(f.gold)} (SFT ${fmt(baseline.evaluation.gold)}), win rate vs SFT ${fmt(f.winRate)}, KL ${fmt(f.kl)}, length ${fmt(f.length, 1)} (SFT ${fmt(baseline.evaluation.length, 1)})`);
+    if ((o.mode === 'ppo' || o.mode === 'rto') && settings.estimator === 'gae') {
       // As the page's PPO / RTO stage: the run goes into the lab, with its curves and heatmap rows.
       const values = { gold: f.gold, sftGold: baseline.evaluation.gold, winRate: f.winRate, kl: f.kl, length: f.length, sftLength: baseline.evaluation.length, episodes: r.episodes, iterations: r.iterations };
       ctx.lab.putRun(finishedRun(cliRunId(o.mode), stageJob(o.mode, o.preset, o.settings), events, { kind: 'stage', stage: o.mode, seconds: r.seconds, values }, ctx.backend));

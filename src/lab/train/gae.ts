@@ -36,3 +36,78 @@ export function whitenAdvantages(perSequence: readonly (readonly number[])[], ep
   const std = Math.sqrt(all.reduce((a, b) => a + (b - mean) ** 2, 0) / all.length);
   return perSequence.map((xs) => xs.map((x) => (x - mean) / (std + eps)));
 }
+
+/**
+ * The group estimators (methods.ts has the formulas; docs/method.md, "Methods as data"). `perSequence` holds each
+ * response's per-token rewards, only its real tokens (so no statistic ever sees padding), in groups of `groupSize`
+ * consecutive responses to one prompt. Each returns the advantage of every token, per response.
+ */
+export type GroupEstimator = 'grpo' | 'grpo-process' | 'rloo' | 'rloo-dense';
+
+export interface GroupOptions {
+  groupSize: number;
+  /** Divide by the group's std (GRPO; Dr. GRPO turns it off). Ignored by RLOO. */
+  stdNorm: boolean;
+  eps?: number;
+}
+
+const FAMILY: Record<GroupEstimator, string> = { grpo: 'GRPO', 'grpo-process': 'GRPO', rloo: 'RLOO', 'rloo-dense': 'RLOO' };
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** Refuses a group size the estimator cannot use, or a batch that does not split into whole groups. */
+export function checkGroups(estimator: GroupEstimator, responses: number, groupSize: number): void {
+  if (!Number.isInteger(groupSize) || groupSize < 2) throw new RangeError(`${FAMILY[estimator]} needs at least 2 responses per prompt (groupSize), got ${groupSize}`);
+  if (responses % groupSize !== 0) throw new RangeError(`${FAMILY[estimator]}: ${responses} responses do not split into groups of ${groupSize}`);
+}
+
+/** Mean and population std. */
+function moments(xs: readonly number[]): { mean: number; std: number } {
+  const mean = sum(xs) / xs.length;
+  return { mean, std: Math.sqrt(sum(xs.map((x) => (x - mean) ** 2)) / xs.length) };
+}
+
+export function groupAdvantages(estimator: GroupEstimator, perSequence: readonly (readonly number[])[], o: GroupOptions): number[][] {
+  const G = o.groupSize;
+  checkGroups(estimator, perSequence.length, G);
+  const eps = o.eps ?? 1e-8;
+  const out: number[][] = [];
+  for (let g = 0; g < perSequence.length; g += G) {
+    const group = perSequence.slice(g, g + G);
+    if (group.some((r) => r.length === 0)) throw new RangeError('a response has at least its <eos> token');
+    out.push(...ofGroup(estimator, group, o.stdNorm, eps));
+  }
+  return out;
+}
+
+function ofGroup(estimator: GroupEstimator, group: readonly (readonly number[])[], stdNorm: boolean, eps: number): number[][] {
+  const G = group.length;
+  switch (estimator) {
+    case 'grpo': {
+      // Outcome supervision: Â_{i,t} = (R_i − mean R)/(std R + ε) on every token of response i.
+      const R = group.map(sum);
+      const { mean, std } = moments(R);
+      return group.map((r, i) => new Array<number>(r.length).fill(stdNorm ? ((R[i] ?? 0) - mean) / (std + eps) : (R[i] ?? 0) - mean));
+    }
+    case 'grpo-process': {
+      // Process supervision: every step reward normalised over all steps of the group, then summed to go.
+      const { mean, std } = moments(group.flat());
+      return group.map((r) => rewardToGo(r.map((x) => (stdNorm ? (x - mean) / (std + eps) : x - mean))));
+    }
+    case 'rloo': {
+      // Â_i = R_i − mean_{j≠i} R_j on every token of response i.
+      const R = group.map(sum);
+      const total = sum(R);
+      return group.map((r, i) => new Array<number>(r.length).fill((R[i] ?? 0) - (total - (R[i] ?? 0)) / (G - 1)));
+    }
+    case 'rloo-dense': {
+      // Â_{i,t} = g_{i,t} − mean of g_{j,t} over the others j still running at t (0 when none is).
+      const togo = group.map((r) => rewardToGo(r));
+      return togo.map((gi, i) =>
+        gi.map((x, t) => {
+          const others = togo.filter((gj, j) => j !== i && gj.length > t).map((gj) => gj[t] ?? 0);
+          return others.length ? x - sum(others) / others.length : x;
+        }),
+      );
+    }
+  }
+}

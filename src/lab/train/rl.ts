@@ -1,7 +1,9 @@
 /**
- * The RL stage: PPO with the sparse reward, RTO with the dense DPO reward, and the ablations, all one loop
- * (docs/method.md, "PPO machinery"). Each iteration: a rollout of `promptsPerRollout` prompts → rewards in the chosen
- * mode → GAE (or REINFORCE++) advantages, whitened once → one pass of clipped actor and critic steps in
+ * The RL stage: PPO with the sparse reward, RTO with the dense DPO reward, the ablations and the critic-free group
+ * methods (GRPO, RLOO; methods.ts), all one loop (docs/method.md, "PPO machinery", "Methods as data"). Each
+ * iteration: a rollout of `promptsPerRollout` responses (one per prompt; a group method draws promptsPerRollout/G
+ * prompts and samples each G times, so episodes match) → rewards in the chosen mode → GAE (or REINFORCE++)
+ * advantages, whitened once, or the group estimator's → one pass of clipped actor and critic steps in
  * minibatches. The actor starts as SFT, the critic as the reward model (head included; its values normalised with the
  * RM's μ, σ, rollout.ts's criticValuesAt). The sampler's rules
  * (forbidden tokens, when <eos> is legal) hold in the rollout, the update and the evaluation alike.
@@ -24,10 +26,12 @@ import { createRng, restoreRng, type Rng } from '../rng';
 import type { Task } from '../tasks/task';
 import { evaluatePolicy, evaluateResponses, responseRows, type GoldBaseline, type PolicyEvaluation } from '../eval/policyEval';
 import { rolloutTargets, type AdvantageEstimator, type RolloutTargets } from './advantages';
+import { checkGroups } from './gae';
+import { GROUP_ESTIMATOR_FAMILY, methodWith } from './methods';
 import { epochOrder } from './batch';
 import { assertFinite, keepOnError, type FiniteContext } from './finite';
 import { ADAM_DEFAULTS, Adam, cosineLr } from './optim';
-import { makeMinibatch, ppoMinibatchStep, type Minibatch, type MinibatchResult } from './ppo';
+import { makeMinibatch, ppoMinibatchStep, type Minibatch, type MinibatchResult, type PpoClipSettings } from './ppo';
 import type { RewardMode, RewardSettings } from './rewards';
 import type { ScoreNorm } from './rm';
 import { collectRollout, dpoSequenceLogRatio, ofSequence, type RlModels, type Rollout } from './rollout';
@@ -57,6 +61,20 @@ export interface RlSettings {
   /** Iterations between heatmap rows (a `tokens` event), 0 for never. */
   tokensEvery: number;
   tokenRows: number;
+  /** The group methods' settings (GRPO, RLOO); absent for the others. */
+  group?: GroupSettings;
+}
+
+/** What a group method (methods.ts) adds: G, GRPO's KL in the loss and the Dr. GRPO switches. */
+export interface GroupSettings {
+  /** G: responses per prompt; divides promptsPerRollout. */
+  size: number;
+  /** β of the k3 KL in the loss (grpoBeta when grpoKlInLoss is 1; 0 when the KL is in the reward). */
+  klLossCoef: number;
+  /** 1/|y_i| per response in the loss (GRPO); false: 1/horizon for every response (Dr. GRPO). */
+  lengthNorm: boolean;
+  /** Divide by the group's std (GRPO); false: Dr. GRPO. */
+  stdNorm: boolean;
 }
 
 export interface LabModel {
@@ -145,7 +163,21 @@ const SENTENCE_ENDS = ['.', '!', '?', ';'];
 export function validateRlSettings(s: RlSettings): void {
   if (s.promptsPerRollout % s.minibatches !== 0) throw new RangeError(crossFieldMessage('rlPrompts', 'rlMinibatches', { rlPrompts: s.promptsPerRollout, rlMinibatches: s.minibatches }));
   if (s.mode !== 'ppo' && !(s.beta1 > 0)) throw new RangeError(`mode ${s.mode} needs β1 > 0`);
+  const family = GROUP_ESTIMATOR_FAMILY[s.estimator];
+  if (family && !s.group) throw new RangeError(`${family} needs its group settings (groupSize)`);
+  if (!family && s.group) throw new RangeError(`the ${s.estimator} estimator samples one response per prompt and takes no group settings`);
+  if (s.group && family) {
+    if (s.promptsPerRollout % s.group.size !== 0) throw new RangeError(crossFieldMessage('rlPrompts', 'groupSize', { rlPrompts: s.promptsPerRollout, groupSize: s.group.size }));
+    checkGroups(s.estimator as Parameters<typeof checkGroups>[0], s.promptsPerRollout, s.group.size);
+  }
 }
+
+/** The prompts of one rollout: each drawn prompt repeated G times (G = 1 without groups), `responses` rows in all. */
+export function rolloutPrompts(responses: number, groupSize: number, draw: () => readonly number[]): (readonly number[])[] {
+  return Array.from({ length: responses / groupSize }, draw).flatMap((p) => Array.from({ length: groupSize }, () => p));
+}
+
+const clipOf = (s: RlSettings): PpoClipSettings => ({ epsClip: s.epsClip, valueClip: s.valueClip, klCoef: s.group?.klLossCoef ?? 0 });
 
 export async function trainRl(run: RlRun): Promise<RlResult> {
   const { settings: s, task } = run;
@@ -170,7 +202,10 @@ export async function trainRl(run: RlRun): Promise<RlResult> {
   const totalSteps = s.iterations * s.minibatches;
   const schedule = (peakLr: number) => ({ peakLr, totalSteps, warmupFraction: s.warmupFraction, floorFraction: s.floorFraction });
   const promptStream = cycleEpochs(run.prompts.length, rng, resume?.promptStream);
-  const name = run.runName ?? s.mode;
+  const name = run.runName ?? methodWith(s.mode, s.estimator)?.name ?? s.mode;
+  const G = s.group?.size ?? 1;
+  // Dr. GRPO: every response's token losses are divided by the same constant, the length cap.
+  const tokenNorm = s.group && !s.group.lengthNorm ? task.horizon : undefined;
   const stage = s.mode === 'ppo' ? 'ppo' : 'rto';
   const history: RlEvaluationPoint[] = resume ? resume.history.map(evaluationPointOf) : [];
   let episodes = resume?.episodes ?? 0;
@@ -203,7 +238,7 @@ export async function trainRl(run: RlRun): Promise<RlResult> {
       if (run.shouldStop?.()) break;
       const t0 = performance.now();
       const ctx = guard(iteration + 1);
-      const prompts = Array.from({ length: perRollout }, () => run.prompts[promptStream.next()] ?? []);
+      const prompts = rolloutPrompts(perRollout, G, () => run.prompts[promptStream.next()] ?? []);
       const rollout = await collectRollout(models, prompts, options, rng);
       assertFinite(ctx, { 'policy log-prob': rollout.logpOld, 'reference log-prob': rollout.logpRef, 'DPO log-prob': rollout.logpDpo ?? [], value: rollout.values, 'reward-model score': rollout.rmRaw });
       const targets = rolloutTargets(rollout, rewards, s, delimiters);
@@ -211,9 +246,9 @@ export async function trainRl(run: RlRun): Promise<RlResult> {
       const order = epochOrder(perRollout, () => rng.next());
       const results: MinibatchResult[] = [];
       for (let k = 0; k < s.minibatches; k++, step++) {
-        const mb = makeMinibatch(rollout, targets, order.slice(k * mbSize, (k + 1) * mbSize));
+        const mb = makeMinibatch(rollout, targets, order.slice(k * mbSize, (k + 1) * mbSize), tokenNorm);
         const lr = { actor: cosineLr(step, schedule(s.actorLr)), critic: cosineLr(step, schedule(s.criticLr)) };
-        const r = await ppoMinibatchStep({ actor, actorAdam, critic, criticAdam, criticNorm: run.rewardModel.norm, config }, mb, options, s, lr, s.maxGradNorm);
+        const r = await ppoMinibatchStep({ actor, actorAdam, critic, criticAdam, criticNorm: run.rewardModel.norm, config }, mb, options, clipOf(s), lr, s.maxGradNorm);
         if (!r.applied) {
           assertFinite(ctx, {
             'policy loss': r.policyLoss,
@@ -359,6 +394,7 @@ export function iterationMetrics(r: Rollout, t: RolloutTargets, results: readonl
     'objective/dpo_reward': perSeq((b) => sum(t.rewards[b]?.dpo ?? [])),
     'policy/clipfrac_avg': mean(results.map((x) => x.clipfrac)),
     'policy/approxkl_avg': mean(results.map((x) => x.approxKl)),
+    'policy/k3_kl_avg': mean(results.map((x) => x.k3Kl)),
     'loss/policy_avg': mean(results.map((x) => x.policyLoss)),
     'loss/value_avg': mean(results.map((x) => x.valueLoss)),
     'val/clipfrac_avg': mean(results.map((x) => x.valueClipfrac)),
@@ -367,13 +403,18 @@ export function iterationMetrics(r: Rollout, t: RolloutTargets, results: readonl
   };
 }
 
-/** Heatmap rows: a small rollout on the first held-out prompts with every channel, advantages before whitening. */
+/**
+ * Heatmap rows: a small rollout on the first held-out prompts with every channel, advantages before whitening. A
+ * group method samples each prompt G times (its advantages need the group) and shows the first response of each.
+ */
 async function tokenRows(run: RlRun, models: RlModels, options: SampleOptions, rewards: RewardSettings, s: RlSettings, delimiters: number[], seed: string): Promise<TokenRow[]> {
   const prompts = run.evalPrompts.slice(0, s.tokenRows);
-  const r = await collectRollout(models, prompts, options, createRng(seed));
+  const G = s.group?.size ?? 1;
+  const r = await collectRollout(models, prompts.flatMap((p) => Array.from({ length: G }, () => p)), options, createRng(seed));
   const t = rolloutTargets(r, rewards, s, delimiters);
   const words = (ids: readonly number[]) => run.task.tokenizer.decode(ids);
-  return prompts.map((prompt, b) => {
+  return prompts.map((prompt, row) => {
+    const b = row * G;
     const response = r.batch.responses[b] ?? [];
     const seq = (xs: Float32Array) => Array.from(ofSequence(r, xs, b));
     const tr = t.rewards[b]!;
