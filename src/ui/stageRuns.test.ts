@@ -35,4 +35,18 @@ describe('later-stage runs in the UI state', () => {
     s = labReducer(s, { type: 'workerCrashed', message: 'boom' });
     expect(s.stages.ppo).toMatchObject({ status: 'failed', error: 'the worker crashed' });
   });
+
+  it("keeps the latest evaluation's responses of each run, and only that run's", () => {
+    let s = labReducer(initialLabState('auto'), { type: 'runRequested', runId: 'r1', job: job('ppo') });
+    expect(s.stages.ppo?.responses).toBeNull();
+    const row = (gold: number) => ({ prompt: 'the film', response: ['good', '<eos>'], gold, score: 0.5, kl: 0.1, length: 2 });
+    const sft = [{ response: ['bad', '<eos>'], gold: -0.4, length: 2 }];
+    const responses = (runId: string, step: number, gold: number) => labReducer(s, { type: 'event', event: { type: 'stage', runId, event: { type: 'responses', stage: 'ppo', run: 'ppo', step, rows: [row(gold)], sft } } });
+    s = responses('r1', 0, -0.4);
+    s = responses('r1', 2, 0.7);
+    expect(s.stages.ppo?.responses).toEqual({ step: 2, rows: [row(0.7)], sft });
+    // Another run's table changes nothing; the heatmap snapshots are untouched.
+    expect(responses('other', 4, 0.9).stages).toBe(s.stages);
+    expect(s.stages.ppo?.tokens).toEqual([]);
+  });
 });

@@ -3,7 +3,7 @@
  * worker's events for that run's id. Pure, so the reducer stays testable in Node.
  */
 import type { PresetName, Settings } from '../lab/config';
-import type { TokenRow } from '../lab/events';
+import type { ResponseRow, SftResponseRow, TokenRow } from '../lab/events';
 import type { Event, RlhfStage, StageSummary } from '../worker/protocol';
 
 export interface MetricPoint {
@@ -22,6 +22,8 @@ export interface StageRun {
   points: MetricPoint[];
   /** Heatmap rows by iteration (RL stages). */
   tokens: { step: number; rows: TokenRow[] }[];
+  /** The latest evaluation's responses (RL stages; the response table), null before the first. */
+  responses: ResponseSnapshot | null;
   summary: StageSummary | null;
   error: string | null;
   /** When the UI asked for the run (performance.now() of the page), and the seconds left at the pace so far. */
@@ -32,6 +34,13 @@ export interface StageRun {
   overrides: Partial<Settings>;
 }
 
+/** One evaluation's response-table rows and SFT's rows for the same prompts (a `responses` event). */
+export interface ResponseSnapshot {
+  step: number;
+  rows: ResponseRow[];
+  sft: SftResponseRow[];
+}
+
 export type StageRuns = Partial<Record<RlhfStage, StageRun>>;
 
 const MAX_POINTS = 5000;
@@ -40,7 +49,7 @@ const MAX_SNAPSHOTS = 200;
 export function startStageRun(runs: StageRuns, stage: RlhfStage, runId: string, at = 0, preset: PresetName = 'tiny', overrides: Partial<Settings> = {}): StageRuns {
   return {
     ...runs,
-    [stage]: { runId, stage, status: 'running', done: 0, total: 0, label: 'starting', points: [], tokens: [], summary: null, error: null, startedAt: at, etaSeconds: null, preset, overrides },
+    [stage]: { runId, stage, status: 'running', done: 0, total: 0, label: 'starting', points: [], tokens: [], responses: null, summary: null, error: null, startedAt: at, etaSeconds: null, preset, overrides },
   };
 }
 
@@ -66,6 +75,7 @@ export function reduceStageRuns(runs: StageRuns, event: Event, at = 0): StageRun
     case 'stage': {
       const e = event.event;
       if (e.type === 'metrics') return patch(runs, event.runId, (r) => ({ points: [...r.points, { step: e.step, values: e.values }].slice(-MAX_POINTS) }));
+      if (e.type === 'responses') return patch(runs, event.runId, () => ({ responses: { step: e.step, rows: e.rows, sft: e.sft } }));
       if (e.type === 'tokens') return patch(runs, event.runId, (r) => ({ tokens: [...r.tokens, { step: e.step, rows: e.rows }].slice(-MAX_SNAPSHOTS) }));
       return runs;
     }

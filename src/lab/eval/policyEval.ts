@@ -77,8 +77,8 @@ export async function evaluatePolicy(
   seed: string,
   baseline?: GoldBaseline,
 ): Promise<PolicyEvaluation> {
-  const { kls: _kls, lengths: _lengths, scores: _scores, ...evaluation } = await evaluateResponses(task, policy, reference, config, prompts, seed, baseline);
-  return evaluation;
+  const e = await evaluateResponses(task, policy, reference, config, prompts, seed, baseline);
+  return { gold: e.gold, goldSe: e.goldSe, winRate: e.winRate, winRateSe: e.winRateSe, kl: e.kl, length: e.length, responses: e.responses, golds: e.golds };
 }
 
 /** evaluatePolicy with each response's KL, length and (given `rewardModel`) normalised RM score. */

@@ -14,6 +14,7 @@ import { chartSweepIds, DEFAULT_SWEEP_FRACTIONS, fractionsText, parseSweepFracti
 import type { LabApi } from '../useLab';
 import { useRunQueue } from '../useRunQueue';
 import { QuickDemoCard, type QuickDemoStatus } from './QuickDemoCard';
+import { ResponseTable } from './ResponseTable';
 import { RlCharts } from './RlCharts';
 import { SampleEfficiencyChart } from './SampleEfficiencyChart';
 import { SettingsEditor } from './SettingsEditor';
@@ -274,6 +275,7 @@ export function RlhfPanel({
             hasTrueReward={state.sftModel?.task === 'oracle'}
           />
           <p className="hint">Heatmap rows: the first held-out prompts, sampled afresh at each reported iteration. Runs hidden on the charts are hidden here too.</p>
+          <ResponseTable runs={rlRuns.map(({ run }, i) => ({ label: labels[i] ?? run.stage, run }))} />
         </>
       )}
     </section>
