@@ -216,7 +216,7 @@ export function labReducer(state: LabState, action: Action): LabState {
         return {
           ...state,
           rlArchive: keep ? [...state.rlArchive, previous].slice(-MAX_ARCHIVED_RUNS) : state.rlArchive,
-          stages: startStageRun(state.stages, action.job.stage, action.runId, action.at ?? 0, action.job.preset, action.job.overrides),
+          stages: startStageRun(state.stages, action.job.stage, action.runId, action.at ?? 0, action.job.preset, action.job.overrides, action.job.method),
         };
       }
       return { ...state, sft: { runId: action.runId, status: 'running', done: 0, total: 0, label: 'starting', points: [], unigramLoss: null, samples: null, error: null } };

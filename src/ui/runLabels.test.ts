@@ -11,4 +11,15 @@ describe('run labels', () => {
     // Each task's own defaults: the oracle's tuned β2 are 0.0037 (PPO) and 0.015 (RTO).
     expect(runLabels([{ stage: 'ppo', preset: 'tiny', overrides: {}, task: 'oracle' }, { stage: 'rto', preset: 'tiny', overrides: {}, task: 'oracle' }])).toEqual(['PPO (actor lr 0.00048, β2 0.0037)', 'RTO (β1 0.59, c 0.17, actor lr 0.00049, β2 0.015)']);
   });
+
+  it('name a run by its method from the table; the DPO settings only for methods with the DPO reward, G only for group methods', () => {
+    const base = { stage: 'rto' as const, preset: 'tiny' as const, overrides: { beta2: 0.17, actorLr: 4.4e-4 } };
+    const labels = runLabels([
+      { stage: 'ppo', preset: 'tiny', overrides: {} },
+      { ...base, method: 'grpo' },
+      { ...base, method: 'grpo-dense', overrides: { ...base.overrides, groupSize: 8 } },
+      { ...base, method: 'ddpo' },
+    ]);
+    expect(labels).toEqual(['PPO', 'GRPO (G 4)', 'GRPO (dense) (β1 1.7, c 0.26, G 8)', 'dDPO (β1 1.7, c 0.26)']);
+  });
 });

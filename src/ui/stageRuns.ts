@@ -3,6 +3,7 @@
  * worker's events for that run's id. Pure, so the reducer stays testable in Node.
  */
 import type { PresetName, Settings } from '../lab/config';
+import type { MethodName } from '../lab/train/methods';
 import type { ResponseRow, SftResponseRow, TokenRow } from '../lab/events';
 import type { Event, RlhfStage, StageSummary } from '../worker/protocol';
 
@@ -32,6 +33,8 @@ export interface StageRun {
   /** The preset and settings the run was started with (its label says how they differ from other runs'). */
   preset: PresetName;
   overrides: Partial<Settings>;
+  /** An RL run's method (src/lab/train/methods.ts); the PPO card runs PPO, the method card RTO unless another is picked. */
+  method?: MethodName;
 }
 
 /** One evaluation's response-table rows and SFT's rows for the same prompts (a `responses` event). */
@@ -46,10 +49,10 @@ export type StageRuns = Partial<Record<RlhfStage, StageRun>>;
 const MAX_POINTS = 5000;
 const MAX_SNAPSHOTS = 200;
 
-export function startStageRun(runs: StageRuns, stage: RlhfStage, runId: string, at = 0, preset: PresetName = 'tiny', overrides: Partial<Settings> = {}): StageRuns {
+export function startStageRun(runs: StageRuns, stage: RlhfStage, runId: string, at = 0, preset: PresetName = 'tiny', overrides: Partial<Settings> = {}, method?: MethodName): StageRuns {
   return {
     ...runs,
-    [stage]: { runId, stage, status: 'running', done: 0, total: 0, label: 'starting', points: [], tokens: [], responses: null, summary: null, error: null, startedAt: at, etaSeconds: null, preset, overrides },
+    [stage]: { runId, stage, status: 'running', done: 0, total: 0, label: 'starting', points: [], tokens: [], responses: null, summary: null, error: null, startedAt: at, etaSeconds: null, preset, overrides, ...(method ? { method } : {}) },
   };
 }
 

@@ -10,6 +10,7 @@ import type { StageEvent } from '../lab/events';
 import type { TaskName } from '../lab/tasks/task';
 import type { TextScore } from '../lab/eval/scoreText';
 import type { SavedLabInfo } from '../lab/lab/lab';
+import type { MethodName } from '../lab/train/methods';
 
 export interface AdapterInfo {
   vendor: string;
@@ -49,7 +50,8 @@ export type RunJob =
   /** SFT on a task; `dataUrl` is where the app serves public/data/brown.json (the sentiment task's corpus). */
   | { kind: 'sft'; task: TaskName; preset: PresetName; overrides: Partial<Settings>; dataUrl: string }
   /** A later stage on the worker's SFT model (and, as the stage needs them, its pairs, reward model and DPO model). */
-  | { kind: 'stage'; stage: RlhfStage; preset: PresetName; overrides: Partial<Settings>; dataUrl: string };
+  /** `method`: for the RL stages, which method of the table (src/lab/train/methods.ts) the run trains; the stage's own by default. */
+  | { kind: 'stage'; stage: RlhfStage; preset: PresetName; overrides: Partial<Settings>; dataUrl: string; method?: MethodName };
 
 /** A finished later stage: its headline numbers (held-out accuracy, final gold reward, …) by name. */
 export interface StageSummary {

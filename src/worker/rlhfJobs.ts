@@ -12,6 +12,7 @@ import { makePreferencePairs } from '../lab/train/preferences';
 import { evaluateLikeRl, sftBaseline, trainRl } from '../lab/train/rl';
 import { trainRewardModel } from '../lab/train/rm';
 import { artefactKey } from '../lab/lab/lab';
+import { methodOf } from '../lab/train/methods';
 import type { RlResumeState } from '../lab/lab/snapshot';
 import { getChain } from './chain';
 import { currentLab, recordCheckpoint } from './labSession';
@@ -100,7 +101,9 @@ async function stageValues(
     case 'ppo':
     case 'rto': {
       const rm = need(chain.rm, 'rm');
-      const dpo = job.stage === 'rto' ? need(chain.dpo, 'dpo') : chain.dpo;
+      // The PPO card runs PPO; the method card the method of the table it names (RTO by default).
+      const method = methodOf(job.method ?? job.stage);
+      const dpo = method.needsDpo ? need(chain.dpo, 'dpo') : chain.dpo;
       const { prompts, evalPrompts } = rlPromptsOf(task, settings);
       const baseline = await sftBaseline(task, model, evalPrompts, settings.seed);
       const r = await trainRl({
@@ -108,7 +111,7 @@ async function stageValues(
         sft: model,
         rewardModel: rm,
         dpo: dpo ?? undefined,
-        settings: rlSettingsOf(settings, job.stage),
+        settings: rlSettingsOf(settings, method.name),
         seed: settings.seed,
         prompts,
         evalPrompts,

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { PRESETS, setupProblems, type SettingGroup, type Settings } from '../../lab/config';
 import { STAGES } from '../../lab/stages';
+import { METHODS, methodOf, type MethodName } from '../../lab/train/methods';
 import { RLHF_STAGES, type RlhfStage } from '../../worker/protocol';
 import { metricsCsv, metricsJson } from '../metricsExport';
 import { chainAfterSft, runAllPlan } from '../runAllPlan';
@@ -78,8 +79,12 @@ export function RlhfPanel({
   const done = (s: RlhfStage) => runs[s]?.status === 'done';
   // A setting that breaks a cross-field rule (shown by the editor at its fields) keeps every stage from starting.
   const settingsOk = setupProblems(preset, overrides, task).length === 0;
-  const canStart = (s: RlhfStage) => ready && !busy && settingsOk && NEEDS[s].every(done);
-  const start = (stage: RlhfStage, extra: Partial<Settings> = {}) => lab.startRun({ kind: 'stage', stage, preset, overrides: { ...overrides, ...extra }, dataUrl: corpusUrl() });
+  // The method card runs RTO unless another method of the table is picked; a method without the DPO reward needs no DPO model.
+  const [method, setMethod] = useState<MethodName>('rto');
+  const needs = (s: RlhfStage) => (s === 'rto' && !methodOf(method).needsDpo ? ['rm' as const] : NEEDS[s]);
+  const canStart = (s: RlhfStage) => ready && !busy && settingsOk && needs(s).every(done);
+  const start = (stage: RlhfStage, extra: Partial<Settings> = {}, picked: MethodName = method) =>
+    lab.startRun({ kind: 'stage', stage, preset, overrides: { ...overrides, ...extra }, dataUrl: corpusUrl(), ...(stage === 'rto' ? { method: picked } : {}) });
 
   // "Run all", the Quick demo's chain and the fraction sweep: queues of the same stage runs the Start buttons post,
   // advanced whenever nothing runs; a failed or stopped run empties the queue.
@@ -90,7 +95,8 @@ export function RlhfPanel({
     busy,
     runs,
     canStart,
-    start: (run) => start(run.stage, run.overrides),
+    // A fraction sweep compares PPO with RTO itself, whichever method is picked.
+    start: (run) => start(run.stage, run.overrides, run.sweepIndex !== undefined ? 'rto' : method),
     onStarted: (run, runId) => {
       if (run.sweepIndex !== undefined) setSweep((s) => (s && s.outcome === 'running' ? { ...s, runIds: [...s.runIds, runId] } : s));
     },
@@ -152,14 +158,15 @@ export function RlhfPanel({
     return all.map((run) => ({ stage: run.stage, run, color: PALETTE[run.stage][seen[run.stage]++ % PALETTE[run.stage].length] ?? '#6b7280' }));
   }, [runs, state.rlArchive]);
   const finished = (runId: string) => rlRuns.some(({ run }) => run.runId === runId && isCompleteRlRun(run));
-  const labels = runLabels(rlRuns.map(({ stage, run }) => ({ stage, preset: run.preset, overrides: run.overrides, task })));
+  const labels = runLabels(rlRuns.map(({ stage, run }) => ({ stage, preset: run.preset, overrides: run.overrides, task, ...(run.method ? { method: run.method } : {}) })));
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const toggle = (stage: string) => setHidden((h) => (h.has(stage) ? new Set([...h].filter((x) => x !== stage)) : new Set([...h, stage])));
   const exportRuns = rlRuns.map(({ run }, i) => ({ label: labels[i] ?? run.stage, points: run.points }));
   // The heatmap shows the visible runs; a method with one visible run is named by the method alone.
   const visibleRuns = rlRuns.map((r, i) => ({ ...r, label: labels[i] ?? r.stage })).filter((r) => !hidden.has(r.label));
-  const heatmapRuns = visibleRuns.map(({ stage, run, color, label }) => ({
-    label: visibleRuns.filter((v) => v.stage === stage).length === 1 ? stage.toUpperCase() : label,
+  const methodLabel = (run: StageRun) => methodOf(run.method ?? run.stage).label;
+  const heatmapRuns = visibleRuns.map(({ run, color, label }) => ({
+    label: visibleRuns.filter((v) => methodLabel(v.run) === methodLabel(run)).length === 1 ? methodLabel(run) : label,
     color,
     snapshots: run.tokens,
   }));
@@ -218,7 +225,19 @@ export function RlhfPanel({
           <StageCard
             key={stage}
             id={stage}
-            title={TITLES[stage]}
+            title={stage === 'rto' ? 'RL method' : TITLES[stage]}
+            picker={
+              stage === 'rto' && (
+                <select aria-label="Method" data-testid="method-picker" value={method} disabled={busy} onChange={(e) => setMethod(e.target.value as MethodName)}>
+                  {METHODS.filter((m) => m.name !== 'ppo').map((m) => (
+                    <option key={m.name} value={m.name} title={m.help}>
+                      {m.label}
+                    </option>
+                  ))}
+                </select>
+              )
+            }
+            {...(stage === 'rto' && runs.rto ? { note: `last run: ${methodOf(runs.rto.method ?? 'rto').label}` } : {})}
             run={runs[stage]}
             canStart={canStart(stage)}
             onStart={() => start(stage)}
@@ -235,7 +254,7 @@ export function RlhfPanel({
               const run = runs[stage];
               if (run) lab.pauseRun(run.runId, paused);
             }}
-            guidance={`${STAGES.find((s) => s.id === STAGE_ID[stage])?.summary ?? ''} ${LOOK_FOR[stage]}`}
+            guidance={stage === 'rto' && method !== 'rto' ? `${methodOf(method).help} (${methodOf(method).paper.title}, arXiv ${methodOf(method).paper.arxiv}.) ${LOOK_FOR.rto}` : `${STAGES.find((s) => s.id === STAGE_ID[stage])?.summary ?? ''} ${LOOK_FOR[stage]}`}
             settings={<SettingsEditor groups={SETTING_GROUPS[stage]} preset={preset} task={task} overrides={edited} onChange={edit} disabled={busy} />}
           />
         ))}
@@ -255,7 +274,7 @@ export function RlhfPanel({
         <>
           <h3 id="rl-curves-title">PPO and RTO, episode by episode</h3>
           <RlCharts
-            runs={rlRuns.map(({ stage, run, color }, i) => ({ label: labels[i] ?? stage, color, visible: !hidden.has(labels[i] ?? stage), points: run.points.map((p) => ({ episodes: p.values.episodes ?? p.step, values: p.values })) }))}
+            runs={rlRuns.map(({ stage, run, color }, i) => ({ label: labels[i] ?? stage, color, visible: !hidden.has(labels[i] ?? stage), points: run.points.map((p) => ({ step: p.step, episodes: p.values.episodes ?? p.step, values: p.values })) }))}
             references={{ sft: sftGold, dpo: runs.dpo?.summary?.values.gold, dpoWinRate: runs.dpo?.summary?.values.winRate }}
             onToggle={toggle}
             task={task}

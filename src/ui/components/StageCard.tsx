@@ -30,6 +30,9 @@ export function StageCard(props: {
   onStart: () => void;
   onStop: () => void;
   onPause: (paused: boolean) => void;
+  /** Beside the title: the method picker of the RL method card, and a note (which method its last run trained). */
+  picker?: ReactNode;
+  note?: string;
   /** An interrupted RL run (a restored lab) goes on from its last save. */
   onContinue?: () => void;
   guidance: string;
@@ -44,6 +47,8 @@ export function StageCard(props: {
     <li className="stage-card" data-testid={`stage-${props.id}`} data-status={run?.status ?? 'not-run'}>
       <div className="row">
         <strong>{props.title}</strong>
+        {props.picker}
+        {props.note && <span className="hint" data-testid={`note-${props.id}`}>{props.note}</span>}
         {run?.status === 'running' || run?.status === 'paused' ? (
           <>
             <button type="button" data-testid={`pause-${props.id}`} onClick={() => props.onPause(run.status === 'running')}>
