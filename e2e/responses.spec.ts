@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, waitForBackend } from './fixtures';
 
 // The response table after the tiny chain (settings in the hash, as rlhf.spec.ts): the latest evaluation's
@@ -63,4 +64,8 @@ test('the response table shows each evaluation prompt with SFT beside it, sorts,
   await runSelect.selectOption({ index: 0 });
   await expect(page.getByTestId('hacking-counts')).toContainText(`${first}: Signs of reward hacking`);
   await expect(rows).toHaveCount(8);
+
+  // axe-core's WCAG 2.1 A/AA rules on the table's area: no serious or critical finding.
+  const axe = await new AxeBuilder({ page }).include('.response-table-area').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`)).toEqual([]);
 });
