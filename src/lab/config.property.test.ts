@@ -12,7 +12,9 @@ type Spec = (typeof SETTINGS)[number];
 
 const valueOf = (spec: Spec): fc.Arbitrary<number> => (spec.integer ? fc.integer({ min: spec.min, max: spec.max }) : fc.double({ min: spec.min, max: spec.max, noNaN: true }));
 
-/** A whole settings object the table accepts: width a multiple of heads, prompts a multiple of minibatches. */
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** A whole settings object the table accepts: width a multiple of heads, prompts a multiple of minibatches and of the group size. */
 const validSettings: fc.Arbitrary<Settings> = fc
   .record({
     values: fc.record(Object.fromEntries(SETTINGS.map((s) => [s.key, valueOf(s)])) as Record<string, fc.Arbitrary<number>>),
@@ -22,8 +24,12 @@ const validSettings: fc.Arbitrary<Settings> = fc
   .map(({ values, widthK, promptsK }) => {
     const v = values as Settings;
     const width = Math.min(Math.max(v.heads * widthK, v.heads * Math.ceil(8 / v.heads)), v.heads * Math.floor(512 / v.heads));
-    const rlPrompts = Math.min(Math.max(v.rlMinibatches * promptsK, v.rlMinibatches * Math.ceil(2 / v.rlMinibatches)), v.rlMinibatches * Math.floor(4096 / v.rlMinibatches));
-    return { ...v, width, rlPrompts };
+    // Prompts a multiple of lcm(minibatches, group size); a group size whose lcm passes 4,096 becomes 1.
+    const lcm = (v.rlMinibatches * v.groupSize) / gcd(v.rlMinibatches, v.groupSize);
+    const groupSize = lcm <= 4096 ? v.groupSize : 1;
+    const m = lcm <= 4096 ? lcm : v.rlMinibatches;
+    const rlPrompts = Math.min(Math.max(m * promptsK, m * Math.ceil(2 / m)), m * Math.floor(4096 / m));
+    return { ...v, width, rlPrompts, groupSize };
   });
 
 /** A value the table refuses for `spec`: out of range, fractional where it counts, not finite, or not a number. */

@@ -3,7 +3,7 @@ import { brokenRules, CROSS_FIELD_RULES, PRESET_NAMES, resolveSettings, REWARD_P
 
 describe('the cross-field rule table', () => {
   it('has one row per rule, each naming two settings', () => {
-    expect(CROSS_FIELD_RULES.map((r) => r.fields.join('/'))).toEqual(['width/heads', 'rlPrompts/rlMinibatches']);
+    expect(CROSS_FIELD_RULES.map((r) => r.fields.join('/'))).toEqual(['width/heads', 'rlPrompts/rlMinibatches', 'rlPrompts/groupSize']);
   });
 
   it('heads must divide the width: the exact message, and nothing when it does', () => {
@@ -25,9 +25,9 @@ describe('the cross-field rule table', () => {
     expect(validateSettings({ width: 64.5, heads: 3 })).toEqual(['Width (width) must be a whole number, got 64.5']);
   });
 
-  it('breaking both rules gives both messages, in the table order', () => {
-    const values = { width: 64, heads: 3, rlPrompts: 64, rlMinibatches: 3 };
-    expect(brokenRules(values).map((b) => b.message)).toEqual(['Width (64) must be divisible by Heads (3)', 'Prompts per rollout (64) must be divisible by Minibatches (3)']);
+  it('breaking every rule gives every message, in the table order', () => {
+    const values = { width: 64, heads: 3, rlPrompts: 64, rlMinibatches: 3, groupSize: 3 };
+    expect(brokenRules(values).map((b) => b.message)).toEqual(['Width (64) must be divisible by Heads (3)', 'Prompts per rollout (64) must be divisible by Minibatches (3)', 'Prompts per rollout (64) must be divisible by Group size (3)']);
     expect(brokenRules(values).map((b) => b.message)).toEqual(CROSS_FIELD_RULES.map((r) => ruleMessage(r, values)));
   });
 

@@ -34,7 +34,18 @@ const sweep = fc.option(fc.uniqueArray(fc.double({ min: 0.001, max: 1, noNaN: tr
 /** The values of a rule's fields dropped from `overrides` while the merged setup breaks it (a valid setup is the result). */
 function keepingRules(p: PresetName, t: UrlConfig['task'], overrides: Overrides): Overrides {
   const out = { ...overrides };
-  for (const rule of CROSS_FIELD_RULES) if (!rule.check(mergeSettings(p, out, t) as Settings)) for (const k of rule.fields) delete out[k];
+  // Until no rule breaks: dropping one rule's fields can break another that shares a field (rlPrompts).
+  for (let again = true; again; ) {
+    again = false;
+    for (const rule of CROSS_FIELD_RULES) {
+      if (rule.check(mergeSettings(p, out, t) as Settings)) continue;
+      for (const k of rule.fields) {
+        if (out[k] === undefined) continue;
+        delete out[k];
+        again = true;
+      }
+    }
+  }
   return out;
 }
 
