@@ -6,6 +6,7 @@ import type { PresetName, Settings } from '../lab/config';
 import type { StageEvent } from '../lab/events';
 import type { RunRecord } from '../lab/lab/snapshot';
 import type { TaskName } from '../lab/tasks/task';
+import type { MethodName } from '../lab/train/methods';
 import type { Event, RlhfStage, RunJob, RunResult } from '../worker/protocol';
 
 type Json = Record<string, unknown>;
@@ -14,8 +15,8 @@ export function sftJob(task: TaskName, preset: PresetName, settings: Settings): 
   return { kind: 'sft', task, preset, overrides: { ...settings }, dataUrl: '' };
 }
 
-export function stageJob(stage: RlhfStage, preset: PresetName, settings: Settings): RunJob {
-  return { kind: 'stage', stage, preset, overrides: { ...settings }, dataUrl: '' };
+export function stageJob(stage: RlhfStage, preset: PresetName, settings: Settings, method?: MethodName): RunJob {
+  return { kind: 'stage', stage, preset, overrides: { ...settings }, dataUrl: '', ...(method ? { method } : {}) };
 }
 
 /** A finished run: its job, its stage events and its result, as the page would have received them. */

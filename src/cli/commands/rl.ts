@@ -72,10 +72,11 @@ export async function rlCommand(o: RlCommandOptions): Promise<number> {
     if (dumped) await dumped;
     const f = r.final;
     console.log(`${name}: ${r.iterations} iterations, ${r.episodes} episodes in ${r.seconds.toFixed(1)} s; gold ${fmt(f.gold)} (SFT ${fmt(baseline.evaluation.gold)}), win rate vs SFT ${fmt(f.winRate)}, KL ${fmt(f.kl)}, length ${fmt(f.length, 1)} (SFT ${fmt(baseline.evaluation.length, 1)})`);
-    if ((o.mode === 'ppo' || o.mode === 'rto') && settings.estimator === 'gae') {
-      // As the page's PPO / RTO stage: the run goes into the lab, with its curves and heatmap rows.
+    if (settings.estimator === method.estimator) {
+      // As the page's PPO card or method card runs it: the run goes into the lab, with its curves and heatmap rows.
+      const stage = method.name === 'ppo' ? 'ppo' : 'rto';
       const values = { gold: f.gold, sftGold: baseline.evaluation.gold, winRate: f.winRate, kl: f.kl, length: f.length, sftLength: baseline.evaluation.length, episodes: r.episodes, iterations: r.iterations };
-      ctx.lab.putRun(finishedRun(cliRunId(o.mode), stageJob(o.mode, o.preset, o.settings), events, { kind: 'stage', stage: o.mode, seconds: r.seconds, values }, ctx.backend));
+      ctx.lab.putRun(finishedRun(cliRunId(method.name), stageJob(stage, o.preset, o.settings, method.name), events, { kind: 'stage', stage, seconds: r.seconds, values }, ctx.backend));
       await saveLab(ctx);
     }
     const file = join(o.outDir, `rl-${name}.metrics.json`);
