@@ -10,6 +10,7 @@ import { isMethodName, METHOD_NAMES, METHODS } from '../lab/train/methods';
 import { rlCommand } from './commands/rl';
 import { parseSets, settingFlagsAsSets } from './args';
 import { exportLabCommand, prepareLabCommand } from './commands/labs';
+import { exportOpenrlhfCommand } from './commands/exportOpenrlhf';
 import { checkCommand } from './commands/check';
 import { quickAssetsCommand } from './commands/quickAssets';
 import { probeCommand } from './commands/probe';
@@ -36,6 +37,7 @@ ${METHODS.map((m) => `           ${m.name.padEnd(12)}${m.help}`).join('\n')}
          what it holds; --lab FILE starts from that lab file instead
   export-lab [--out DIR] [--file F]   writes DIR's lab as one lab file F (default DIR/<task>-<preset>-<date>.rtolab)
                                 after checking it whole; --lab FILE checks and copies that file instead
+  export-openrlhf [--mode rto|ppo]   prints the official RTO/OpenRLHF launch for these settings, and what has no counterpart
   prepare-lab                   makes the prepared lab the page ships (sentiment, small preset, seed 1: SFT → pairs →
                                 RM → DPO → PPO and RTO) and writes it to public/labs/
   quick-assets                  makes the Quick demo's SFT checkpoint and preference pairs (sentiment, tiny, seed 1)
@@ -105,6 +107,7 @@ async function main(): Promise<number> {
       return probeCommand(passes);
     }
     case 'export-lab':
+    case 'export-openrlhf':
     case 'sft':
     case 'prefs':
     case 'rm':
@@ -132,6 +135,7 @@ async function main(): Promise<number> {
       }
       const outDir = values.out ?? `.lab-out/${task}-${preset}-seed${settings.seed}`;
       if (command === 'export-lab') return exportLabCommand(outDir, values.file, values.lab);
+      if (command === 'export-openrlhf') return exportOpenrlhfCommand(task, settings, values.mode);
       if (command !== 'rl') return stageCommand({ stage: command, task, preset, settings, backend, outDir, fromLab: values.lab });
       const mode = values.mode;
       if (!isMethodName(mode)) fail(`--mode must be one of ${METHOD_NAMES.join(', ')}, got "${mode}"`);
