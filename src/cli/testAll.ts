@@ -20,6 +20,16 @@ interface Step {
 
 const readJson = (path: string): unknown => (existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : null);
 
+/** Counts from unittest's summary ("Ran 13 tests", then "OK (skipped=1)" or "FAILED (failures=1, errors=2)"); no summary is a failure. */
+function unittestCounts(text: string): { passed: number; failed: number; skipped: number } {
+  const ran = /^Ran (\d+) tests?/m.exec(text);
+  if (!ran) return { passed: 0, failed: 1, skipped: 0 };
+  const tally = (key: string) => Number(new RegExp(`^(?:OK|FAILED) \\(.*\\b${key}=(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  const failed = tally('failures') + tally('errors') + tally('unexpected successes');
+  const skipped = tally('skipped');
+  return { passed: Number(ran[1]) - failed - skipped, failed, skipped };
+}
+
 const steps: Step[] = [
   { name: 'typecheck', command: 'npx tsc -p tsconfig.json --noEmit' },
   { name: 'lint', command: 'npx eslint . --max-warnings 0' },
@@ -30,6 +40,15 @@ const steps: Step[] = [
       const r = readJson('test-results/unit.json') as { numPassedTests: number; numFailedTests: number; numPendingTests: number } | null;
       return r ? { passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests } : { passed: 0, failed: 1, skipped: 0 };
     },
+  },
+  {
+    // python/*: the RL Logging Board writer (standard library only). -B keeps __pycache__ out of the tree; unittest
+    // reports on stderr, kept in a file for the counts and then shown.
+    name: 'python',
+    command: 'python3 -B -m unittest discover -s python -p "test_*.py" -v 2> test-results/python.txt; status=$?; cat test-results/python.txt; exit $status',
+    prepare: () =>
+      spawnSync('python3', ['--version']).status === 0 ? null : 'python3 was not found on PATH; this step runs python/test_*.py with it (install Python 3, e.g. apt-get install python3)',
+    counts: () => unittestCounts(existsSync('test-results/python.txt') ? readFileSync('test-results/python.txt', 'utf8') : ''),
   },
   {
     name: 'e2e',
