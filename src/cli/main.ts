@@ -15,6 +15,7 @@ import { checkCommand } from './commands/check';
 import { quickAssetsCommand } from './commands/quickAssets';
 import { probeCommand } from './commands/probe';
 import { stageCommand } from './commands/stages';
+import { rolloutsCommand } from './commands/rollouts';
 import { isNodeBackendName, NODE_BACKENDS } from './nodeBackend';
 
 const USAGE = `usage: npm run lab -- <command> [options]
@@ -44,6 +45,7 @@ ${METHODS.map((m) => `           ${m.name.padEnd(12)}${m.help}`).join('\n')}
                                 with the chain above and copies them to public/quick/
   check  [--backend wasm|cpu]   every GPT op and its gradient on the backend and on cpu; prints the differences
   probe  [--passes N]           times auto mode's probe (3 matmuls + 1 gradient step) on each Node backend
+  rollouts FILE... [--pad TOKEN]  reads rollout logs (RL Logging Board .jsonl), merged by step: a line per step, then per file its fields, views, bad lines
 `;
 
 function fail(message: string): never {
@@ -79,6 +81,7 @@ async function main(): Promise<number> {
         'dump-rollout': { type: 'string' },
         lab: { type: 'string' },
         file: { type: 'string' },
+        pad: { type: 'string' },
         set: { type: 'string', multiple: true, default: [] },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -97,6 +100,8 @@ async function main(): Promise<number> {
   switch (command) {
     case 'check':
       return checkCommand(backend);
+    case 'rollouts':
+      return rolloutsCommand({ files: positionals.slice(1), padToken: values.pad });
     case 'quick-assets':
       return quickAssetsCommand();
     case 'prepare-lab':
