@@ -1,6 +1,6 @@
 /**
- * `npm test`: typecheck, lint, unit tests (Vitest, Node), then e2e (Playwright, Debian Chromium, production build),
- * in that order. Every step runs even if an earlier one failed, so one run shows everything that is wrong; the last
+ * `npm test`: typecheck, lint, unit tests (Vitest, Node), the Python module's tests (python/, unittest through
+ * python3), then e2e (Playwright, Debian Chromium, production build), in that order. Every step runs even if an earlier one failed, so one run shows everything that is wrong; the last
  * line sums the test counts ("N passed, N failed") and the exit code is non-zero if anything failed.
  * Before the e2e step it makes sure there is a Chromium (chromium.ts: installs Debian's where it can, otherwise the
  * step fails with a message saying how to get one), so `npm ci && npm test` is all a fresh machine needs.
