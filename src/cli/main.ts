@@ -27,7 +27,7 @@ commands:
          DIR/<stage>.ckpt (or prefs.json) and DIR/<stage>.metrics.json. DIR defaults to
          .lab-out/<task>-<preset>-seed<S>. --steps sets the SFT steps.
   rl     --mode ${METHOD_NAMES.join('|')}
-         [--advantage gae|reinforce++] [--rewards lab|paper|hacking] [--dump-rollout FILE] plus the options above
+         [--advantage gae|reinforce++] [--rewards lab|paper|hacking] [--dump-rollout FILE] [--rollout-log FILE] plus the options above
          one RL run on the saved chain (trained first if missing): a line per iteration, token-reward rows every
          rlTokensEvery iterations, final gold, KL and length; writes DIR/rl-<mode>.metrics.json. --advantage swaps
          a one-response method's estimator (GAE with a critic, REINFORCE++ without); the methods:
@@ -79,6 +79,7 @@ async function main(): Promise<number> {
         advantage: { type: 'string' },
         rewards: { type: 'string', default: 'lab' },
         'dump-rollout': { type: 'string' },
+        'rollout-log': { type: 'string' },
         lab: { type: 'string' },
         file: { type: 'string' },
         pad: { type: 'string' },
@@ -148,7 +149,7 @@ async function main(): Promise<number> {
       if (estimator !== undefined && estimator !== 'gae' && estimator !== 'reinforce++') fail(`--advantage must be gae or reinforce++, got "${estimator}"`);
       const method = METHODS.find((m) => m.name === mode);
       if (estimator && method?.usesGroups) fail(`--advantage is for the one-response methods; ${mode} has its own group estimator`);
-      return rlCommand({ task, preset, settings, backend, outDir, fromLab: values.lab, mode, estimator, dumpRollout: values['dump-rollout'] });
+      return rlCommand({ task, preset, settings, backend, outDir, fromLab: values.lab, mode, estimator, dumpRollout: values['dump-rollout'], rolloutLog: values['rollout-log'] });
     }
     default:
       fail(`unknown command "${command}"`);

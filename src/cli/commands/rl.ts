@@ -1,13 +1,15 @@
 /**
  * `rl`: one run of an RL method (methods.ts: PPO, RTO, the ablations, REINFORCE++, GRPO, RLOO) on top of the saved chain (SFT → pairs → RM and DPO, trained first when
  * missing). Prints one line per iteration and heatmap rows now and then; writes rl-<mode>.metrics.json, and with
- * --dump-rollout the first rollout and its first minibatch update as JSON.
+ * --dump-rollout the first rollout and its first minibatch update as JSON; with --rollout-log FILE the run's heatmap rows
+ * as RL Logging Board JSONL (rollouts/write.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StageEvent } from '../../lab/events';
 import { disposeParams } from '../../lab/model/gpt';
+import { rolloutTextOf } from '../../lab/rollouts/write';
 import { rlPromptsOf, rlSettingsOf } from '../../lab/stageSettings';
 import { methodOf, type MethodName } from '../../lab/train/methods';
 import { sftBaseline, trainRl } from '../../lab/train/rl';
@@ -22,6 +24,8 @@ export interface RlCommandOptions extends Omit<StageCommandOptions, 'stage'> {
   /** Swaps a one-response method's estimator (--advantage); absent: the method's own. */
   estimator?: 'gae' | 'reinforce++';
   dumpRollout?: string;
+  /** Writes the run's heatmap rows (the `tokens` events) here as RL Logging Board JSONL. */
+  rolloutLog?: string;
 }
 
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '—');
@@ -82,6 +86,11 @@ export async function rlCommand(o: RlCommandOptions): Promise<number> {
     const file = join(o.outDir, `rl-${name}.metrics.json`);
     await writeFile(file, JSON.stringify({ task: o.task, preset: o.preset, settings: o.settings, rl: settings, sft: { gold: baseline.evaluation.gold }, final: f, history: r.history, seconds: r.seconds, events }, null, 1));
     console.log(`rl: wrote ${file}`);
+    if (o.rolloutLog) {
+      const tokens = events.flatMap((e) => (e.type === 'tokens' ? [{ step: e.step, rows: e.rows }] : []));
+      await writeFile(o.rolloutLog, rolloutTextOf({ method: name, tokens }));
+      console.log(`rl: wrote ${tokens.reduce((a, t) => a + t.rows.length, 0)} heatmap rows of ${tokens.length} steps to ${o.rolloutLog} (RL Logging Board JSONL; read it with npm run lab -- rollouts ${o.rolloutLog})`);
+    }
     return 0;
   } finally {
     for (const p of owned) disposeParams(p);
