@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { readRolloutText } from '../src/lab/rollouts/fileReader';
 import { methodOf, type MethodName } from '../src/lab/train/methods';
 import { expect, test, waitForBackend } from './fixtures';
 
@@ -33,5 +35,12 @@ test('PPO, RTO, dense GRPO and an ablation (dDPO) run in the page and sit side b
   const names = (await legend.allTextContents()).map((t) => t.trim().replace(/\s*\(.*$/, ''));
   expect(names).toEqual(expect.arrayContaining(['PPO', 'RTO', 'GRPO', 'dDPO']));
   await expect(page.getByTestId('run-summary')).toHaveCount(4);
+
+  // Every run's heatmap rows as RL Logging Board JSONL: read back by the lab's own reader, no bad line, every method.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-rollouts').click()]);
+  const { records, summary } = readRolloutText(readFileSync(await download.path(), 'utf8'));
+  expect(summary.badLineCount).toBe(0);
+  expect(new Set(records.map((r) => (r as { method?: string }).method))).toEqual(new Set(['ppo', 'rto', 'grpo-dense', 'ddpo']));
+  expect(summary.views).toContain('token-rto-channels');
   expect(watch.consoleErrors).toEqual([]);
 });

@@ -6,6 +6,7 @@ import { HiddenPartsNote } from './components/HiddenPartsNote';
 import { Pipeline } from './components/Pipeline';
 import { RlhfPanel } from './components/RlhfPanel';
 import { SavedLabsPanel } from './components/SavedLabsPanel';
+import { ScaleUpPanel } from './components/ScaleUpPanel';
 import { ScoreTextPanel } from './components/ScoreTextPanel';
 import { SftPanel } from './components/SftPanel';
 import { TheoryPanel } from './components/TheoryPanel';
@@ -105,6 +106,7 @@ export function App() {
         {!config.hide.has('sft') && <SftPanel lab={lab} setup={setup} onSetup={changeSetup} showPickers={showPickers} />}
         {showRlhf && <RlhfPanel lab={lab} setup={setup} onSetup={changeSetup} showPickers={showPickers} quickDemoSlot={quickDemoSlot} />}
         {!config.hide.has('score') && <ScoreTextPanel lab={lab} />}
+        {!config.hide.has('scale') && <ScaleUpPanel setup={setup} />}
         {!config.hide.has('theory') && <TheoryPanel />}
         {!config.hide.has('messages') && <WorkerMessages logs={state.logs} />}
       </main>

@@ -4,6 +4,7 @@ import { PRESETS, setupProblems, type SettingGroup, type Settings } from '../../
 import { STAGES } from '../../lab/stages';
 import { METHODS, methodOf, type MethodName } from '../../lab/train/methods';
 import { RLHF_STAGES, type RlhfStage } from '../../worker/protocol';
+import { rolloutTextOf } from '../../lab/rollouts/write';
 import { metricsCsv, metricsJson } from '../metricsExport';
 import { chainAfterSft, runAllPlan } from '../runAllPlan';
 import { runLabels } from '../runLabels';
@@ -285,6 +286,14 @@ export function RlhfPanel({
             </button>
             <button type="button" onClick={() => downloadFile('rto-lab-metrics.json', metricsJson(exportRuns, { preset, overrides }), 'application/json')}>
               Download metrics (JSON)
+            </button>
+            <button
+              type="button"
+              data-testid="download-rollouts"
+              title="The heatmap rows of every run as RL Logging Board JSONL, with RTO's channels (dpo_rewards, kl_rewards, score_reward) and the gold reward"
+              onClick={() => downloadFile('rto-lab-rollouts.jsonl', rlRuns.map(({ run }) => rolloutTextOf({ method: run.method ?? run.stage, tokens: run.tokens })).join(''), 'application/x-ndjson')}
+            >
+              Download rollouts (JSONL)
             </button>
           </div>
           <SampleEfficiencyChart points={efficiency.points} fromSweep={efficiency.fromSweep} stoppedEarly={efficiency.stoppedEarly} />
