@@ -52,3 +52,18 @@ export async function runBackendCheck(page: Page, timeout = 150_000): Promise<{ 
     maxAbsDiff: Number(await result.getAttribute('data-max-abs-diff')),
   };
 }
+
+/** The whole chain with tiny settings, as a teacher's link carries them: SFT 3 steps → 200 preference prompts → RM and DPO one epoch → PPO and RTO two iterations of 8 prompts. */
+export const TINY_CHAIN_HASH =
+  '#preset=tiny&prefPrompts=200&prefHeldOutPrompts=40&rmEpochs=1&dpoEpochs=1&rlIterations=2&rlPrompts=8&rlMinibatches=2&rlEvalPrompts=8&rlEvalEvery=1&rlTokensEvery=1';
+
+/** Opens the page on wasm with TINY_CHAIN_HASH, trains SFT for 3 steps, runs every later stage and waits until all are done. */
+export async function runTinyChain(page: Page): Promise<void> {
+  await page.goto(`/?backend=wasm${TINY_CHAIN_HASH}`);
+  expect(await waitForBackend(page)).toBe('wasm');
+  await page.getByTestId('sft-steps').fill('3');
+  await page.getByTestId('sft-start').click();
+  await expect(page.getByTestId('sft-summary')).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId('run-all').click();
+  for (const stage of ['preferences', 'rm', 'dpo', 'ppo', 'rto']) await expect(page.getByTestId(`stage-${stage}`)).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
+}

@@ -1,21 +1,12 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, waitForBackend } from './fixtures';
+import { expect, runTinyChain, test } from './fixtures';
 import { recordWorkerEvents, workerEvents } from './workerEvents';
 
 // The matched-KL table under the reward–KL frontier, after the whole chain with tiny settings (as e2e/rlhf.spec.ts):
 // SFT 3 steps → 200 preference prompts → RM and DPO one epoch → PPO and RTO two iterations of 8 prompts.
-const HASH =
-  '#preset=tiny&prefPrompts=200&prefHeldOutPrompts=40&rmEpochs=1&dpoEpochs=1&rlIterations=2&rlPrompts=8&rlMinibatches=2&rlEvalPrompts=8&rlEvalEvery=1&rlTokensEvery=1';
-
 test('the matched-KL view reads each run at its best gold within each KL budget, with length, and says who is ahead', async ({ page, watch }) => {
   await recordWorkerEvents(page);
-  await page.goto(`/?backend=wasm${HASH}`);
-  expect(await waitForBackend(page)).toBe('wasm');
-  await page.getByTestId('sft-steps').fill('3');
-  await page.getByTestId('sft-start').click();
-  await expect(page.getByTestId('sft-summary')).toBeVisible({ timeout: 60_000 });
-  await page.getByTestId('run-all').click();
-  for (const stage of ['ppo', 'rto']) await expect(page.getByTestId(`stage-${stage}`)).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
+  await runTinyChain(page);
 
   const view = page.getByTestId('matched-kl-view');
   await expect(view).toBeVisible();

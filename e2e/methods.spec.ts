@@ -1,23 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { readRolloutText } from '../src/lab/rollouts/fileReader';
 import { methodOf, type MethodName } from '../src/lab/train/methods';
-import { expect, test, waitForBackend } from './fixtures';
+import { expect, runTinyChain, test } from './fixtures';
 
 const methodHelp = (m: MethodName) => methodOf(m).help;
 
 // Methods are rows of one table (src/lab/train/methods.ts): the method card runs any of them, and the runs sit side
 // by side with PPO's. Tiny settings, as e2e/rlhf.spec.ts: SFT 3 steps, then the chain, then two more methods.
-const HASH =
-  '#preset=tiny&prefPrompts=200&prefHeldOutPrompts=40&rmEpochs=1&dpoEpochs=1&rlIterations=2&rlPrompts=8&rlMinibatches=2&rlEvalPrompts=8&rlEvalEvery=1&rlTokensEvery=1';
-
 test('PPO, RTO, dense GRPO and an ablation (dDPO) run in the page and sit side by side', async ({ page, watch }) => {
-  await page.goto(`/?backend=wasm${HASH}`);
-  expect(await waitForBackend(page)).toBe('wasm');
-  await page.getByTestId('sft-steps').fill('3');
-  await page.getByTestId('sft-start').click();
-  await expect(page.getByTestId('sft-summary')).toBeVisible({ timeout: 60_000 });
-  await page.getByTestId('run-all').click();
-  await expect(page.getByTestId('stage-rto')).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
+  await runTinyChain(page);
 
   const card = page.getByTestId('stage-rto');
   const summaries = page.getByTestId('run-summary');

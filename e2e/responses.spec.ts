@@ -1,21 +1,10 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, waitForBackend } from './fixtures';
+import { expect, runTinyChain, test } from './fixtures';
 
 // The response table after the tiny chain (settings in the hash, as rlhf.spec.ts): the latest evaluation's
 // responses beside SFT's, sortable, filterable, with the reward-hacking counts.
-const HASH =
-  '#preset=tiny&prefPrompts=200&prefHeldOutPrompts=40&rmEpochs=1&dpoEpochs=1&rlIterations=2&rlPrompts=8&rlMinibatches=2&rlEvalPrompts=8&rlEvalEvery=1&rlTokensEvery=1';
-
 test('the response table shows each evaluation prompt with SFT beside it, sorts, filters and counts the hacking signs', async ({ page }) => {
-  await page.goto(`/?backend=wasm${HASH}`);
-  expect(await waitForBackend(page)).toBe('wasm');
-  await page.getByTestId('sft-steps').fill('3');
-  await page.getByTestId('sft-start').click();
-  await expect(page.getByTestId('sft-summary')).toBeVisible({ timeout: 60_000 });
-  await page.getByTestId('run-all').click();
-  for (const stage of ['preferences', 'rm', 'dpo', 'ppo', 'rto']) {
-    await expect(page.getByTestId(`stage-${stage}`)).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
-  }
+  await runTinyChain(page);
 
   const table = page.getByTestId('response-table');
   const rows = table.getByTestId('response-row');

@@ -2,7 +2,7 @@
 
 Standard library only: drop this file next to your training code. One JSON object per line, UTF-8, non-ASCII
 text kept as it is (ensure_ascii=False). The keys follow the RL Logging Board convention (public repository
-HarderThenHarder/RLLoggingBoard) plus RTO Lab's RTO channels (docs: rollout-log-format.md):
+HarderThenHarder/RLLoggingBoard) plus RTO Lab's RTO channels (RTO Lab's docs/internals.md, "Real runs' logs"):
 
   prompt, response (str); response_tokens (list of str, one per action); logprobs, ref_logprobs, values,
   token_rewards (one number per response token); reward (the RM score); step (int >= 0);

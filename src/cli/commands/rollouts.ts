@@ -1,6 +1,6 @@
 /**
  * `npm run lab -- rollouts FILE... [--pad TOKEN]`: reads rollout logs in the RL Logging Board convention
- * (../shared/docs/rollout-log-format.md), each file streamed with createReadStream, merges them by step and prints
+ * (docs/internals.md, "Real runs' logs"), each file streamed with createReadStream, merges them by step and prints
  * one line per step, then per file its fields, the views it supports, its bad lines and the tokens aligned or
  * stripped. Exit code 0 unless no file could be read.
  */

@@ -1,6 +1,6 @@
 /**
  * The lab's RL setup as the official RTO launch (the zkshan2002/RTO fork of OpenRLHF 0.4.4,
- * examples/scripts/train_rto_llama_8b.sh; ../shared/docs/rto-spec.md, "The official launch"): the
+ * examples/scripts/train_rto_llama_8b.sh; docs/internals.md, "Real runs' logs"): the
  * `deepspeed --module openrlhf.cli.train_ppo …` command with each lab setting on its flag, placeholders for the model
  * and data paths, and a table of what has no counterpart either way. Pure: settings in, text and tables out.
  *

@@ -1,5 +1,5 @@
 /**
- * The fields of the RL Logging Board rollout-log convention (../shared/docs/rollout-log-format.md) and RTO's
+ * The fields of the RL Logging Board rollout-log convention (docs/internals.md, "Real runs' logs") and RTO's
  * optional extra channels, by kind, and the views of a log that each set of fields makes possible.
  */
 

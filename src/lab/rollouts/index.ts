@@ -1,5 +1,5 @@
 /**
- * Reading RL Logging Board rollout logs (../shared/docs/rollout-log-format.md): what a shell (CLI, page worker)
+ * Reading RL Logging Board rollout logs (docs/internals.md, "Real runs' logs"): what a shell (CLI, page worker)
  * calls. Stream each file's text into a RolloutFileReader, hand its records to one StepAggregator per run, then
  * read the per-file summaries and the per-step rows.
  */

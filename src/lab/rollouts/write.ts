@@ -1,6 +1,6 @@
 /**
  * Writes a lab RL run's heatmap rows (the `tokens` stage events, events.ts TokenRow) as RL Logging Board rollout-log
- * lines (../shared/docs/rollout-log-format.md), with the lab's RTO channels, in the key order and shapes that
+ * lines (docs/internals.md, "Real runs' logs"), with the lab's RTO channels, in the key order and shapes that
  * python/rl_logging_board_writer.py writes:
  *   step, prompt, response (the words joined by spaces), response_tokens (the words, <eos> last), reward,
  *   logprobs (ℓ_π), ref_logprobs (ℓ_ref), values (V), token_rewards (the lab's total per token),
