@@ -1,6 +1,6 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 import type { TokenRow } from '../src/lab/events';
-import { CHANNELS, type ChannelKey } from '../src/ui/heatmapScale';
+import { channelValues, CHANNELS, PROB_LABELS, type ChannelKey } from '../src/ui/heatmapScale';
 import type { Event, RlhfStage } from '../src/worker/protocol';
 
 /**
@@ -137,7 +137,7 @@ export async function expectHeatmapMatchesEvent(section: Locator, snapshot: Toke
     const where = `${name} row ${r}`;
     if (shown.prompt !== row.prompt) problems.push(`${where}: prompt "${shown.prompt}", event "${row.prompt}"`);
     if (shown.gold !== `gold ${row.gold.toFixed(3)}`) problems.push(`${where}: "${shown.gold}", event gold ${row.gold}`);
-    const values = row.channels[channel];
+    const values = channelValues(row, channel);
     if (values && Math.abs(Number(shown.sum) - values.reduce((a, b) => a + b, 0)) > 1e-9) problems.push(`${where}: row sum ${shown.sum}, event ${values.reduce((a, b) => a + b, 0)}`);
     const shownTokens = shown.tokens.map((t) => t.text);
     if (shownTokens.join('\u241f') !== row.tokens.join('\u241f')) problems.push(`${where}: tokens [${shownTokens.join(' ')}], event [${row.tokens.join(' ')}]`);
@@ -153,9 +153,14 @@ export async function expectHeatmapMatchesEvent(section: Locator, snapshot: Toke
         problems.push(`${at}: ${(error as Error).message}`);
         return;
       }
-      for (const label of tooltip.keys()) if (!LABEL_TO_KEY.has(label)) problems.push(`${at}: the tooltip's "${label}" is no channel`);
+      for (const label of tooltip.keys()) if (!LABEL_TO_KEY.has(label) && !(PROB_LABELS as readonly string[]).includes(label)) problems.push(`${at}: the tooltip's "${label}" is no channel`);
+      const probs = [row.channels.logpPolicy[i], row.channels.logpRef[i]];
+      PROB_LABELS.forEach((label, k) => {
+        const printed = tooltip.get(label);
+        if (printed === undefined || !matchesPrinted(printed, Math.exp(probs[k]!))) problems.push(`${at}: tooltip ${label} ${printed}, event exp(${probs[k]})`);
+      });
       for (const { key, label } of CHANNELS) {
-        const expected = row.channels[key]?.[i];
+        const expected = channelValues(row, key)?.[i];
         const printed = tooltip.get(label);
         if (expected === undefined) {
           if (printed !== undefined) problems.push(`${at}: tooltip shows ${label} ${printed}, the event has no ${key}`);

@@ -5,6 +5,7 @@ import { BackendPanel } from './components/BackendPanel';
 import { HiddenPartsNote } from './components/HiddenPartsNote';
 import { Pipeline } from './components/Pipeline';
 import { RlhfPanel } from './components/RlhfPanel';
+import { RolloutViewer } from './components/RolloutViewer';
 import { SavedLabsPanel } from './components/SavedLabsPanel';
 import { ScaleUpPanel } from './components/ScaleUpPanel';
 import { ScoreTextPanel } from './components/ScoreTextPanel';
@@ -107,6 +108,7 @@ export function App() {
         {showRlhf && <RlhfPanel lab={lab} setup={setup} onSetup={changeSetup} showPickers={showPickers} quickDemoSlot={quickDemoSlot} />}
         {!config.hide.has('score') && <ScoreTextPanel lab={lab} />}
         {!config.hide.has('scale') && <ScaleUpPanel setup={setup} />}
+        {!config.hide.has('rollouts') && <RolloutViewer />}
         {!config.hide.has('theory') && <TheoryPanel />}
         {!config.hide.has('messages') && <WorkerMessages logs={state.logs} />}
       </main>

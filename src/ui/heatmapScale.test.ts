@@ -12,6 +12,8 @@ import {
   textColorOn,
   tokenDetails,
   unionSteps,
+  hasRewardTerms,
+  type HeatRow,
 } from './heatmapScale';
 
 const row = (total: number[], extra: Partial<TokenRow['channels']> = {}): TokenRow => {
@@ -87,7 +89,22 @@ describe('heatmap data helpers', () => {
     expect(keys([row([1])], false)).not.toContain('trueReward');
     expect(keys([row([1])], false)).not.toContain('logpDpo');
     expect(keys([row([1], { logpDpo: [-1] })], true)).toEqual(CHANNELS.map((c) => c.key));
-    expect(CHANNELS.slice(-3).map((c) => c.key)).toEqual(['logpPolicy', 'logpRef', 'logpDpo']);
+    expect(CHANNELS.slice(-5).map((c) => c.key)).toEqual(['logpPolicy', 'logpRef', 'logpDpo', 'logRatio', 'probGap']);
+  });
+
+  it("offers a rollout log's rows only the channels they hold or can compute, and the terms view only with RTO's channels", () => {
+    const log: HeatRow = { prompt: 'p', tokens: ['a', 'b'], channels: { total: [0.1, 0.2], logpPolicy: [-1, -2], logpRef: [-1.5, -2] } };
+    expect(availableChannels([log], false).map((c) => c.key)).toEqual(['total', 'logpPolicy', 'logpRef', 'logRatio', 'probGap']);
+    expect(availableChannels([{ ...log, channels: { value: [1, 2] } }], false).map((c) => c.key)).toEqual(['value']);
+    expect(channelValues(log, 'logRatio')).toEqual([0.5, 0]);
+    expect(channelValues(log, 'probGap')![0]).toBeCloseTo(Math.exp(-1) - Math.exp(-1.5), 15);
+    expect(channelValues({ ...log, channels: { logpPolicy: [-1] } }, 'logRatio')).toBeUndefined();
+    expect(hasRewardTerms([log])).toBe(false);
+    expect(hasRewardTerms([row([1])])).toBe(true);
+    expect(returnParts(log).total).toBeCloseTo(0.3, 15);
+    expect(tokenDetails(log, 0).split('\n')).toEqual([
+      'Total reward: 0.1000', 'log π: -1.0000', 'log π_ref: -1.5000', 'Log-ratio log π − log π_ref: 0.5000', 'Probability π − π_ref: 0.1447', 'Probability π: 0.3679', 'Probability π_ref: 0.2231',
+    ]);
   });
 
   it('merges snapshot steps and picks the latest snapshot at or before a step', () => {
@@ -104,7 +121,7 @@ describe('heatmap data helpers', () => {
     expect(text.split('\n')).toContain('Total reward: 0.1235');
     expect(text.split('\n')).toContain('True token reward r* (oracle): -1.0000');
     expect(text).not.toContain('log π_dpo');
-    expect(text.split('\n')).toHaveLength(9);
+    expect(text.split('\n')).toHaveLength(13);
   });
 
   it('splits a return into the three reward terms with shares of |return| (PPO: KL and score only)', () => {

@@ -1,10 +1,24 @@
 /**
  * The token heatmap's pure helpers: which per-token channels exist, one colour scale shared by every run, and
- * the tooltip text. No React here, so the scale can be checked in Node.
+ * the tooltip text. No React here, so the scale can be checked in Node. The rows are the lab's own (events.ts
+ * TokenRow) or a rollout log's (lab/rollouts runView.ts), which may hold any subset of the channels.
  */
-import type { TokenRow } from '../lab/events';
 
-export type ChannelKey = 'dpo' | 'kl' | 'score' | 'total' | 'value' | 'advantage' | 'trueReward' | 'logpPolicy' | 'logpRef' | 'logpDpo';
+/** The channels a row may store. */
+export type StoredChannelKey = 'dpo' | 'kl' | 'score' | 'total' | 'value' | 'advantage' | 'trueReward' | 'logpPolicy' | 'logpRef' | 'logpDpo';
+/** Channels computed from stored ones: log π − log π_ref, and π − π_ref (the probabilities). */
+export type DerivedChannelKey = 'logRatio' | 'probGap';
+export type ChannelKey = StoredChannelKey | DerivedChannelKey;
+
+/** A heatmap row: the lab's TokenRow is one; a log's row may lack any channel and the gold reward. */
+export interface HeatRow {
+  prompt: string;
+  /** The response's tokens as text. */
+  tokens: string[];
+  gold?: number;
+  channels: Partial<Record<StoredChannelKey, number[]>>;
+}
+type TokenRow = HeatRow;
 
 /** Every channel in selector order (log-probabilities last); `short` names the channel inside a sentence. */
 export const CHANNELS: { key: ChannelKey; label: string; short: string; help: string }[] = [
@@ -18,7 +32,21 @@ export const CHANNELS: { key: ChannelKey; label: string; short: string; help: st
   { key: 'logpPolicy', label: 'log π', short: 'log π', help: 'Log-probability of each token under the policy being trained.' },
   { key: 'logpRef', label: 'log π_ref', short: 'log π_ref', help: 'Log-probability of each token under the frozen reference (SFT) model.' },
   { key: 'logpDpo', label: 'log π_dpo', short: 'log π_dpo', help: 'Log-probability of each token under the DPO model.' },
+  { key: 'logRatio', label: 'Log-ratio log π − log π_ref', short: 'log-ratio', help: 'How much more likely the policy makes each token than the reference does; its sum over a response is the KL estimate.' },
+  { key: 'probGap', label: 'Probability π − π_ref', short: 'probability gap', help: "The token's probability under the policy minus under the reference (both on the tooltip)." },
 ];
+
+/** The values of a derived channel, or undefined without what it is computed from. */
+function derivedValues(row: TokenRow, key: DerivedChannelKey): number[] | undefined {
+  const { logpPolicy: p, logpRef: q } = row.channels;
+  if (!p || !q) return undefined;
+  const n = Math.min(p.length, q.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = key === 'logRatio' ? p[i]! - q[i]! : Math.exp(p[i]!) - Math.exp(q[i]!);
+  return out;
+}
+
+const isDerived = (key: ChannelKey): key is DerivedChannelKey => key === 'logRatio' || key === 'probGap';
 
 /**
  * The default view: the DPO term colours each token and the RM score is a chip at the row's end, each on a scale of
@@ -43,12 +71,17 @@ export interface ReturnParts {
 }
 
 export function returnParts(row: TokenRow): ReturnParts {
-  const dpo = rowSum(row.channels.dpo);
-  const kl = rowSum(row.channels.kl);
-  const score = rowSum(row.channels.score);
+  const dpo = rowSum(row.channels.dpo ?? []);
+  const kl = rowSum(row.channels.kl ?? []);
+  const score = rowSum(row.channels.score ?? []);
   const size = Math.abs(dpo) + Math.abs(kl) + Math.abs(score);
   const share = (x: number) => (size > 0 ? Math.abs(x) / size : 0);
-  return { dpo, kl, score, total: rowSum(row.channels.total), shares: { dpo: share(dpo), kl: share(kl), score: share(score) } };
+  return { dpo, kl, score, total: rowSum(row.channels.total ?? []), shares: { dpo: share(dpo), kl: share(kl), score: share(score) } };
+}
+
+/** Whether the terms view can be drawn: some row holds the DPO, KL and score channels (the lab's rows all do). */
+export function hasRewardTerms(rows: readonly TokenRow[]): boolean {
+  return rows.some((r) => r.channels.dpo !== undefined && r.channels.kl !== undefined && r.channels.score !== undefined);
 }
 
 /** One iteration's heatmap rows of one run. */
@@ -57,9 +90,9 @@ export interface HeatmapSnapshot {
   rows: TokenRow[];
 }
 
-/** The row's values of one channel, or undefined when the row lacks that optional channel. */
+/** The row's values of one channel, or undefined when the row lacks that channel (or what it is computed from). */
 export function channelValues(row: TokenRow, key: ChannelKey): number[] | undefined {
-  return row.channels[key];
+  return isDerived(key) ? derivedValues(row, key) : row.channels[key];
 }
 
 /** The largest |value| of the channel over every token of every row given; 1 when there is none (or it is 0). */
@@ -111,13 +144,9 @@ export function rowSum(values: number[]): number {
   return values.reduce((sum, v) => sum + v, 0);
 }
 
-/** The channels worth offering: the oracle's only when the task has one, an optional one only when some row has it. */
-export function availableChannels(rows: TokenRow[], hasTrueReward: boolean): typeof CHANNELS {
-  return CHANNELS.filter((c) => {
-    if (c.key === 'trueReward') return hasTrueReward;
-    if (c.key === 'logpDpo') return rows.some((row) => row.channels.logpDpo !== undefined);
-    return true;
-  });
+/** The channels worth offering: one that some row has (or can compute); the oracle's whenever the task has one. */
+export function availableChannels(rows: readonly TokenRow[], hasTrueReward: boolean): typeof CHANNELS {
+  return CHANNELS.filter((c) => (c.key === 'trueReward' ? hasTrueReward : rows.some((row) => channelValues(row, c.key) !== undefined)));
 }
 
 /** Every step that some run has a snapshot at, ascending and without repeats. */
@@ -134,8 +163,15 @@ export function snapshotAt(snapshots: HeatmapSnapshot[], step: number): HeatmapS
 
 /** "label: value" (4 decimals) for every channel the row has at token `index`, one per line. */
 export function tokenDetails(row: TokenRow, index: number): string {
-  return CHANNELS.flatMap((c) => {
+  const lines = CHANNELS.flatMap((c) => {
     const v = channelValues(row, c.key)?.[index];
     return v === undefined ? [] : [`${c.label}: ${v.toFixed(4)}`];
-  }).join('\n');
+  });
+  const p = row.channels.logpPolicy?.[index];
+  const q = row.channels.logpRef?.[index];
+  if (p !== undefined && q !== undefined) lines.push(`${PROB_LABELS[0]}: ${Math.exp(p).toFixed(4)}`, `${PROB_LABELS[1]}: ${Math.exp(q).toFixed(4)}`);
+  return lines.join('\n');
 }
+
+/** The tooltip's lines that are no channel: the token's probability under the policy and under the reference. */
+export const PROB_LABELS = ['Probability π', 'Probability π_ref'] as const;

@@ -10,7 +10,7 @@
 import { detokenize } from '../lab/data/tokenizer';
 import type { ResponseRow, SftResponseRow } from '../lab/events';
 
-export type ResponseColumn = 'prompt' | 'response' | 'gold' | 'score' | 'kl' | 'length';
+export type ResponseColumn = 'prompt' | 'response' | 'gold' | 'score' | 'refScore' | 'kl' | 'length';
 export type SortDirection = 'ascending' | 'descending';
 export interface SortOrder {
   column: ResponseColumn;
@@ -36,6 +36,8 @@ export interface TableRow {
   text: string;
   gold: number;
   score: number;
+  /** The reference model's score of its own response (a rollout log's ref_reward); NaN in the lab's table. */
+  refScore: number;
   kl: number;
   length: number;
   flags: HackingFlags;
@@ -77,6 +79,7 @@ export function tableRows(rows: readonly ResponseRow[], sft: readonly SftRespons
       text: detokenize(r.response),
       gold: num(r.gold),
       score: num(r.score),
+      refScore: NaN,
       kl: num(r.kl),
       length: num(r.length),
       flags: { atCap: atCap(num(r.length), cap), repeated: hasRepeatedWord(r.response), shared: (uses.get(texts[index] ?? '') ?? 0) >= sharedAt },

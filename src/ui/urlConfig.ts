@@ -12,7 +12,7 @@ import type { TaskName } from '../lab/tasks/task';
 import { parseSweepFractions } from './sweepPlan';
 
 /** Parts of the page a `hide=` list may name (Playground's classroom flags). */
-export const HIDEABLE = ['intro', 'labs', 'pipeline', 'backend', 'sft', 'rlhf', 'preset', 'score', 'scale', 'theory', 'messages'] as const;
+export const HIDEABLE = ['intro', 'labs', 'pipeline', 'backend', 'sft', 'rlhf', 'preset', 'score', 'scale', 'rollouts', 'theory', 'messages'] as const;
 export type Hideable = (typeof HIDEABLE)[number];
 
 export const TASK_NAMES: readonly TaskName[] = ['sentiment', 'oracle'];

@@ -9,3 +9,5 @@ export { LineSplitter, type SplitLine } from './lineSplitter';
 export { parseRolloutLine, type ParsedLine, type ParseOptions } from './parseLine';
 export { readRolloutText, RolloutFileReader, type BadLine, type RolloutFileSummary, type RolloutReaderOptions } from './fileReader';
 export { sequenceLogRatio, StepAggregator, type StepRow } from './stepAggregator';
+export { DEFAULT_VIEW_LIMITS, rolloutRunViewOf, RolloutRunCollector, rolloutTokenRow } from './runView';
+export type { RolloutFileFeed, RolloutFileView, RolloutRunView, RolloutSeries, RolloutStepRow, RolloutTableRow, RolloutTokenChannels, RolloutTokenRow, RolloutViewLimits, StepSamples } from './runView';

@@ -12,6 +12,7 @@ import { oracleTask } from '../tasks/oracle';
 import { sftBaseline, trainRl } from '../train/rl';
 import { opinionatedGpt, UNTRAINED_CONFIG, untrainedRlSettings } from '../train/untrainedRlFixture';
 import { readRolloutText } from './fileReader';
+import { rolloutRunViewOf } from './runView';
 import { rolloutLinesOf, rolloutTextOf } from './write';
 
 const config = UNTRAINED_CONFIG;
@@ -91,6 +92,34 @@ describe('rollout-log writer', () => {
     ]));
     expect(summary.viewCounts['token-rto-channels']).toBe(4);
     expect(summary.viewCounts['token-probs']).toBe(4);
+  });
+
+  it("reopens in the page's view with the live heatmap's numbers per token, one series per method", () => {
+    // The page downloads every run in one file: here the same rows as an 'rto' and a 'ppo' run.
+    const text = rolloutTextOf({ method: 'rto', tokens }) + rolloutTextOf({ method: 'ppo', tokens });
+    const view = rolloutRunViewOf([{ name: 'rto-lab-rollouts.jsonl', text }]);
+    expect(view.records).toBe(8);
+    expect(view.series.map((s) => [s.method, s.records, s.steps.map((r) => [r.step, r.responses])])).toEqual([
+      ['rto', 4, [[1, 2], [2, 2]]],
+      ['ppo', 4, [[1, 2], [2, 2]]],
+    ]);
+    for (const series of view.series) {
+      expect(series.samples.map((s) => s.step)).toEqual([1, 2]);
+      series.samples.forEach((sample, k) => {
+        const live = tokens[k]!;
+        expect(sample.heatmap).toHaveLength(live.rows.length);
+        sample.heatmap.forEach((h, i) => {
+          const c = live.rows[i]!.channels;
+          expect(h.tokens).toEqual(live.rows[i]!.tokens);
+          expect(h.gold).toBe(live.rows[i]!.gold);
+          // Every channel the log holds, exactly: the score channel is rebuilt from score_reward on the last token.
+          expect(h.channels).toEqual({ total: z(c.total), logpPolicy: z(c.logpPolicy), logpRef: z(c.logpRef), logpDpo: z(c.logpDpo!), value: z(c.value), dpo: z(c.dpo), kl: z(c.kl), score: z(c.score) });
+        });
+        expect(sample.rewards).toEqual(live.rows.map((r) => r.channels.score.at(-1)! + 0));
+        expect(sample.table.map((t) => t.kl)).toEqual(live.rows.map((r) => r.channels.logpPolicy.reduce((a, x, h) => a + x - r.channels.logpRef[h]!, 0)));
+      });
+      expect(series.steps[0]!.meanReward).toBeCloseTo((tokens[0]!.rows[0]!.channels.score.at(-1)! + tokens[0]!.rows[1]!.channels.score.at(-1)!) / 2, 12);
+    }
   });
 
   const row = (over: Partial<TokenRow['channels']> = {}, gold = 0.5): TokenRow => ({

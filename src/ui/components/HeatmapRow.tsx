@@ -1,5 +1,4 @@
-import type { TokenRow } from '../../lab/events';
-import { channelValues, divergingColor, returnParts, rowSum, textColorOn, tokenDetails, type ChannelKey, type ReturnParts } from '../heatmapScale';
+import { channelValues, divergingColor, returnParts, rowSum, textColorOn, tokenDetails, type ChannelKey, type HeatRow, type ReturnParts } from '../heatmapScale';
 import { TokenCells } from './TokenCells';
 
 /** The share bar's colours: distinct from the diverging token colours (blue/orange), since they mean terms, not signs. */
@@ -31,9 +30,9 @@ export interface RowScale {
 
 /**
  * One response: the prompt in grey, each token coloured, then (terms view) the RM score chip and the return bar, or
- * (a channel) the row sum; then the gold reward. One Tab stop; ←/→ read the tokens (TokenCells).
+ * (a channel) the row sum; then the gold reward when the row has one. One Tab stop; ←/→ read the tokens (TokenCells).
  */
-export function HeatmapRow({ row, scale, name }: { row: TokenRow; scale: RowScale; name: string }) {
+export function HeatmapRow({ row, scale, name }: { row: HeatRow; scale: RowScale; name: string }) {
   const terms = scale.view === 'terms';
   const values = channelValues(row, scale.view === 'terms' ? 'dpo' : scale.view) ?? [];
   const sum = rowSum(values);
@@ -72,7 +71,7 @@ export function HeatmapRow({ row, scale, name }: { row: TokenRow; scale: RowScal
       ) : (
         <span className="heatmap-sum">Σ {sum.toFixed(3)}</span>
       )}
-      <span className="heatmap-gold">gold {row.gold.toFixed(3)}</span>
+      {row.gold !== undefined && <span className="heatmap-gold">gold {row.gold.toFixed(3)}</span>}
     </div>
   );
 }

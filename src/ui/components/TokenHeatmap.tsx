@@ -1,5 +1,5 @@
 import { useId, useMemo, useState } from 'react';
-import { availableChannels, divergingColor, scaleMax, snapshotAt, TERMS_VIEW, unionSteps, type HeatmapSnapshot, type ViewKey } from '../heatmapScale';
+import { availableChannels, divergingColor, hasRewardTerms, scaleMax, snapshotAt, TERMS_VIEW, unionSteps, type HeatmapSnapshot, type ViewKey } from '../heatmapScale';
 import { HeatmapRow, TERM_COLORS } from './HeatmapRow';
 
 export interface HeatmapRun {
@@ -30,22 +30,25 @@ function LegendBar({ max, title, testId }: { max: number; title: string; testId:
  * each token by the DPO term and shows the RM score as a chip at the row's end, each on a scale of its own, with a
  * bar of where the return comes from; any single channel can be chosen instead. Every scale is zero-centred, shared
  * by the runs and taken over every iteration, so colours compare directly across runs and along the slider.
+ * A rollout log's rows show the channels they hold (the terms view only with RTO's dpo/kl/score channels);
+ * `stepName` names the slider's unit ("iteration" for the lab's runs, "step" for a log).
  */
-export function TokenHeatmap({ runs, hasTrueReward }: { runs: HeatmapRun[]; hasTrueReward: boolean }) {
+export function TokenHeatmap({ runs, hasTrueReward, stepName = 'iteration' }: { runs: HeatmapRun[]; hasTrueReward: boolean; stepName?: string }) {
   const ids = useId();
   const [chosen, setChosen] = useState<ViewKey>(TERMS_VIEW.key);
   // null follows the latest iteration as new snapshots arrive; a number pins the slider there.
   const [pinned, setPinned] = useState<number | null>(null);
 
   const allRows = useMemo(() => runs.flatMap((r) => r.snapshots.flatMap((s) => s.rows)), [runs]);
-  const views = useMemo(() => [TERMS_VIEW, ...availableChannels(allRows, hasTrueReward)], [allRows, hasTrueReward]);
-  const view = views.find((c) => c.key === chosen) ?? TERMS_VIEW;
+  const views = useMemo(() => [...(hasRewardTerms(allRows) ? [TERMS_VIEW] : []), ...availableChannels(allRows, hasTrueReward)], [allRows, hasTrueReward]);
+  const view = views.find((c) => c.key === chosen) ?? views[0] ?? TERMS_VIEW;
   const terms = view.key === TERMS_VIEW.key;
   const max = useMemo(() => scaleMax(allRows, view.key === TERMS_VIEW.key ? 'dpo' : view.key), [allRows, view.key]);
   const scoreMax = useMemo(() => scaleMax(allRows, 'score'), [allRows]);
   const steps = useMemo(() => unionSteps(runs.map((r) => r.snapshots)), [runs]);
 
   if (steps.length === 0) return <p className="hint">No token rows yet: they arrive with the first RL iteration.</p>;
+  const Step = stepName.charAt(0).toUpperCase() + stepName.slice(1);
   const step = pinned !== null && steps.includes(pinned) ? pinned : steps[steps.length - 1]!;
   const index = steps.indexOf(step);
   const moveTo = (i: number) => setPinned(i >= steps.length - 1 ? null : (steps[i] ?? null));
@@ -62,12 +65,12 @@ export function TokenHeatmap({ runs, hasTrueReward }: { runs: HeatmapRun[]; hasT
             </option>
           ))}
         </select>
-        <label htmlFor={`${ids}-step`}>Iteration</label>
+        <label htmlFor={`${ids}-step`}>{Step}</label>
         <input
           id={`${ids}-step`}
           type="range"
-          aria-label="Iteration"
-          aria-valuetext={`iteration ${step}`}
+          aria-label={Step}
+          aria-valuetext={`${stepName} ${step}`}
           min={0}
           max={steps.length - 1}
           step={1}
@@ -76,7 +79,7 @@ export function TokenHeatmap({ runs, hasTrueReward }: { runs: HeatmapRun[]; hasT
           onChange={(e) => moveTo(Number(e.target.value))}
         />
         <output htmlFor={`${ids}-step`} data-testid="heat-step">
-          iteration {step}
+          {stepName} {step}
           {pinned === null ? ' (latest)' : ''}
         </output>
       </div>
@@ -96,7 +99,7 @@ export function TokenHeatmap({ runs, hasTrueReward }: { runs: HeatmapRun[]; hasT
           )}
         </div>
         <p className="hint">
-          {terms ? '' : "PPO's sparse reward sits on the last token; RTO spreads the DPO reward over every token. "}
+          {terms || stepName !== 'iteration' ? '' : "PPO's sparse reward sits on the last token; RTO spreads the DPO reward over every token. "}
           {view.help} Hover a token, or Tab to a row and use ←/→, for its numbers.
         </p>
       </div>
@@ -108,12 +111,17 @@ export function TokenHeatmap({ runs, hasTrueReward }: { runs: HeatmapRun[]; hasT
               <h3 className="heatmap-run-title">
                 <span className="heatmap-swatch" style={{ background: run.color }} aria-hidden="true" />
                 {run.label}
-                {snapshot && snapshot.step !== step && <span className="hint"> (iteration {snapshot.step})</span>}
+                {snapshot && snapshot.step !== step && (
+                  <span className="hint">
+                    {' '}
+                    ({stepName} {snapshot.step})
+                  </span>
+                )}
               </h3>
               {snapshot ? (
                 snapshot.rows.map((row, i) => <HeatmapRow key={i} row={row} scale={scale} name={`${run.label} response ${i + 1}`} />)
               ) : (
-                <p className="hint">No rows at this iteration yet.</p>
+                <p className="hint">No rows at this {stepName} yet.</p>
               )}
             </section>
           );
