@@ -1,8 +1,11 @@
 /**
  * For the timing scripts: the production build served by `vite preview` on a port, and headless Debian Chromium
- * (WebGPU allowed) pointed at it. `close` stops both.
+ * (WebGPU allowed) pointed at it. `close` stops both. The server is stopped whatever way the script ends: close(),
+ * an error before the page opens, an uncaught error or process.exit (the 'exit' handler), and Ctrl-C or a kill
+ * (SIGINT, SIGTERM, SIGHUP: the server is stopped, then the script exits with 128 + the signal's number).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
 import { chromium, type Browser, type Page } from '@playwright/test';
 
 export interface PreviewBrowser {
@@ -11,8 +14,9 @@ export interface PreviewBrowser {
   close: () => Promise<void>;
 }
 
-async function waitForServer(base: string): Promise<void> {
+async function waitForServer(base: string, server: ChildProcess): Promise<void> {
   for (let i = 0; i < 120; i++) {
+    if (server.exitCode !== null || server.signalCode !== null) throw new Error(`vite preview exited (${server.exitCode ?? server.signalCode}) before serving ${base}`);
     try {
       if ((await fetch(base)).ok) return;
     } catch {
@@ -23,21 +27,72 @@ async function waitForServer(base: string): Promise<void> {
   throw new Error('vite preview did not start');
 }
 
+/** Whether any process of group `pgid` is still alive. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function killGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Starts `command` in its own process group (so that stopping it also stops the node process npx starts: killing
+ * npx alone left vite serving) and returns a stop that ends the whole group: SIGTERM, then SIGKILL after 5 s.
+ * Until it is stopped, exit and signal handlers stop it too.
+ */
+export function spawnGroup(command: string, args: readonly string[]): { child: ChildProcess; stop: () => Promise<void> } {
+  const child = spawn(command, args, { stdio: 'ignore', detached: true });
+  const pgid = child.pid;
+  let stopped = pgid === undefined;
+  const stopNow = () => {
+    if (stopped || pgid === undefined) return;
+    stopped = true;
+    killGroup(pgid, 'SIGTERM');
+  };
+  const onExit = () => {
+    // Synchronous only: the process is going away. SIGKILL, since nothing will be left to wait for a SIGTERM.
+    if (!stopped && pgid !== undefined) killGroup(pgid, 'SIGKILL');
+    stopped = true;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopNow();
+    process.exit(128 + (constants.signals[signal] ?? 1));
+  };
+  const detach = () => {
+    process.off('exit', onExit);
+    for (const s of SIGNALS) process.off(s, onSignal);
+  };
+  process.on('exit', onExit);
+  for (const s of SIGNALS) process.on(s, onSignal);
+  const stop = async () => {
+    detach();
+    if (pgid === undefined) return;
+    stopNow();
+    for (let i = 0; i < 50 && groupAlive(pgid); i++) await new Promise((r) => setTimeout(r, 100));
+    if (groupAlive(pgid)) killGroup(pgid, 'SIGKILL');
+  };
+  return { child, stop };
+}
+
 /** `dist`: the build folder to serve (`vite build --outDir X`), dist by default. */
 export async function openPreview(port: number, dist = 'dist'): Promise<PreviewBrowser> {
-  // Its own process group, so that stopping it also stops the node process npx starts (killing npx alone left it serving).
-  const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', dist], { stdio: 'ignore', detached: true });
-  const stop = () => {
-    try {
-      if (server.pid !== undefined) process.kill(-server.pid);
-    } catch {
-      server.kill();
-    }
-  };
+  const { child: server, stop } = spawnGroup('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', dist]);
   const base = `http://127.0.0.1:${port}/`;
   let browser: Browser | null = null;
   try {
-    await waitForServer(base);
+    await waitForServer(base, server);
     browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--enable-unsafe-webgpu'] });
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const opened = browser;
@@ -45,13 +100,16 @@ export async function openPreview(port: number, dist = 'dist'): Promise<PreviewB
       base,
       page,
       close: async () => {
-        await opened.close();
-        stop();
+        try {
+          await opened.close();
+        } finally {
+          await stop();
+        }
       },
     };
   } catch (error) {
-    await browser?.close();
-    stop();
+    await browser?.close().catch(() => {});
+    await stop();
     throw error;
   }
 }
