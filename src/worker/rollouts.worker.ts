@@ -50,6 +50,8 @@ async function open(requestId: string, files: File[], padToken: string | undefin
         if (now - lastPost > 100) {
           lastPost = now;
           post({ type: 'progress', requestId, file: i, files: files.length, name: file.name, bytesRead: before + read, totalBytes, records: collector.records });
+          // A File's chunks resolve without giving the event loop a turn: yield one, so a Cancel message is seen.
+          await new Promise((resolve) => setTimeout(resolve, 0));
         }
       }
     } catch (error) {
