@@ -1,7 +1,7 @@
 /**
  * `npm run lab -- rollouts FILE... [--pad TOKEN]`: reads rollout logs in the RL Logging Board convention
  * (docs/internals.md, "Real runs' logs"), each file streamed with createReadStream, merges them by step and prints
- * one line per step, then per file its fields, the views it supports, its bad lines and the tokens aligned or
+ * one line per step (per method, when the lines name one: a lab download holds several runs), then per file its fields, the views it supports, its bad lines and the tokens aligned or
  * stripped. Exit code 0 unless no file could be read.
  */
 import { createReadStream } from 'node:fs';
@@ -57,14 +57,26 @@ export async function rolloutsCommand(o: RolloutsOptions): Promise<number> {
     process.stderr.write('rollouts: name at least one .jsonl file\n');
     return 2;
   }
-  const aggregator = new StepAggregator(0);
+  // One aggregator per method named on the lines (a lab download holds its PPO and RTO runs), so two runs' steps never mix.
+  const byMethod = new Map<string | null, StepAggregator>();
+  const add = (records: ReturnType<RolloutFileReader['push']>) => {
+    for (const r of records) {
+      const key = r.method ?? null;
+      let agg = byMethod.get(key);
+      if (!agg) {
+        agg = new StepAggregator(0);
+        byMethod.set(key, agg);
+      }
+      agg.add(r);
+    }
+  };
   const summaries: { path: string; summary: RolloutFileSummary }[] = [];
   const failures: string[] = [];
   const started = performance.now();
   for (const path of o.files) {
     const reader = new RolloutFileReader(o.padToken ? { padToken: o.padToken } : {});
     try {
-      await streamRolloutFile(path, reader, (records) => aggregator.addAll(records));
+      await streamRolloutFile(path, reader, add);
       summaries.push({ path, summary: reader.summary() });
     } catch (error) {
       failures.push(`${path}: could not be read (${error instanceof Error ? error.message : String(error)})`);
@@ -72,11 +84,15 @@ export async function rolloutsCommand(o: RolloutsOptions): Promise<number> {
       if (reader.summary().lines > 0) summaries.push({ path: `${path} (read stopped)`, summary: reader.summary() });
     }
   }
-  const rows = aggregator.rows();
+  const series = [...byMethod.entries()].map(([method, agg]) => ({ method, rows: agg.rows(), withoutStep: agg.withoutStep }));
+  const steps = new Set(series.flatMap((s) => s.rows.map((r) => r.step))).size;
   const records = summaries.reduce((n, s) => n + s.summary.records, 0);
-  console.log(`rollouts: ${summaries.length} of ${o.files.length} files read, ${records} records, ${rows.length} steps in ${((performance.now() - started) / 1000).toFixed(2)} s`);
-  if (rows.length) for (const l of stepLines(rows)) console.log(l);
-  if (aggregator.withoutStep) console.log(`${aggregator.withoutStep} records have no step and are left out of the per-step lines`);
+  console.log(`rollouts: ${summaries.length} of ${o.files.length} files read, ${records} records, ${steps} steps in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+  for (const s of series) {
+    if (series.length > 1 || s.method !== null) console.log(`method ${s.method ?? '(none named)'}:`);
+    if (s.rows.length) for (const l of stepLines(s.rows)) console.log(l);
+    if (s.withoutStep) console.log(`${s.withoutStep} records have no step and are left out of the per-step lines`);
+  }
   for (const s of summaries) for (const l of fileLines(s.path, s.summary, o.padToken)) console.log(l);
   for (const f of failures) console.error(f);
   return summaries.length === 0 ? 1 : 0;
