@@ -2,8 +2,11 @@
  * Benchmark (prints figures; not a test): the rollout-log reader on a large generated file. Writes a JSONL file of
  * realistic records (256-token responses with logprobs, ref_logprobs, values and token_rewards, 64 responses per
  * step) of at least the given size to a temp dir, streams it through RolloutFileReader and StepAggregator as the
- * CLI does, and prints records/s, MB/s and the peak RSS (sampled, and the process's maxRSS). Deletes the file.
- * Usage: npm run bench:rollouts -- [megabytes, default 200]
+ * CLI does, and prints records/s, MB/s and the peak RSS (sampled, and the process's maxRSS). With --page it then
+ * opens the same file in the page's rollout viewer (the production build in dist/, `npm run build` first, served by
+ * vite preview in headless Chromium) and prints how long the read took, how many progress updates the bar showed
+ * and the records the page reports. Deletes the file.
+ * Usage: npm run bench:rollouts -- [megabytes, default 200] [--page]
  */
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
@@ -13,7 +16,9 @@ import { createRng } from '../src/lab/rng';
 import { RolloutFileReader, StepAggregator } from '../src/lab/rollouts';
 import { streamRolloutFile } from '../src/cli/commands/rollouts';
 
-const targetMb = Number(process.argv[2] ?? 200);
+const args = process.argv.slice(2);
+const inPage = args.includes('--page');
+const targetMb = Number(args.find((a) => !a.startsWith('--')) ?? 200);
 const TOKENS = 256;
 const PER_STEP = 64;
 const WORDS = ['the', ' movie', ' was', ' great', ' and', ' I', ' loved', ' it', '.', ' 好', ' 🙂', ' plot', ' acting', ' really'];
@@ -79,6 +84,36 @@ try {
   console.log(`  ${(s.records / seconds).toFixed(0)} records/s, ${(size / 1e6 / seconds).toFixed(1)} MB/s`);
   console.log(`  RSS before reading ${(rssBefore / 2 ** 20).toFixed(0)} MiB, peak while reading ${(peakRss / 2 ** 20).toFixed(0)} MiB (sampled every 20 ms); process maxRSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (generation included)`);
   console.log(`  step 0: ${rows[0]?.responses} responses, mean reward ${rows[0]?.meanReward?.toFixed(4)}, mean KL ${rows[0]?.meanKl?.toFixed(4)}`);
+  if (inPage) await readInPage(path, n);
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** The same file in the page's rollout viewer: the time to the summary, the progress values seen, the records shown. */
+async function readInPage(file: string, expected: number): Promise<void> {
+  const { openPreview } = await import('./previewBrowser');
+  const preview = await openPreview(4319);
+  try {
+    const { page } = preview;
+    await page.goto(`${preview.base}#hide=intro,labs,pipeline,sft,rlhf,score,scale,theory`);
+    const viewer = page.getByTestId('rollout-viewer');
+    const start = performance.now();
+    await viewer.getByTestId('rollout-files').setInputFiles(file);
+    const seen = new Set<string>();
+    const summary = viewer.getByTestId('rollout-summary');
+    while (!(await summary.isVisible())) {
+      const v = await viewer.getByTestId('rollout-progress').getAttribute('value').catch(() => null);
+      if (v !== null) seen.add(v);
+      await page.waitForTimeout(50);
+    }
+    const seconds = (performance.now() - start) / 1000;
+    const text = await summary.innerText();
+    const shown = Number(/([\d,]+) records/.exec(text)?.[1]?.replace(/,/g, '') ?? NaN);
+    const heap = await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null);
+    console.log(`page: "${text}" — ${seconds.toFixed(1)} s from choosing the file (file transfer into the browser included), ${seen.size} distinct progress values seen`);
+    console.log(`  page JS heap after reading ${heap === null ? 'not reported' : `${(heap / 2 ** 20).toFixed(0)} MiB`} (the reading worker's heap is not visible from the page)`);
+    if (shown !== expected) throw new Error(`the page shows ${shown} records, the file has ${expected}`);
+  } finally {
+    await preview.close();
+  }
 }
