@@ -138,3 +138,33 @@ test('a large log shows its progress and Cancel keeps what was read', async ({ p
   expect(read).toBeGreaterThan(0);
   expect(read).toBeLessThan(16_000);
 });
+
+test('files of one run dropped together merge by step, and the pad token is stripped on request', async ({ page }) => {
+  await page.goto('/#hide=intro,labs,pipeline,sft,rlhf,score,scale,theory');
+  const rec = (step: number, reward: number) => line({ step, prompt: 'p', response: 'ok<pad><pad>', response_tokens: ['ok', '<pad>', '<pad>'], reward, logprobs: [-1, -3, -3], ref_logprobs: [-1.5, -3, -3] });
+  const rank0 = rec(0, 1) + rec(1, 2);
+  const rank1 = rec(0, 3) + rec(1, 4) + rec(2, 5);
+  const viewer = page.getByTestId('rollout-viewer');
+  await viewer.getByTestId('rollout-pad').fill('<pad>');
+  const drop = await page.evaluateHandle(([a, b]) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([a!], 'rank0.jsonl', { type: 'application/x-ndjson' }));
+    dt.items.add(new File([b!], 'rank1.jsonl', { type: 'application/x-ndjson' }));
+    return dt;
+  }, [rank0, rank1]);
+  await viewer.dispatchEvent('drop', { dataTransfer: drop });
+  await expect(viewer.getByTestId('rollout-summary')).toContainText('Read 5 records from 2 files');
+  await expect(viewer.getByTestId('rollout-file')).toHaveCount(2);
+  await expect(viewer.getByTestId('rollout-file').nth(1)).toContainText('rank1.jsonl');
+  await expect(viewer.getByTestId('file-tokens').nth(1)).toContainText('6 trailing pad tokens “<pad>” stripped');
+  await expect(viewer.getByTestId('rollout-reward-chart')).toHaveAttribute('data-points', '3');
+  // Step 0 holds a response of each file; the table's lengths are the tokens left after stripping.
+  await viewer.getByTestId('rollout-step').selectOption('0');
+  const table = viewer.getByTestId('rollout-table');
+  expect(await table.locator('td[data-col="score"]').allInnerTexts()).toEqual(['1.000', '3.000']);
+  expect(await table.locator('td[data-col="length"]').allInnerTexts()).toEqual(['1', '1']);
+  // The two responses are the same text: flagged as shared, as in the lab's table.
+  expect((await table.locator('td[data-col="response"]').allInnerTexts()).map((t) => t.replace(/\s+/g, ' '))).toEqual(['ok shared response', 'ok shared response']);
+  // The heatmap at the latest step: rank1's one response, its one token left.
+  await expect(viewer.locator('.heatmap').getByTestId('heat-token')).toHaveCount(1);
+});
