@@ -13,6 +13,7 @@ export interface MachineInfo {
   nproc: number;
   cpu: string;
   date: string;
+  loadAverageAtStart?: string;
 }
 
 export function figuresOf(shell: string, machine: MachineInfo, settings: Settings, task: 'sentiment' | 'oracle', pairsPerPrompt: number, rows: readonly Timing[]): BackendFigures {
@@ -27,6 +28,7 @@ export function figuresOf(shell: string, machine: MachineInfo, settings: Setting
     shell,
     machine: `a ${machine.nproc}-core machine`,
     date: machine.date.slice(0, 10),
+    ...(machine.loadAverageAtStart ? { loadAverage: machine.loadAverageAtStart } : {}),
     task,
     model: { layers: settings.layers, heads: settings.heads, width: settings.width, vocabSize: settings.vocabSize },
     at: { sftBatch: settings.sftBatch, rmBatch: settings.rmBatch, dpoBatch: settings.dpoBatch, rlPrompts: settings.rlPrompts, rlMinibatches: settings.rlMinibatches, rlEvalPrompts: settings.rlEvalPrompts },

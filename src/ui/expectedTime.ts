@@ -7,7 +7,7 @@
  * or a method the benchmark did not time gets no estimate rather than a guess. Batch sizes and prompt counts scale
  * the measured cost linearly (a step's work is linear in its rows).
  */
-import type { Settings } from '../lab/config';
+import { resolveSettings, type PresetName, type Settings } from '../lab/config';
 import type { TaskName } from '../lab/tasks/task';
 import FIGURES_JSON from './expectedTimeFigures.json';
 
@@ -34,6 +34,8 @@ export interface BackendFigures {
   /** e.g. "a 2-core machine". */
   machine: string;
   date: string;
+  /** The machine's load average (1, 5, 15 min) when the benchmark started: others' work slows every figure. */
+  loadAverage?: string;
   task: TaskName;
   model: { layers: number; heads: number; width: number; vocabSize: number };
   /** The settings the costs were measured at (the linear scaling's base). */
@@ -126,4 +128,15 @@ export function expectedTimeLine(stage: EstimatedStage, s: Settings, backend: st
   const e = expectedSeconds(stage, s, backend, ctx, figures);
   if ('none' in e) return e.none;
   return `${formatDuration(e.seconds)} on ${backend} (measured on ${e.figures.machine}${e.figures.shell === 'node' ? ', under Node' : ''})`;
+}
+
+/** The line for a card from the page's setup (preset, overrides, task); settings that do not validate get none. */
+export function setupExpectedLine(stage: EstimatedStage, preset: PresetName, overrides: Partial<Record<string, number>>, backend: string | null, ctx: StageContext): string {
+  let s: Settings;
+  try {
+    s = resolveSettings(preset, overrides, ctx.task);
+  } catch {
+    return 'no estimate while a setting is invalid';
+  }
+  return expectedTimeLine(stage, s, backend, ctx);
 }

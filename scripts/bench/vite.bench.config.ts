@@ -1,0 +1,12 @@
+/** The benchmark page's build (npm run bench:browser): scripts/bench/browser/ into dist-bench/, with public/'s lab and corpus. */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export default defineConfig({
+  root: resolve(repo, 'scripts/bench/browser'),
+  base: './',
+  publicDir: resolve(repo, 'public'),
+  build: { outDir: resolve(repo, 'dist-bench'), emptyOutDir: true, chunkSizeWarningLimit: 8000 },
+});
