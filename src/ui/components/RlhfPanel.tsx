@@ -25,6 +25,7 @@ import { StageCard } from './StageCard';
 import { SweepControl } from './SweepControl';
 import { TokenHeatmap } from './TokenHeatmap';
 import { corpusUrl, downloadFile } from '../appFiles';
+import { setupExpectedLine } from '../expectedTime';
 
 
 const TITLES: Record<RlhfStage, string> = { preferences: 'Preferences', rm: 'Reward model', dpo: 'DPO', ppo: 'PPO (sparse reward)', rto: 'RTO (dense reward)' };
@@ -78,6 +79,10 @@ export function RlhfPanel({
   const busy = state.sft?.status === 'running' || state.sft?.status === 'paused' || state.check?.status === 'running' || Object.values(runs).some((r) => r.status === 'running' || r.status === 'paused');
   const ready = state.backendStatus === 'ready' && state.sftModel !== null;
   const done = (s: RlhfStage) => runs[s]?.status === 'done';
+  // The expected times (expectedTime.ts): the active backend, and the pairs once the preferences stage made them.
+  const backend = state.backendStatus === 'ready' ? (state.selection?.info.backend ?? null) : null;
+  const prefValues = runs.preferences?.status === 'done' ? runs.preferences.summary?.values : undefined;
+  const pairs = prefValues?.pairs !== undefined && prefValues.heldOutPairs !== undefined ? { train: prefValues.pairs, heldOut: prefValues.heldOutPairs } : undefined;
   // A setting that breaks a cross-field rule (shown by the editor at its fields) keeps every stage from starting.
   const settingsOk = setupProblems(preset, overrides, task).length === 0;
   // The method card runs RTO unless another method of the table is picked; a method without the DPO reward needs no DPO model.
@@ -257,6 +262,7 @@ export function RlhfPanel({
             }}
             guidance={stage === 'rto' && method !== 'rto' ? `${methodOf(method).help} (${methodOf(method).paper.title}, arXiv ${methodOf(method).paper.arxiv}.) ${LOOK_FOR.rto}` : `${STAGES.find((s) => s.id === STAGE_ID[stage])?.summary ?? ''} ${LOOK_FOR[stage]}`}
             settings={<SettingsEditor groups={SETTING_GROUPS[stage]} preset={preset} task={task} overrides={edited} onChange={edit} disabled={busy} />}
+            expected={setupExpectedLine(stage, preset, overrides, backend, { task, ...(stage === 'rto' ? { method } : {}), ...(pairs ? { pairs } : {}) })}
           />
         ))}
       </ol>

@@ -6,6 +6,7 @@ import type { LabApi } from '../useLab';
 import { LossChart } from './LossChart';
 import { SetupPickers } from './SetupPickers';
 import { corpusUrl, downloadFile } from '../appFiles';
+import { setupExpectedLine } from '../expectedTime';
 
 const stepsProblems = (text: string) => (text.trim() === '' ? ['SFT steps (sftSteps) must be a number'] : validateSettings({ sftSteps: Number(text) }));
 
@@ -92,6 +93,11 @@ export function SftPanel({ lab, setup, onSetup, showPickers = true }: { lab: Lab
         <input ref={fileInput} data-testid="sft-load" type="file" accept=".ckpt" hidden onChange={(e) => void load(e.target.files?.[0])} />
       </div>
       <p className="hint">{PRESETS[setup.preset].description}</p>
+      {!running && (
+        <p className="hint" data-testid="expected-sft">
+          Expected time: {setupExpectedLine('sft', setup.preset, overridesOf(setup), state.backendStatus === 'ready' ? (state.selection?.info.backend ?? null) : null, { task: setup.task })}
+        </p>
+      )}
       <details className="stage-settings">
         <summary>Model and SFT settings</summary>
         <SettingsEditor groups={['run', 'model', 'sft']} preset={setup.preset} task={setup.task} overrides={setup.edited} onChange={(edited) => onSetup({ ...setup, edited })} disabled={running} />

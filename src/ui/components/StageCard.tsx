@@ -37,6 +37,8 @@ export function StageCard(props: {
   onContinue?: () => void;
   guidance: string;
   settings: ReactNode;
+  /** Before Start: the expected time on the active backend (expectedTime.ts), or why there is none. */
+  expected?: string;
 }) {
   const { run } = props;
   const eta = run?.etaSeconds ?? null;
@@ -73,6 +75,11 @@ export function StageCard(props: {
         {run && <progress max={1} value={progress} aria-label={`${props.title} progress`} />}
         {status && <span role="status">{status}</span>}
       </div>
+      {props.expected && run?.status !== 'running' && run?.status !== 'paused' && (
+        <p className="hint" data-testid={`expected-${props.id}`}>
+          Expected time: {props.expected}
+        </p>
+      )}
       <p className="hint">{props.guidance}</p>
       {run && (run.stage === 'rm' || run.stage === 'dpo') && <StageLossChart stage={run.stage} points={run.points} />}
       <details className="stage-settings">
