@@ -109,14 +109,35 @@ export function causalMask(length: number): tf.Tensor2D {
 
 /**
  * Scaled dot-product attention (Vaswani et al. 2017, eq. 1) with an additive mask.
- * q, k, v: [B, H, T, dh]; mask: broadcastable to [B, H, T, T] (0 = attend, −1e9 = blocked).
+ * q, k: [B, H, Tq, dh] and [B, H, Tk, dh], v: [B, H, Tk, dh]; mask: broadcastable to [B, H, Tq, Tk] (0 = attend,
+ * −1e9 = blocked). One op with a hand-written gradient (docs/profile.md): the batched products use matmul's
+ * transpose flags instead of explicit transposes (wasm's batched matmul is a plain loop either way, and its
+ * Transpose of these shapes cost more than the flags), and 1/√dh scales q ([.., Tq, dh]) rather than the scores
+ * ([.., Tq, Tk]). The backward pass is softmax's (tfjs's own formula) and the four products of dS = Q̃Kᵀ and O = PV.
  */
 export function maskedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor): tf.Tensor4D {
-  return tf.tidy(() => {
-    const headWidth = q.shape[3];
-    const scores = tf.add(tf.mul(matMulT(q, transposeLast(k)), 1 / Math.sqrt(headWidth)), mask);
-    return matMulT(tf.softmax(scores, -1) as tf.Tensor4D, v);
+  const scale = 1 / Math.sqrt(q.shape[3]);
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [qq, kk, vv, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+    const qs = tf.mul(qq, scale);
+    const p = tf.softmax(tf.add(tf.matMul(qs, kk, false, true), mask), -1);
+    save([qs, kk, vv, p]);
+    return {
+      value: tf.matMul(p, vv),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [qsS, kS, vS, pS] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+        const dp = tf.matMul(dy as tf.Tensor4D, vS, false, true);
+        const dv = tf.matMul(pS, dy as tf.Tensor4D, true, false);
+        // Softmax's gradient as tfjs writes it: dS = dP·P − sum(dP·P)·P.
+        const dpp = tf.mul(dp, pS);
+        const ds = tf.sub(dpp, tf.mul(tf.sum(dpp, -1, true), pS));
+        const dq = tf.mul(tf.matMul(ds, kS), scale);
+        const dk = tf.matMul(ds, qsS, true, false);
+        return [dq, dk, dv];
+      },
+    };
   });
+  return op(q, k, v) as tf.Tensor4D;
 }
 
 /**
