@@ -74,37 +74,72 @@ export function pickLast(x: tf.Tensor, index: tf.Tensor): tf.Tensor {
   });
 }
 
-/** Layer normalisation over the last axis (Ba et al. 2016), with learned gain and bias. */
+/**
+ * Layer normalisation over the last axis (Ba et al. 2016), with learned gain and bias. The forward values are
+ * tfjs's moments-based formula; the gradient is written out (docs/profile.md: 12 kernels instead of about 30):
+ * with n = (x − μ)/σ and dn = dy·g, dx = (dn − mean(dn) − n·mean(dn·n))/σ, dg = Σ dy·n, db = Σ dy over the rows.
+ */
 export function layerNorm(x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, eps = 1e-5): tf.Tensor {
-  return tf.tidy(() => {
-    const { mean, variance } = tf.moments(x, -1, true);
-    const normed = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps)));
-    return tf.add(tf.mul(normed, gain), bias);
+  const width = x.shape[x.shape.length - 1] ?? 1;
+  const rows = x.size / width;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xx, g, b, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    const { mean, variance } = tf.moments(xx, -1, true);
+    const std = tf.sqrt(tf.add(variance, eps));
+    const normed = tf.div(tf.sub(xx, mean), std);
+    save([normed, std, g]);
+    return {
+      value: tf.add(tf.mul(normed, g), b),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [n, sd, gs] = saved as [tf.Tensor, tf.Tensor, tf.Tensor1D];
+        const dn = tf.mul(dy, gs);
+        const centred = tf.sub(dn, tf.mean(dn, -1, true));
+        const dx = tf.div(tf.sub(centred, tf.mul(n, tf.mean(tf.mul(dn, n), -1, true))), sd);
+        const dg = tf.sum(tf.reshape(tf.mul(dy, n), [rows, width]), 0);
+        const db = tf.sum(tf.reshape(dy, [rows, width]), 0);
+        return [dx, dg, db];
+      },
+    };
   });
+  return op(x, gain, bias);
 }
 
 /**
  * GELU, tanh approximation (the GPT-2 form): 0.5·x·(1 + tanh(u)) with u = √(2/π)·(x + 0.044715·x³), computed as
  * the identical x·σ(2u). wasm's Tanh is scalar code (12 ms on [1408, 256]) and its Sigmoid vectorised (1.5 ms).
+ * The gradient is written out: d/dx x·σ(2u) = σ + x·σ(1 − σ)·√(2/π)·2·(1 + 3·0.044715·x²) (9 kernels, not ~15).
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
+  const c = 2 * Math.sqrt(2 / Math.PI);
+  const k = 0.044715;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xx, save] = args as [tf.Tensor, tf.GradSaveFunc];
     // x·x·x rather than pow(x, 3): pow is a slow kernel on wasm.
-    const twoU = tf.mul(2 * Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.mul(x, x)))));
-    return tf.mul(x, tf.sigmoid(twoU));
+    const twoU = tf.mul(c, tf.add(xx, tf.mul(k, tf.mul(xx, tf.mul(xx, xx)))));
+    const s = tf.sigmoid(twoU);
+    save([xx, s]);
+    return {
+      value: tf.mul(xx, s),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ss] = saved as [tf.Tensor, tf.Tensor];
+        const slope = tf.add(tf.mul(3 * k * c, tf.mul(xs, xs)), c);
+        const inner = tf.mul(tf.mul(xs, tf.mul(ss, tf.sub(1, ss))), slope);
+        return tf.mul(dy, tf.add(ss, inner));
+      },
+    };
   });
+  return op(x);
 }
 
 /**
  * Additive causal mask [T, T]: 0 where key j ≤ query i, a large negative number elsewhere.
- * A finite −1e9 (not −∞) keeps softmax and its gradient NaN-free on every backend.
+ * A finite −1e9 (not −∞) keeps softmax and its gradient NaN-free on every backend. Built on the CPU and uploaded:
+ * tf.linalg.bandPart took about 30 kernels per forward pass.
  */
 export function causalMask(length: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const ones = tf.ones([length, length]);
-    const lower = tf.linalg.bandPart(ones, -1, 0);
-    return tf.mul(tf.sub(1, lower), -1e9) as tf.Tensor2D;
-  });
+  const values = new Float32Array(length * length);
+  for (let i = 0; i < length; i++) for (let j = i + 1; j < length; j++) values[i * length + j] = -1e9;
+  return tf.tensor2d(values, [length, length]);
 }
 
 /**
