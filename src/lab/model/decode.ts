@@ -50,7 +50,7 @@ export function decodeStep(
   const dh = d / c.heads;
   const out = tf.tidy(() => {
     const wte = param(params, 'wte') as tf.Tensor2D;
-    let x = tf.add(tf.gather(wte, tf.tensor1d(tokens, 'int32')), tf.slice(param(params, 'wpe'), [t, 0], [1, d])) as tf.Tensor2D;
+    let x = tf.add(tf.gatherND(wte, tf.tensor2d(tokens, [tokens.length, 1], 'int32')), tf.slice(param(params, 'wpe'), [t, 0], [1, d])) as tf.Tensor2D;
     const at = new Float32Array(L);
     at[t] = 1;
     const write = tf.tensor4d(at, [1, 1, L, 1]);

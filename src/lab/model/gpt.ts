@@ -203,7 +203,7 @@ export function tokenLogProbsAt(params: ParamTensors, c: GptConfig, ids: tf.Tens
     const raw = matMul2d(before, tf.transpose(param(params, 'wte') as tf.Tensor2D));
     // An optional additive bias ([M, V] or [1, V]) takes illegal actions out of the distribution (actionMask.ts).
     const lp = tf.logSoftmax(logitBias ? tf.add(raw, logitBias) : raw, -1);
-    const targets = tf.gather(tf.reshape(ids, [B * T]), tf.tensor1d(Int32Array.from(positions), 'int32'));
+    const targets = tf.gatherND(tf.reshape(ids, [B * T]), tf.tensor2d(Int32Array.from(positions), [positions.length, 1], 'int32'));
     return pickLast(lp, targets) as tf.Tensor1D;
   });
 }
