@@ -8,7 +8,7 @@
  * kernel name, count and total ms, sorted by time. With `--torch` it runs ../shared/bench/torch_tiny_gpt.py (1
  * thread) between the sessions and prints the ratio tfjs / PyTorch (ms per step; lower is faster for tfjs).
  *
- *   npx tsx scripts/profileStep.ts [--runs 3] [--steps 20] [--torch] [--backend wasm|cpu] [--top 25]
+ *   npx tsx scripts/profileStep.ts [--runs 3] [--steps 20] [--torch] [--backend wasm|cpu] [--top 25] [--small]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -19,8 +19,14 @@ import { disposeParams, initGpt, maskedNll, type GptConfig } from '../src/lab/mo
 import { createRng } from '../src/lab/rng';
 import { Adam, optimiserStep } from '../src/lab/train/optim';
 
-const CONFIG: GptConfig = { vocabSize: 64, contextLength: 33, layers: 2, heads: 4, width: 64, scalarHead: false };
-const BATCH = 32;
+// --small: the small preset's SFT shape instead (sentiment's 1,439-token vocabulary and 22 positions, batch 64, the
+// 16 response positions scored).
+const SMALL = process.argv.includes('--small');
+const CONFIG: GptConfig = SMALL
+  ? { vocabSize: 1439, contextLength: 22, layers: 2, heads: 4, width: 64, scalarHead: false }
+  : { vocabSize: 64, contextLength: 33, layers: 2, heads: 4, width: 64, scalarHead: false };
+const BATCH = SMALL ? 64 : 32;
+const FIRST_SCORED = SMALL ? 6 : 1;
 const TORCH = ['/work/shared/bench/torch_tiny_gpt.py', 'scripts/bench/torch_tiny_gpt.py'].find((p) => existsSync(p));
 
 function flag(name: string, fallback: string): string {
@@ -40,7 +46,7 @@ function setup(seed: string) {
   const T = CONFIG.contextLength;
   const data = Int32Array.from({ length: BATCH * T }, () => Math.floor(rng.next() * CONFIG.vocabSize));
   // Position 0 has no context: the 32 tokens after it are predicted (torch_tiny_gpt.py's T = 32).
-  const mask = Float32Array.from({ length: BATCH * T }, (_, i) => (i % T === 0 ? 0 : 1));
+  const mask = Float32Array.from({ length: BATCH * T }, (_, i) => (i % T >= FIRST_SCORED ? 1 : 0));
   const ids = tf.tensor2d(data, [BATCH, T], 'int32');
   const step = () => optimiserStep(params, adam, () => maskedNll(params, CONFIG, ids, mask), 3e-3, 1);
   const dispose = () => {
@@ -133,7 +139,7 @@ async function main(): Promise<void> {
   await useNodeBackend(backend);
   const runs = Number(flag('runs', '3'));
   const steps = Number(flag('steps', '20'));
-  const withTorch = process.argv.includes('--torch');
+  const withTorch = process.argv.includes('--torch') && !SMALL;
   const load = (await import('node:os')).loadavg();
   console.log(`machine: ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, load ${load.map((x) => x.toFixed(2)).join(' ')}; backend ${tf.getBackend()}`);
   const ratios: number[] = [];

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { useNodeBackend, type NodeBackendName } from '../../cli/nodeBackend';
 import { createRng, normalArray } from '../rng';
-import { causalMask, gelu, layerNorm } from './layers';
+import { causalMask, gelu, layerNorm, logSoftmaxLast } from './layers';
 
 function referenceLayerNorm(x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, eps = 1e-5): tf.Tensor {
   return tf.tidy(() => {
@@ -75,6 +75,31 @@ for (const backend of ['wasm', 'cpu'] as NodeBackendName[]) {
       expect(maxDiff(got, want)).toBeLessThan(1e-5);
       expect(largest(got)).toBeGreaterThan(1e-3);
       tf.dispose([got, want, y, yRef]);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, w]);
+    });
+
+    it('logSoftmaxLast: the same values and gradient as tf.logSoftmax, also with blocked (−1e9) logits and a peaked row', async () => {
+      await useNodeBackend(backend);
+      const rng = createRng('fused:lsm');
+      const [N, V] = [6, 50];
+      const raw = normalArray(rng, N * V, 3);
+      for (let j = 0; j < V; j++) if (j % 3 === 0) raw[1 * V + j] = -1e9; // row 1: a third of the tokens blocked
+      raw[2 * V + 7] = 60; // row 2: one logit far above the rest
+      for (let j = 0; j < V; j++) if (j !== 4) raw[3 * V + j] = -1e9; // row 3: one legal token
+      const x = tf.tensor2d(raw, [N, V]);
+      const w = tf.tensor2d(normalArray(rng, N * V, 1).map((v, i) => (raw[i]! < -1e8 ? 0 : v)), [N, V]);
+      const before = tf.memory().numTensors;
+      const got = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(logSoftmaxLast(xx), w)))(x);
+      const want = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.logSoftmax(xx, -1), w)))(x);
+      const [y, yRef] = [logSoftmaxLast(x), tf.logSoftmax(x, -1)];
+      // Compared where the logit is not blocked (there both are about −1e9, equal to float precision of 1e9).
+      const legal = (t: tf.Tensor) => tf.tensor1d(Array.from(t.dataSync()).filter((_, i) => raw[i]! > -1e8));
+      const [a, b] = [legal(y), legal(yRef)];
+      expect(maxDiff(a, b)).toBeLessThan(1e-5);
+      expect(maxDiff(got, want)).toBeLessThan(1e-5);
+      expect(largest(got)).toBeGreaterThan(1e-3);
+      tf.dispose([got, want, y, yRef, a, b]);
       expect(tf.memory().numTensors).toBe(before);
       tf.dispose([x, w]);
     });

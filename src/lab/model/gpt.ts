@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { crossFieldMessage } from '../config';
 import { normalArray, type Rng } from '../rng';
 import { actionLogitBias, maskedActions } from './actionMask';
-import { causalMask, embed, gatherRows, gelu, layerNorm, maskedAttention, matMul2d, pickLast } from './layers';
+import { causalMask, embed, gatherRows, gelu, layerNorm, logSoftmaxLast, maskedAttention, matMul2d, pickLast } from './layers';
 import type { SampleOptions } from './sample';
 
 export interface GptConfig {
@@ -170,7 +170,7 @@ export function logits(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D): tf
 export function tokenLogProbs(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     const [B, T] = ids.shape;
-    const lp = tf.logSoftmax(tf.slice(logits(params, c, ids), [0, 0, 0], [B, T - 1, c.vocabSize]), -1);
+    const lp = logSoftmaxLast(tf.slice(logits(params, c, ids), [0, 0, 0], [B, T - 1, c.vocabSize]));
     const next = pickLast(lp, tf.slice(ids, [0, 1], [B, T - 1]));
     return tf.mul(tf.concat([tf.zeros([B, 1]), next], 1), mask) as tf.Tensor2D;
   });
@@ -202,7 +202,7 @@ export function tokenLogProbsAt(params: ParamTensors, c: GptConfig, ids: tf.Tens
     const before = hiddenAt(params, c, ids, Array.from(positions, (p) => p - 1));
     const raw = matMul2d(before, tf.transpose(param(params, 'wte') as tf.Tensor2D));
     // An optional additive bias ([M, V] or [1, V]) takes illegal actions out of the distribution (actionMask.ts).
-    const lp = tf.logSoftmax(logitBias ? tf.add(raw, logitBias) : raw, -1);
+    const lp = logSoftmaxLast(logitBias ? tf.add(raw, logitBias) : raw);
     const targets = tf.gatherND(tf.reshape(ids, [B * T]), tf.tensor2d(Int32Array.from(positions), [positions.length, 1], 'int32'));
     return pickLast(lp, targets) as tf.Tensor1D;
   });
