@@ -1,0 +1,68 @@
+/**
+ * Kernel and dispatch counts of one small-preset SFT step on webgpu (issue 15, item 3): builds scripts/profileWebgpu/
+ * with Vite into a temporary folder, serves it on 127.0.0.1, opens it in headless Chromium with --enable-unsafe-webgpu
+ * (SwiftShader here: the same dispatches a GPU would get) and prints window.__profile. `--src DIR` builds the page
+ * against another copy of the lab's src/ (a checkout of an older commit) for before/after counts.
+ *
+ *   npx tsx scripts/profileWebgpu.ts [--backend webgpu|webgl|wasm|cpu] [--src /path/to/old/src]
+ */
+import { createServer } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { build } from 'vite';
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+const repo = resolve(import.meta.dirname, '..');
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+
+async function main(): Promise<void> {
+  const backend = flag('backend', 'webgpu');
+  const src = flag('src', '');
+  const out = mkdtempSync(join(tmpdir(), 'profile-webgpu-'));
+  const server = createServer((req, res) => {
+    const path = join(out, decodeURIComponent((req.url ?? '/').split('?')[0]!.replace(/^\/$/, '/index.html')));
+    if (!path.startsWith(out) || !existsSync(path)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
+  });
+  const browser = { current: null as Awaited<ReturnType<typeof chromium.launch>> | null };
+  try {
+    await build({
+      root: resolve(repo, 'scripts/profileWebgpu'),
+      base: './',
+      logLevel: 'warn',
+      publicDir: false,
+      resolve: src ? { alias: [{ find: /^(\.\.\/)+src\/lab\//, replacement: `${resolve(src, 'lab')}/` }] } : {},
+      build: { outDir: out, emptyOutDir: true, chunkSizeWarningLimit: 8000 },
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const port = (server.address() as { port: number }).port;
+    browser.current = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--enable-unsafe-webgpu', '--enable-dawn-features=disable_workgroup_init', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    const page = await browser.current.newPage();
+    await page.goto(`http://127.0.0.1:${port}/index.html?backend=${backend}`);
+    await page.waitForFunction(() => window.__profile !== undefined || window.__profileError !== undefined, undefined, { timeout: 540_000, polling: 500 });
+    const error = await page.evaluate(() => window.__profileError);
+    if (error) throw new Error(error);
+    console.log(JSON.stringify(await page.evaluate(() => window.__profile), null, 1));
+  } finally {
+    await browser.current?.close();
+    server.close();
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
