@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { useNodeBackend, type NodeBackendName } from '../../cli/nodeBackend';
 import { createRng, normalArray } from '../rng';
-import { causalMask, gelu, layerNorm, logSoftmaxLast } from './layers';
+import { causalMask, gelu, layerNorm, logSoftmaxLast, pickLast, targetLogProbs } from './layers';
 
 function referenceLayerNorm(x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, eps = 1e-5): tf.Tensor {
   return tf.tidy(() => {
@@ -102,6 +102,31 @@ for (const backend of ['wasm', 'cpu'] as NodeBackendName[]) {
       tf.dispose([got, want, y, yRef, a, b]);
       expect(tf.memory().numTensors).toBe(before);
       tf.dispose([x, w]);
+    });
+
+    it('targetLogProbs: the same values and gradient as pickLast(tf.logSoftmax(x), targets), blocked logits included', async () => {
+      await useNodeBackend(backend);
+      const rng = createRng('fused:target');
+      const [M, V] = [9, 40];
+      const raw = normalArray(rng, M * V, 3);
+      const targets = Array.from({ length: M }, (_, i) => (i * 7) % V);
+      for (let j = 0; j < V; j++) if (j % 2 === 1 && j !== targets[4]) raw[4 * V + j] = -1e9; // row 4: half blocked
+      raw[5 * V + 3] = 55; // row 5: one logit far above the rest (its target is elsewhere)
+      const x = tf.tensor2d(raw, [M, V]);
+      const t = tf.tensor1d(targets, 'int32');
+      const w = tf.tensor1d(normalArray(rng, M, 1));
+      const before = tf.memory().numTensors;
+      const reference = (xx: tf.Tensor) => pickLast(tf.logSoftmax(xx, -1), t);
+      const got = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(targetLogProbs(xx as tf.Tensor2D, t), w)))(x);
+      const want = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(reference(xx), w)))(x);
+      const [y, yRef] = [targetLogProbs(x, t), tf.tidy(() => reference(x))];
+      expect(y.shape).toEqual([M]);
+      expect(maxDiff(y, yRef)).toBeLessThan(1e-5);
+      expect(maxDiff(got, want)).toBeLessThan(1e-5);
+      expect(largest(got)).toBeGreaterThan(1e-3);
+      tf.dispose([got, want, y, yRef]);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, t, w]);
     });
 
     it('causalMask: exactly the band-part mask', async () => {

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { crossFieldMessage } from '../config';
 import { normalArray, type Rng } from '../rng';
 import { actionLogitBias, maskedActions } from './actionMask';
-import { causalMask, embed, gatherRows, gelu, layerNorm, logSoftmaxLast, maskedAttention, matMul2d, pickLast } from './layers';
+import { causalMask, embed, gatherRows, gelu, layerNorm, logSoftmaxLast, maskedAttention, matMul2d, pickLast, targetLogProbs } from './layers';
 import type { SampleOptions } from './sample';
 
 export interface GptConfig {
@@ -202,9 +202,8 @@ export function tokenLogProbsAt(params: ParamTensors, c: GptConfig, ids: tf.Tens
     const before = hiddenAt(params, c, ids, Array.from(positions, (p) => p - 1));
     const raw = matMul2d(before, tf.transpose(param(params, 'wte') as tf.Tensor2D));
     // An optional additive bias ([M, V] or [1, V]) takes illegal actions out of the distribution (actionMask.ts).
-    const lp = logSoftmaxLast(logitBias ? tf.add(raw, logitBias) : raw);
-    const targets = tf.gatherND(tf.reshape(ids, [B * T]), tf.tensor2d(Int32Array.from(positions), [positions.length, 1], 'int32'));
-    return pickLast(lp, targets) as tf.Tensor1D;
+    const targets = tf.gatherND(tf.reshape(ids, [B * T]), tf.tensor2d(Int32Array.from(positions), [positions.length, 1], 'int32')) as tf.Tensor1D;
+    return targetLogProbs((logitBias ? tf.add(raw, logitBias) : raw) as tf.Tensor2D, targets);
   });
 }
 

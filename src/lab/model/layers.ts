@@ -201,6 +201,32 @@ export function logSoftmaxLast(x: tf.Tensor): tf.Tensor {
 }
 
 /**
+ * log softmax(x)[i, targets[i]] for logits x [M, V] → [M]: pickLast(logSoftmaxLast(x), targets) in one op, so neither
+ * the full [M, V] log-probabilities nor a one-hot product is formed (five [M, V] passes fewer on the output layer).
+ * Forward: x at the targets (a gather) minus lse = max x − log(max softmax x), as logSoftmaxLast. Gradient:
+ * g·(onehot − p), the one-hot part a scatter of g.
+ */
+export function targetLogProbs(x: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  const [rows, vocab] = x.shape;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xx, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    // (row, target) pairs, made inside the op so the saved copy lives as long as the gradient needs it.
+    const at = tf.stack([tf.range(0, rows, 1, 'int32'), tf.cast(targets, 'int32')], 1) as tf.Tensor2D;
+    const p = tf.softmax(xx, -1);
+    const lse = tf.reshape(tf.sub(tf.max(xx, -1, true), tf.log(tf.max(p, -1, true))), [rows]);
+    save([p, at]);
+    return {
+      value: tf.sub(tf.gatherND(xx, at), lse),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [ps, idx] = saved as [tf.Tensor2D, tf.Tensor2D];
+        return tf.sub(tf.scatterND(idx, dy, [rows, vocab]), tf.mul(ps, tf.reshape(dy, [rows, 1])));
+      },
+    };
+  });
+  return op(x) as tf.Tensor1D;
+}
+
+/**
  * Mean cross-entropy of logits [N, V] against integer targets [N], weighted by `weights` [N]
  * (1 for tokens in the loss, 0 for masked ones): Σ w·(−log softmax(logits)[target]) / Σ w.
  */
