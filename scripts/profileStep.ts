@@ -5,7 +5,7 @@
  *
  * Prints the median of `--steps` timed steps (after warm-up, per `--runs` fresh sessions; wall-clock and the process's
  * CPU time per step, which other work on a shared machine disturbs less), then tf.profile of one step:
- * kernel name, count and total ms, sorted by time. With `--torch` it runs ../shared/bench/torch_tiny_gpt.py (1
+ * kernel name, count and total ms, sorted by time. With `--torch` it runs scripts/bench/torch_tiny_gpt.py (1
  * thread) between the sessions and prints the ratio tfjs / PyTorch (ms per step; lower is faster for tfjs).
  *
  *   npx tsx scripts/profileStep.ts [--runs 3] [--steps 20] [--torch] [--backend wasm|cpu] [--top 25] [--small]
@@ -27,7 +27,7 @@ const CONFIG: GptConfig = SMALL
   : { vocabSize: 64, contextLength: 33, layers: 2, heads: 4, width: 64, scalarHead: false };
 const BATCH = SMALL ? 64 : 32;
 const FIRST_SCORED = SMALL ? 6 : 1;
-const TORCH = ['/work/shared/bench/torch_tiny_gpt.py', 'scripts/bench/torch_tiny_gpt.py'].find((p) => existsSync(p));
+const TORCH = ['scripts/bench/torch_tiny_gpt.py'].find((p) => existsSync(p));
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,7 +1,7 @@
 """PyTorch CPU reference: the same tiny GPT training step that the lab's preset runs,
 timed as ms/step, to compare against the TF.js backends on the same machine.
 Usage: python3 torch_tiny_gpt.py [vocab d layers heads seq batch steps [warmup [threads]]]
-Copied from ../shared/bench/torch_tiny_gpt.py; changed for scripts/bench/node.ts: the step clips the gradient's
+The reference script of issue 15; changed for scripts/bench/node.ts: the step clips the gradient's
 global norm at 1 as the lab's optimiserStep does, the thread count is 1 unless given (tfjs-wasm runs on one thread),
 and the JSON carries every step's time. Shapes as scripts/bench/core.ts's reference step: seq 32 predicted tokens
 (the lab's ids are 33 long, position 0 unscored), tied output head, pre-LN blocks, tanh GELU, Adam."""
