@@ -11,6 +11,7 @@ import { dpoTokenRewards } from '../train/dpo';
 import { packPairs } from '../train/pairBatch';
 import type { PreferencePair } from '../train/preferences';
 import { pearson, spearman } from './correlation';
+import { yieldTurn } from '../yieldTurn';
 
 export interface TokenRewardAgreement {
   tokens: number;
@@ -38,6 +39,7 @@ export async function tokenRewardAgreement(
     const rewards = dpoTokenRewards(policy, reference, config, b, beta, space);
     const values = await rewards.data<'float32'>();
     rewards.dispose();
+    await yieldTurn();
     const rows = [...slice.map((p) => [p.prompt, p.chosen] as const), ...slice.map((p) => [p.prompt, p.rejected] as const)];
     rows.forEach(([prompt, response], row) => {
       const r = trueRewards(prompt, response);

@@ -11,6 +11,7 @@ import type { Rng } from '../rng';
 import type { Task } from '../tasks/task';
 import { decodeStep, disposeKvCache, emptyKvCache } from './decode';
 import type { GptConfig, ParamTensors } from './gpt';
+import { yieldTurn } from '../yieldTurn';
 
 export interface SampleOptions {
   /** 0 means greedy (argmax). */
@@ -127,6 +128,7 @@ export async function sampleResponses(
       cache = step.cache;
       if (!step.logits) continue;
       const rows = await step.logits.data<'float32'>();
+      await yieldTurn();
       step.logits.dispose();
       for (let b = 0; b < B; b++) {
         if (!choosing[b]) continue;

@@ -24,6 +24,7 @@ import { assertFinite, keepOnError, type FiniteContext } from './finite';
 import { Adam, cosineLr, optimiserStep, type RecipeSettings } from './optim';
 import { packPairs } from './pairBatch';
 import type { PreferencePair } from './preferences';
+import { yieldTurn } from '../yieldTurn';
 
 export interface DpoSettings extends RecipeSettings {
   epochs: number;
@@ -77,6 +78,7 @@ export async function pairLogProbs(params: ParamTensors, config: GptConfig, pair
     lp.dispose();
     out.set(values.subarray(0, slice.length), i);
     out.set(values.subarray(slice.length), pairs.length + i);
+    await yieldTurn();
   }
   return out;
 }

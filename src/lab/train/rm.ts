@@ -14,6 +14,7 @@ import { assertFinite, keepOnError } from './finite';
 import { Adam, cosineLr, optimiserStep, type RecipeSettings } from './optim';
 import { packPairs } from './pairBatch';
 import type { PreferencePair } from './preferences';
+import { yieldTurn } from '../yieldTurn';
 
 export interface RmSettings extends RecipeSettings {
   epochs: number;
@@ -73,6 +74,7 @@ export async function scorePairs(params: ParamTensors, config: GptConfig, pairs:
     scores.dispose();
     chosen.set(values.subarray(0, slice.length), i);
     rejected.set(values.subarray(slice.length), i);
+    await yieldTurn();
   }
   return { chosen, rejected };
 }

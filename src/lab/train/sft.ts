@@ -15,6 +15,7 @@ import type { Task } from '../tasks/task';
 import { epochOrder, packExamples } from './batch';
 import { assertFinite, keepOnError } from './finite';
 import { Adam, cosineLr, optimiserStep, type RecipeSettings } from './optim';
+import { yieldTurn } from '../yieldTurn';
 
 export interface SftSettings extends RecipeSettings {
   steps: number;
@@ -69,6 +70,7 @@ export async function heldOutNll(params: Params, config: GptConfig, task: Task, 
     nll += ((await loss.data())[0] ?? NaN) * count;
     loss.dispose();
     tokens += count;
+    await yieldTurn();
   }
   return nll / tokens;
 }
