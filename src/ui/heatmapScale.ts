@@ -18,7 +18,6 @@ export interface HeatRow {
   gold?: number;
   channels: Partial<Record<StoredChannelKey, number[]>>;
 }
-type TokenRow = HeatRow;
 
 /** Every channel in selector order (log-probabilities last); `short` names the channel inside a sentence. */
 export const CHANNELS: { key: ChannelKey; label: string; short: string; help: string }[] = [
@@ -37,7 +36,7 @@ export const CHANNELS: { key: ChannelKey; label: string; short: string; help: st
 ];
 
 /** The values of a derived channel, or undefined without what it is computed from. */
-function derivedValues(row: TokenRow, key: DerivedChannelKey): number[] | undefined {
+function derivedValues(row: HeatRow, key: DerivedChannelKey): number[] | undefined {
   const { logpPolicy: p, logpRef: q } = row.channels;
   if (!p || !q) return undefined;
   const n = Math.min(p.length, q.length);
@@ -70,7 +69,7 @@ export interface ReturnParts {
   shares: { dpo: number; kl: number; score: number };
 }
 
-export function returnParts(row: TokenRow): ReturnParts {
+export function returnParts(row: HeatRow): ReturnParts {
   const dpo = rowSum(row.channels.dpo ?? []);
   const kl = rowSum(row.channels.kl ?? []);
   const score = rowSum(row.channels.score ?? []);
@@ -80,23 +79,23 @@ export function returnParts(row: TokenRow): ReturnParts {
 }
 
 /** Whether the terms view can be drawn: some row holds the DPO, KL and score channels (the lab's rows all do). */
-export function hasRewardTerms(rows: readonly TokenRow[]): boolean {
+export function hasRewardTerms(rows: readonly HeatRow[]): boolean {
   return rows.some((r) => r.channels.dpo !== undefined && r.channels.kl !== undefined && r.channels.score !== undefined);
 }
 
 /** One iteration's heatmap rows of one run. */
 export interface HeatmapSnapshot {
   step: number;
-  rows: TokenRow[];
+  rows: HeatRow[];
 }
 
 /** The row's values of one channel, or undefined when the row lacks that channel (or what it is computed from). */
-export function channelValues(row: TokenRow, key: ChannelKey): number[] | undefined {
+export function channelValues(row: HeatRow, key: ChannelKey): number[] | undefined {
   return isDerived(key) ? derivedValues(row, key) : row.channels[key];
 }
 
 /** The largest |value| of the channel over every token of every row given; 1 when there is none (or it is 0). */
-export function scaleMax(rows: TokenRow[], key: ChannelKey): number {
+export function scaleMax(rows: HeatRow[], key: ChannelKey): number {
   let max = 0;
   for (const row of rows) {
     for (const v of channelValues(row, key) ?? []) {
@@ -145,7 +144,7 @@ export function rowSum(values: number[]): number {
 }
 
 /** The channels worth offering: one that some row has (or can compute); the oracle's whenever the task has one. */
-export function availableChannels(rows: readonly TokenRow[], hasTrueReward: boolean): typeof CHANNELS {
+export function availableChannels(rows: readonly HeatRow[], hasTrueReward: boolean): typeof CHANNELS {
   return CHANNELS.filter((c) => (c.key === 'trueReward' ? hasTrueReward : rows.some((row) => channelValues(row, c.key) !== undefined)));
 }
 
@@ -162,7 +161,7 @@ export function snapshotAt(snapshots: HeatmapSnapshot[], step: number): HeatmapS
 }
 
 /** "label: value" (4 decimals) for every channel the row has at token `index`, one per line. */
-export function tokenDetails(row: TokenRow, index: number): string {
+export function tokenDetails(row: HeatRow, index: number): string {
   const lines = CHANNELS.flatMap((c) => {
     const v = channelValues(row, c.key)?.[index];
     return v === undefined ? [] : [`${c.label}: ${v.toFixed(4)}`];

@@ -31,9 +31,7 @@ const SFT_COLUMN: BesideColumn = {
           (gold {fmt(r.sft.gold)}, {r.sft.length} tokens)
         </span>
       </>
-    ) : (
-      <span className="hint">—</span>
-    ),
+    ) : null,
 };
 
 export function ResponseTable({ runs }: { runs: { label: string; run: StageRun }[] }) {

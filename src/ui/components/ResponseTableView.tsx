@@ -19,7 +19,8 @@ export interface BesideColumn {
   label: string;
   title: string;
   testId: string;
-  render: (row: TableRow) => ReactNode;
+  /** The cell's content; null draws a dash (the row has nothing beside it). */
+  render: (row: TableRow) => ReactNode | null;
 }
 
 const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
@@ -105,7 +106,7 @@ export function ResponseTableView({
                     </td>
                   ),
                 )}
-                {beside && <td data-col="beside" data-testid={beside.testId}>{beside.render(r)}</td>}
+                {beside && <td data-col="beside" data-testid={beside.testId}>{beside.render(r) ?? <span className="hint">—</span>}</td>}
               </tr>
             ))}
           </tbody>

@@ -4,8 +4,9 @@
  * step). A second worker streams them with a progress bar and Cancel; then each file says what it holds and which
  * views it supports, with its bad lines by number, and the views follow (RolloutViews.tsx).
  */
-import { useId, useState, type DragEvent } from 'react';
+import { useId, useState } from 'react';
 import { sizeText } from '../rolloutViewData';
+import { useFileDrop } from '../useFileDrop';
 import { useRolloutLogs } from '../useRolloutLogs';
 import { RolloutFiles } from './RolloutFiles';
 import { RolloutViews } from './RolloutViews';
@@ -15,27 +16,15 @@ export function RolloutViewer() {
   const logs = useRolloutLogs();
   const { state } = logs;
   const [pad, setPad] = useState('');
-  const [dragging, setDragging] = useState(false);
   const reading = state.status === 'reading';
-
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setDragging(false);
-    const files = [...e.dataTransfer.files];
-    if (files.length && !reading) logs.open(files, pad);
-  };
+  const { dragging, dropProps } = useFileDrop((files) => logs.open(files, pad), !reading);
 
   return (
     <section
       className={`panel rollout-viewer${dragging ? ' dragging' : ''}`}
       aria-labelledby={`${id}-title`}
       data-testid="rollout-viewer"
-      onDragOver={(e) => {
-        e.preventDefault();
-        setDragging(true);
-      }}
-      onDragLeave={() => setDragging(false)}
-      onDrop={onDrop}
+      {...dropProps}
     >
       <h2 id={`${id}-title`}>Real runs&apos; rollout logs</h2>
       <p className="hint">

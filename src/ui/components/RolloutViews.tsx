@@ -15,12 +15,7 @@ const REF_COLUMN: BesideColumn = {
   label: 'Reference response',
   title: "The reference model's response to the same prompt (ref_response); its reward is the Ref reward column",
   testId: 'ref-response',
-  render: (r: TableRow) =>
-    r.sft ? (
-      r.sft.text || <em>(empty)</em>
-    ) : (
-      <span className="hint">—</span>
-    ),
+  render: (r: TableRow) => (r.sft ? r.sft.text || <em>(empty)</em> : null),
 };
 
 function columnsFor(has: (v: RolloutViewId) => boolean): TableColumn[] {
@@ -46,14 +41,7 @@ export function RolloutViews({ view }: { view: RolloutRunView }) {
   const step = chosenStep !== null && steps.includes(chosenStep) ? chosenStep : steps[steps.length - 1];
   const sample = current?.samples.find((s) => s.step === step);
   const tableRows = logTableRows(sample?.table ?? []);
-  const heatmapRuns = useMemo(
-    () =>
-      view.series
-        .filter((s) => s.steps.length > 0)
-        .map((s, i) => ({ label: seriesLabel(s), color: seriesColor(i), snapshots: heatmapSnapshots(s.samples) }))
-        .filter((r) => r.snapshots.length > 0),
-    [view.series],
-  );
+  const heatmapRuns = useMemo(() => series.map((s, i) => ({ label: seriesLabel(s), color: seriesColor(i), snapshots: heatmapSnapshots(s.samples) })).filter((r) => r.snapshots.length > 0), [series]);
   const withoutStep = view.series.reduce((n, s) => n + s.withoutStep, 0);
   const tokenView = ROLLOUT_VIEWS.find((v) => v.id === 'token-heatmap')!;
 
@@ -115,7 +103,7 @@ export function RolloutViews({ view }: { view: RolloutRunView }) {
       {heatmapRuns.length > 0 ? (
         <section aria-labelledby={`${id}-heat`}>
           <h3 id={`${id}-heat`}>Tokens</h3>
-          <TokenHeatmap runs={heatmapRuns} hasTrueReward={false} stepName="step" />
+          <TokenHeatmap runs={heatmapRuns} hasTrueReward={false} stepName="step" explainMethods={false} />
         </section>
       ) : (
         <p className="hint" data-testid="token-views-note">

@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useRef, useState, type DragEvent } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { SavedLabInfo } from '../../lab/lab/lab';
 import { downloadFile } from '../appFiles';
+import { useFileDrop } from '../useFileDrop';
 import type { LabApi } from '../useLab';
 
 /** The prepared lab the app ships (made by `npm run lab -- prepare-lab`). */
@@ -18,7 +19,6 @@ export function SavedLabsPanel({ lab }: { lab: LabApi }) {
   const { state } = lab;
   const [labs, setLabs] = useState<SavedLabInfo[] | null>(null);
   const [message, setMessage] = useState<{ kind: 'error' | 'ok'; text: string } | null>(null);
-  const [dragging, setDragging] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
   const ready = state.backendStatus === 'ready';
   const busy = state.sft?.status === 'running' || Object.values(state.stages).some((r) => r.status === 'running' || r.status === 'paused');
@@ -51,12 +51,7 @@ export function SavedLabsPanel({ lab }: { lab: LabApi }) {
       const { bytes, fileName } = await lab.exportLab();
       downloadFile(fileName, bytes, 'application/octet-stream');
     }, 'Downloaded the lab.');
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setDragging(false);
-    const file = e.dataTransfer.files[0];
-    if (file && ready && !busy) void openFile(file);
-  };
+  const { dragging, dropProps } = useFileDrop((files) => void openFile(files[0]!), ready && !busy);
 
   const save = state.lab;
   return (
@@ -64,12 +59,7 @@ export function SavedLabsPanel({ lab }: { lab: LabApi }) {
       className={`panel saved-labs${dragging ? ' dragging' : ''}`}
       aria-labelledby="saved-labs-title"
       data-testid="saved-labs"
-      onDragOver={(e) => {
-        e.preventDefault();
-        setDragging(true);
-      }}
-      onDragLeave={() => setDragging(false)}
-      onDrop={onDrop}
+      {...dropProps}
     >
       <h2 id="saved-labs-title">Saved labs</h2>
       <p className="hint">

@@ -31,9 +31,20 @@ function LegendBar({ max, title, testId }: { max: number; title: string; testId:
  * bar of where the return comes from; any single channel can be chosen instead. Every scale is zero-centred, shared
  * by the runs and taken over every iteration, so colours compare directly across runs and along the slider.
  * A rollout log's rows show the channels they hold (the terms view only with RTO's dpo/kl/score channels);
- * `stepName` names the slider's unit ("iteration" for the lab's runs, "step" for a log).
+ * `stepName` names the slider's unit ("iteration" for the lab's runs, "step" for a log); `explainMethods` adds the
+ * sentence on where PPO's and RTO's rewards sit (the lab's runs; a log's method may be anything).
  */
-export function TokenHeatmap({ runs, hasTrueReward, stepName = 'iteration' }: { runs: HeatmapRun[]; hasTrueReward: boolean; stepName?: string }) {
+export function TokenHeatmap({
+  runs,
+  hasTrueReward,
+  stepName = 'iteration',
+  explainMethods = true,
+}: {
+  runs: HeatmapRun[];
+  hasTrueReward: boolean;
+  stepName?: string;
+  explainMethods?: boolean;
+}) {
   const ids = useId();
   const [chosen, setChosen] = useState<ViewKey>(TERMS_VIEW.key);
   // null follows the latest iteration as new snapshots arrive; a number pins the slider there.
@@ -99,7 +110,7 @@ export function TokenHeatmap({ runs, hasTrueReward, stepName = 'iteration' }: { 
           )}
         </div>
         <p className="hint">
-          {terms || stepName !== 'iteration' ? '' : "PPO's sparse reward sits on the last token; RTO spreads the DPO reward over every token. "}
+          {terms || !explainMethods ? '' : "PPO's sparse reward sits on the last token; RTO spreads the DPO reward over every token. "}
           {view.help} Hover a token, or Tab to a row and use ←/→, for its numbers.
         </p>
       </div>
