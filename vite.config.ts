@@ -4,8 +4,9 @@ import { VitePWA } from 'vite-plugin-pwa';
 
 // The page and its module worker are built by Vite; the same lab/ code runs under Vitest in Node.
 // No COOP/COEP headers on purpose: without cross-origin isolation tfjs-backend-wasm stays on its
-// single-threaded SIMD build, which survives minification (the threaded build does not) and was
-// as fast on the 2-core machines we measured (see docs/internals.md, "wasm threads are off, on purpose").
+// single-threaded SIMD build. Two threads made SFT, RL and sampling no faster on the 2-core machines measured
+// (docs/performance.md, "wasm threads, measured"), and the threaded build would need blob: workers in the CSP and
+// scripts/vite/wasmThreadedSource.ts to survive minification (see docs/internals.md, "wasm threads are off, on purpose").
 
 // Content-Security-Policy: everything from the app's own origin, nothing inline, no eval. Each source:
 // - script-src 'self': the page's and worker's module chunks; 'wasm-unsafe-eval' lets tfjs-backend-wasm compile its

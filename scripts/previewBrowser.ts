@@ -86,9 +86,9 @@ export function spawnGroup(command: string, args: readonly string[]): { child: C
   return { child, stop };
 }
 
-/** `dist`: the build folder to serve (`vite build --outDir X`), dist by default. */
-export async function openPreview(port: number, dist = 'dist'): Promise<PreviewBrowser> {
-  const { child: server, stop } = spawnGroup('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', dist]);
+/** `dist`: the build folder to serve (`vite build --outDir X`), dist by default; `config`: a Vite config other than vite.config.ts (its preview headers). */
+export async function openPreview(port: number, dist = 'dist', config?: string): Promise<PreviewBrowser> {
+  const { child: server, stop } = spawnGroup('npx', ['vite', 'preview', ...(config ? ['--config', config] : []), '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', dist]);
   const base = `http://127.0.0.1:${port}/`;
   let browser: Browser | null = null;
   try {

@@ -6,11 +6,14 @@
  * webgl and webgpu run on SwiftShader (the CPU) here, seconds per reference step: by default they time the reference
  * step only (--ref-steps-gpu, one session after 3 warm-up steps); --lab-backends names those that run everything.
  *   npm run bench:browser -- [--backends wasm,webgl,webgpu] [--lab-backends wasm] [--quick] [--only ref]
- *     [--timeout 600] [--write-estimates]
+ *     [--timeout 600] [--write-estimates] [--wasm-threads N]
+ * --wasm-threads N runs wasm on tfjs-backend-wasm's threaded SIMD build with N threads (the bench page is served
+ * cross-origin isolated by vite.bench.config.ts for it); the JSON then goes to browser-wasm<N>t.json.
  * cpu is left out unless named: the pure-JS backend is about 9× slower than wasm on the same step.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Settings } from '../../src/lab/config';
 import { openPreview } from '../previewBrowser';
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '4181' },
     dist: { type: 'string', default: 'dist-bench' },
     'write-estimates': { type: 'boolean', default: false },
+    'wasm-threads': { type: 'string', default: '0' },
   },
 });
 const backends = values.backends!.split(',').filter(Boolean);
@@ -53,13 +57,15 @@ interface PageResult {
   rows: Timing[];
 }
 const results: Record<string, PageResult | { error: string }> = {};
-const { base, page, close } = await openPreview(Number(values.port), values.dist);
+const wasmThreads = Number(values['wasm-threads']);
+if (!Number.isInteger(wasmThreads) || wasmThreads < 0) throw new Error(`--wasm-threads must be a whole number, got ${values['wasm-threads']}`);
+const { base, page, close } = await openPreview(Number(values.port), resolve(values.dist!), 'scripts/bench/vite.bench.config.ts');
 try {
   for (const backend of backends) {
     const t0 = performance.now();
     const labToo = !values.only && labBackends.includes(backend);
     const refOnly: Record<string, string> = labToo ? {} : { only: 'ref', refSteps: values['ref-steps-gpu']!, refSessions: '1' };
-    const query = new URLSearchParams({ backend, ...(values.quick ? { quick: '1' } : {}), ...(values.only ? { only: values.only } : {}), ...refOnly });
+    const query = new URLSearchParams({ backend, ...(values.quick ? { quick: '1' } : {}), ...(values.only ? { only: values.only } : {}), ...refOnly, ...(backend === 'wasm' && wasmThreads ? { threads: String(wasmThreads) } : {}) });
     await page.goto(`${base}?${query}`);
     let printed = 0;
     let outcome: PageResult | { error: string } | null = null;
@@ -82,10 +88,11 @@ try {
 }
 
 mkdirSync('.lab-out/bench', { recursive: true });
-const out = `.lab-out/bench/browser${values.quick ? '-quick' : ''}.json`;
+const out = `.lab-out/bench/browser${wasmThreads ? `-wasm${wasmThreads}t` : ''}${values.quick ? '-quick' : ''}.json`;
 writeFileSync(out, `${JSON.stringify({ kind: 'rto-lab bench', shell: 'chromium', quick: values.quick, machine: { ...machine, loadAverageAtEnd: loadavg() }, results }, null, 1)}\n`);
 for (const [backend, r] of Object.entries(results)) {
-  console.log(`\n${'error' in r ? `${backend}: ${r.error}` : markdownTable(`Chromium, tfjs-${r.backend}`, r.rows)}`);
+  const threads = 'error' in r || r.backend !== 'wasm' || !wasmThreads ? '' : `, threaded build, ${wasmThreads} thread${wasmThreads > 1 ? 's' : ''}`;
+  console.log(`\n${'error' in r ? `${backend}: ${r.error}` : markdownTable(`Chromium, tfjs-${r.backend}${threads}`, r.rows)}`);
 }
 console.log(`\nmachine: ${machine.nproc} cores, ${machine.cpu}, ${machine.chromium}; load average ${machine.loadAverageAtStart} at start, ${loadavg()} at the end. JSON: ${out}`);
 if (values['write-estimates']) {

@@ -15,24 +15,23 @@ import { resolveSettings, type Settings } from '../../src/lab/config';
 import { Lab } from '../../src/lab/lab/lab';
 import type { LabSnapshot } from '../../src/lab/lab/snapshot';
 import { actionLogitBias } from '../../src/lab/model/actionMask';
-import { cloneParams, disposeParams, initGpt, maskedNll, scalarAt, tokenLogProbsAt, type GptConfig, type Params } from '../../src/lab/model/gpt';
-import { sampleResponses, taskSampleOptions } from '../../src/lab/model/sample';
+import { cloneParams, disposeParams, initGpt, maskedNll, scalarAt, tokenLogProbsAt, type GptConfig } from '../../src/lab/model/gpt';
+import { taskSampleOptions } from '../../src/lab/model/sample';
 import { createRng } from '../../src/lab/rng';
-import { dpoSettingsOf, modelOf, preferenceSettingsOf, rlPromptsOf, rlSettingsOf, rmSettingsOf, sftSettingsOf } from '../../src/lab/stageSettings';
+import { dpoSettingsOf, modelOf, preferenceSettingsOf, rlPromptsOf, rmSettingsOf, sftSettingsOf } from '../../src/lab/stageSettings';
 import type { Task } from '../../src/lab/tasks/task';
 import { evaluateResponses } from '../../src/lab/eval/policyEval';
-import { rolloutTargets } from '../../src/lab/train/advantages';
 import { epochOrder, packExamples } from '../../src/lab/train/batch';
 import { dpoLoss, pairLogProbs } from '../../src/lab/train/dpo';
 import { Adam, optimiserStep } from '../../src/lab/train/optim';
 import { packPairs } from '../../src/lab/train/pairBatch';
-import { makeMinibatch, ppoMinibatchStep } from '../../src/lab/train/ppo';
 import { makePreferencePairs } from '../../src/lab/train/preferences';
-import { rewardSettingsOf, rolloutPrompts, sftBaseline } from '../../src/lab/train/rl';
+import { sftBaseline } from '../../src/lab/train/rl';
 import { bradleyTerry, scorePairs } from '../../src/lab/train/rm';
-import { criticValuesAt, scalarConfig, scoreBatch, type RlModels } from '../../src/lab/train/rollout';
+import { criticValuesAt, scalarConfig } from '../../src/lab/train/rollout';
 import { heldOutNll, sampleTexts } from '../../src/lab/train/sft';
 import { sequenceLogProbs } from '../../src/lab/model/gpt';
+import { RL_PHASES, rlBench } from './rlIteration';
 import { summarise, type Timing } from './stats';
 
 export interface BenchOptions {
@@ -79,8 +78,6 @@ export interface LabBench {
   settings: Settings;
   rows: Timing[];
 }
-
-const SENTENCE_ENDS = ['.', '!', '?', ';'];
 
 /** The lab measurements (see the file comment) on a prepared lab's models. */
 export async function benchLab(task: Task, snapshot: LabSnapshot, o: BenchOptions): Promise<LabBench> {
@@ -176,38 +173,25 @@ export async function benchLab(task: Task, snapshot: LabSnapshot, o: BenchOption
       disposeParams(params);
     }
 
-    // RL iterations, phase by phase, as trainRl composes them.
-    const { prompts, evalPrompts } = rlPromptsOf(task, settings);
-    const delimiters = SENTENCE_ENDS.map((w) => task.tokenizer.idOf(w)).filter((id) => id > 3);
+    // RL iterations, phase by phase, as trainRl composes them (rlIteration.ts).
+    const { evalPrompts } = rlPromptsOf(task, settings);
     for (const method of ['ppo', 'rto'] as const) {
-      const s = rlSettingsOf(settings, method);
-      const config = { ...sft.config, scalarHead: false };
-      const actor = cloneParams(new Map([...sft.params].filter(([name]) => name !== 'head.w')));
-      const critic: Params = cloneParams(rm.params);
-      const actorAdam = new Adam(actor);
-      const criticAdam = new Adam(critic);
-      const models: RlModels = { policy: actor, reference: sft.params, dpo: method === 'rto' ? dpo.params : undefined, critic, rewardModel: rm.params, norm: lab.rm!.norm, config };
-      const rng = createRng(`bench:rl:${method}`);
-      let cursor = 0;
+      const rl = rlBench(task, lab, settings, method, options);
+      const { settings: s, models } = rl;
+      const { config, norm } = models;
       const phases: Record<string, number[]> = { sampling: [], scoring: [], 'rewards/advantages': [], update: [], iteration: [] };
       const parts: Record<string, number[]> = { 'ℓ_old': [], 'ℓ_ref': [], 'ℓ_dpo': [], V: [], RM: [] };
       const iterations = reps(8, 3);
-      const mbSize = s.promptsPerRollout / s.minibatches;
       for (let it = -1; it < iterations; it++) {
-        const chosen = rolloutPrompts(s.promptsPerRollout, 1, () => prompts[cursor++ % prompts.length] ?? []);
         const t0 = performance.now();
-        const batch = await sampleResponses(models.policy, config, chosen, options, rng);
-        const t1 = performance.now();
-        const rollout = await scoreBatch(models, batch, options);
-        const t2 = performance.now();
-        const targets = rolloutTargets(rollout, rewardSettingsOf(s), s, delimiters);
-        const t3 = performance.now();
-        const order = epochOrder(s.promptsPerRollout, () => rng.next());
-        for (let k = 0; k < s.minibatches; k++) {
-          const mb = makeMinibatch(rollout, targets, order.slice(k * mbSize, (k + 1) * mbSize));
-          await ppoMinibatchStep({ actor, actorAdam, critic, criticAdam, criticNorm: lab.rm!.norm, config }, mb, options, { epsClip: s.epsClip, valueClip: s.valueClip, klCoef: 0 }, { actor: s.actorLr, critic: s.criticLr }, s.maxGradNorm);
-        }
-        const t4 = performance.now();
+        let last = t0;
+        const ends: Record<string, number> = {};
+        const { batch, rollout } = await rl.iteration((phase) => {
+          const t = performance.now();
+          ends[phase] = t - last;
+          last = t;
+        });
+        const total = last - t0;
         // Each model's scoring pass alone (outside the iteration's time: one read-back each).
         const B = batch.promptLengths.length;
         const ids = tf.tensor2d(batch.ids, [B, batch.length], 'int32');
@@ -220,30 +204,24 @@ export async function benchLab(task: Task, snapshot: LabSnapshot, o: BenchOption
           x.dispose();
           if (it >= 0) parts[key]!.push(performance.now() - u0);
         };
-        await one('ℓ_old', () => tokenLogProbsAt(actor, config, ids, rollout.positions, bias));
+        await one('ℓ_old', () => tokenLogProbsAt(models.policy, config, ids, rollout.positions, bias));
         await one('ℓ_ref', () => tokenLogProbsAt(sft.params, config, ids, rollout.positions, bias));
         if (method === 'rto') await one('ℓ_dpo', () => tokenLogProbsAt(dpo.params, config, ids, rollout.positions, bias));
-        await one('V', () => criticValuesAt(critic, config, ids, rollout.positions.map((p) => p - 1), lab.rm!.norm));
+        await one('V', () => criticValuesAt(models.critic, config, ids, rollout.positions.map((p) => p - 1), norm));
         await one('RM', () => scalarAt(rm.params, scalarConfig(config), ids, eos));
         tf.dispose([ids, bias]);
         if (it < 0) continue; // warm-up
-        phases.sampling!.push(t1 - t0);
-        phases.scoring!.push(t2 - t1);
-        phases['rewards/advantages']!.push(t3 - t2);
-        phases.update!.push(t4 - t3);
-        phases.iteration!.push(t4 - t0);
+        for (const phase of RL_PHASES) phases[phase]!.push(ends[phase]!);
+        phases.iteration!.push(total);
       }
       for (const [phase, xs] of Object.entries(phases)) add(`rl ${method} ${phase}${phase === 'iteration' ? ` (${s.promptsPerRollout} prompts, ${s.minibatches} minibatches)` : ''}`, 'iteration', xs, phase === 'iteration' ? `rlIteration.${method}` : undefined);
       for (const [part, xs] of Object.entries(parts)) if (xs.length) add(`rl ${method} scoring: ${part} alone`, 'pass', xs);
       if (method === 'rto') {
         const baseline = await sftBaseline(task, { params: sft.params, config }, evalPrompts, 'bench');
         let k = 0;
-        add(`rl evaluation (${evalPrompts.length} prompts)`, 'evaluation', await repeat(1, reps(3, 2), () => evaluateResponses(task, actor, sft.params, config, evalPrompts, `bench:${k++}`, baseline, { params: rm.params, config: rm.config, norm: lab.rm!.norm })), 'rlEval');
+        add(`rl evaluation (${evalPrompts.length} prompts)`, 'evaluation', await repeat(1, reps(3, 2), () => evaluateResponses(task, models.policy, sft.params, config, evalPrompts, `bench:${k++}`, baseline, { params: rm.params, config: rm.config, norm })), 'rlEval');
       }
-      actorAdam.dispose();
-      criticAdam.dispose();
-      disposeParams(actor);
-      disposeParams(critic);
+      rl.dispose();
     }
   } finally {
     lab.dispose();

@@ -1,7 +1,8 @@
 /**
  * Loading, initialising and choosing the tfjs backend inside the worker. Backends are imported lazily, so a
  * page that runs on wasm never downloads the WebGPU shaders' code. The wasm binaries are bundled by Vite (`?url`)
- * and served by the app itself; the threaded wasm build is kept off on purpose (docs/internals.md, "wasm threads").
+ * and served by the app itself; the threaded wasm build is kept off on purpose (docs/internals.md, "wasm threads";
+ * the benchmark measures it: npm run bench:browser -- --wasm-threads 2).
  */
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers neither gradients nor the chained tensor methods (x.reshape(...)); the umbrella
@@ -25,7 +26,7 @@ import { errorMessage, type AdapterInfo, type BackendInfo, type BackendSelection
 const PROBE_VERSION = 1;
 /** Per-backend probe budget, warm-up included; keeps auto's first run to a few seconds even on SwiftShader. */
 export const PROBE_BUDGET_MS = 1500;
-const WASM_THREADS_WHY = 'no speed-up was measured on 2 cores, and the threaded build breaks when minified';
+const WASM_THREADS_WHY = 'on 2 cores two threads made SFT, RL and sampling no faster (docs/performance.md), and they would need cross-origin isolation and blob: workers';
 
 const loaded = new Set<BackendName>();
 const now = (): number => performance.now();

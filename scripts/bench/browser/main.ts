@@ -1,6 +1,7 @@
 /**
  * The benchmark page (scripts/bench/browser.ts opens it in headless Chromium): ?backend=wasm|webgl|webgpu|cpu and
- * &quick=1, &only=ref, &refSteps=N, &refSessions=K. Runs scripts/bench/core.ts on that backend in the page's main thread (the app runs the same code in its
+ * &quick=1, &only=ref, &refSteps=N, &refSessions=K, &threads=N (wasm: the threaded SIMD build with N threads; the page must be
+ * cross-origin isolated, which vite.bench.config.ts's preview headers make it). Runs scripts/bench/core.ts on that backend in the page's main thread (the app runs the same code in its
  * worker) and leaves the result in window.__bench (or the error in window.__benchError).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -25,10 +26,18 @@ declare global {
   }
 }
 
-async function useBackend(name: string): Promise<void> {
+async function useBackend(name: string, threads: number): Promise<void> {
   if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    if (threads > 0 && !self.crossOriginIsolated) throw new Error('wasm threads need a cross-origin isolated page (COOP/COEP headers)');
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 0);
+    if (threads > 0) {
+      // tfjs-backend-wasm 4.22 caps its pool at navigator.hardwareConcurrency / 2 (it counts hyper-threads as half a
+      // core), so on a 2-core machine it would run 1 thread whatever it is asked; the bench lifts the cap to measure N.
+      const cores = navigator.hardwareConcurrency;
+      if (cores < 2 * threads) Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
+      wasm.setThreadsCount(threads);
+    }
     wasm.setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlainUrl, 'tfjs-backend-wasm-simd.wasm': wasmSimdUrl, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl });
   } else if (name === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
   else if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
@@ -48,8 +57,11 @@ async function main(): Promise<void> {
     window.__benchLog!.push(line);
     document.getElementById('status')!.textContent = line;
   };
-  await useBackend(backend);
-  log(`backend ${tf.getBackend()}`);
+  const threads = Number(q.get('threads') ?? 0);
+  await useBackend(backend, threads);
+  const wasmThreads = backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : null;
+  log(`backend ${tf.getBackend()}${wasmThreads === null ? '' : `, ${wasmThreads} wasm thread${wasmThreads === 1 ? '' : 's'}`}`);
+  if (threads > 0 && wasmThreads !== threads) throw new Error(`asked for ${threads} wasm threads, the backend runs ${wasmThreads}`);
   // &refSteps=N&refSessions=K: fewer steps for the software-rendered backends (SwiftShader), seconds per step here.
   const refSteps = Number(q.get('refSteps') ?? (quick ? 10 : 20));
   const sessions = Number(q.get('refSessions') ?? (quick ? 1 : 2));
@@ -67,7 +79,7 @@ async function main(): Promise<void> {
     if (snapshot.pairs) lab = { task: snapshot.task, pairsPerPrompt: snapshot.pairs.train.length / snapshot.pairs.stats.train.prompts };
     rows.push(...(await benchLab(task, snapshot, { quick, log })).rows);
   }
-  window.__bench = { backend: tf.getBackend(), userAgent: navigator.userAgent, settings, lab, rows };
+  window.__bench = { backend: tf.getBackend(), wasmThreads, userAgent: navigator.userAgent, settings, lab, rows };
   log('done');
 }
 
