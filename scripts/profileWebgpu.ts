@@ -4,7 +4,9 @@
  * (SwiftShader here: the same dispatches a GPU would get) and prints window.__profile. `--src DIR` builds the page
  * against another copy of the lab's src/ (a checkout of an older commit) for before/after counts.
  *
- *   npx tsx scripts/profileWebgpu.ts [--backend webgpu|webgl|wasm|cpu] [--src /path/to/old/src]
+ * `--what rl` counts one RL iteration's dispatches instead (PPO and RTO on the prepared small lab, phase by phase).
+ *
+ *   npx tsx scripts/profileWebgpu.ts [--backend webgpu|webgl|wasm|cpu] [--what sft|rl] [--src /path/to/old/src]
  */
 import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -24,6 +26,8 @@ const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javas
 async function main(): Promise<void> {
   const backend = flag('backend', 'webgpu');
   const src = flag('src', '');
+  const what = flag('what', 'sft');
+  if (what !== 'sft' && what !== 'rl') throw new Error(`--what is sft or rl, got ${what}`);
   const out = mkdtempSync(join(tmpdir(), 'profile-webgpu-'));
   const server = createServer((req, res) => {
     const path = join(out, decodeURIComponent((req.url ?? '/').split('?')[0]!.replace(/^\/$/, '/index.html')));
@@ -39,7 +43,8 @@ async function main(): Promise<void> {
       root: resolve(repo, 'scripts/profileWebgpu'),
       base: './',
       logLevel: 'warn',
-      publicDir: false,
+      // The RL count reads the prepared lab and the corpus from public/ (labs/, data/: npm run data writes the corpus).
+      publicDir: what === 'rl' ? resolve(repo, 'public') : false,
       resolve: src ? { alias: [{ find: /^(\.\.\/)+src\/lab\//, replacement: `${resolve(src, 'lab')}/` }] } : {},
       build: { outDir: out, emptyOutDir: true, chunkSizeWarningLimit: 8000 },
     });
@@ -50,8 +55,8 @@ async function main(): Promise<void> {
       args: ['--enable-unsafe-webgpu', '--enable-dawn-features=disable_workgroup_init', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
     const page = await browser.current.newPage();
-    await page.goto(`http://127.0.0.1:${port}/index.html?backend=${backend}`);
-    await page.waitForFunction(() => window.__profile !== undefined || window.__profileError !== undefined, undefined, { timeout: 540_000, polling: 500 });
+    await page.goto(`http://127.0.0.1:${port}/index.html?backend=${backend}&what=${what}`);
+    await page.waitForFunction(() => window.__profile !== undefined || window.__profileError !== undefined, undefined, { timeout: what === 'rl' ? 1_800_000 : 540_000, polling: 500 });
     const error = await page.evaluate(() => window.__profileError);
     if (error) throw new Error(error);
     console.log(JSON.stringify(await page.evaluate(() => window.__profile), null, 1));
