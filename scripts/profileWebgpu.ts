@@ -6,7 +6,7 @@
  *
  * `--what rl` counts one RL iteration's dispatches instead (PPO and RTO on the prepared small lab, phase by phase).
  *
- *   npx tsx scripts/profileWebgpu.ts [--backend webgpu|webgl|wasm|cpu] [--what sft|rl] [--src /path/to/old/src]
+ *   npx tsx scripts/profileWebgpu.ts [--backend webgpu|webgl|wasm|cpu] [--what sft|rl] [--kernels 0] [--src /path/to/old/src]
  */
 import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -27,6 +27,8 @@ async function main(): Promise<void> {
   const backend = flag('backend', 'webgpu');
   const src = flag('src', '');
   const what = flag('what', 'sft');
+  // --kernels 0: without the lab's own webgpu kernels (src/worker/kernels/), tfjs's composites only.
+  const kernels = flag('kernels', '1');
   if (what !== 'sft' && what !== 'rl') throw new Error(`--what is sft or rl, got ${what}`);
   const out = mkdtempSync(join(tmpdir(), 'profile-webgpu-'));
   const server = createServer((req, res) => {
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
       args: ['--enable-unsafe-webgpu', '--enable-dawn-features=disable_workgroup_init', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
     const page = await browser.current.newPage();
-    await page.goto(`http://127.0.0.1:${port}/index.html?backend=${backend}&what=${what}`);
+    await page.goto(`http://127.0.0.1:${port}/index.html?backend=${backend}&what=${what}&kernels=${kernels}`);
     await page.waitForFunction(() => window.__profile !== undefined || window.__profileError !== undefined, undefined, { timeout: what === 'rl' ? 1_800_000 : 540_000, polling: 500 });
     const error = await page.evaluate(() => window.__profileError);
     if (error) throw new Error(error);

@@ -40,7 +40,10 @@ async function useBackend(name: string, threads: number): Promise<void> {
     }
     wasm.setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlainUrl, 'tfjs-backend-wasm-simd.wasm': wasmSimdUrl, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl });
   } else if (name === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
-  else if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
+  else if (name === 'webgpu') {
+    await import('@tensorflow/tfjs-backend-webgpu');
+    await import('../../../src/worker/kernels/layerNormWebgpu'); // as the app's worker does
+  }
   else if (name === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
   else throw new Error(`unknown backend ${name}`);
   if (!(await tf.setBackend(name))) throw new Error(`${name} is not available in this browser`);

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { useNodeBackend, type NodeBackendName } from '../../cli/nodeBackend';
 import { createRng, normalArray } from '../rng';
-import { causalMask, gelu, layerNorm, logSoftmaxLast, pickLast, targetLogProbs } from './layers';
+import { causalMask, gelu, LAYER_NORM_KERNEL, layerNorm, logSoftmaxLast, pickLast, targetLogProbs } from './layers';
 
 function referenceLayerNorm(x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, eps = 1e-5): tf.Tensor {
   return tf.tidy(() => {
@@ -51,6 +51,8 @@ for (const backend of ['wasm', 'cpu'] as NodeBackendName[]) {
         const want = tf.grads(loss(referenceLayerNorm))([x, g, b]);
         const [y, yRef] = [layerNorm(x, g, b), referenceLayerNorm(x, g, b)];
         expect(maxDiff(y, yRef)).toBeLessThan(1e-5);
+        // The forward pass is tf.moments's arithmetic with the deviations reused: the same floats, not just close.
+        expect(Array.from(y.dataSync())).toEqual(Array.from(yRef.dataSync()));
         got.forEach((t, i) => {
           expect(t.shape).toEqual(want[i]!.shape);
           expect(maxDiff(t, want[i]!), ['dx', 'dgain', 'dbias'][i]).toBeLessThan(1e-5 * Math.max(1, largest(want[i]!)));
@@ -139,3 +141,52 @@ for (const backend of ['wasm', 'cpu'] as NodeBackendName[]) {
     });
   });
 }
+
+describe('layerNorm through a backend’s own kernel (LAYER_NORM_KERNEL, as webgpu registers it)', () => {
+  it('values and gradients equal the composite’s, and nothing leaks', async () => {
+    await useNodeBackend('cpu');
+    const rng = createRng('fused:ln-kernel');
+    const shape = [3, 5, 8];
+    const size = 120;
+    const x = tf.tensor(normalArray(rng, size, 2), shape);
+    const g = tf.tensor1d(normalArray(rng, 8, 1));
+    const b = tf.tensor1d(normalArray(rng, 8, 1));
+    const w = tf.tensor(normalArray(rng, size, 1), shape);
+    const loss = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(layerNorm(xx, gg as tf.Tensor1D, bb as tf.Tensor1D), w));
+    const composite = { y: layerNorm(x, g, b), grads: tf.grads(loss)([x, g, b]) };
+    // A cpu kernel with the WGSL kernel's arithmetic (serial sums per row), registered under the kernel's name.
+    let calls = 0;
+    tf.registerKernel({
+      kernelName: LAYER_NORM_KERNEL,
+      backendName: 'cpu',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        calls++;
+        const cpu = backend as unknown as { readSync(id: unknown): Float32Array; makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo };
+        const { x: xi, gain, bias } = inputs as { x: tf.TensorInfo; gain: tf.TensorInfo; bias: tf.TensorInfo };
+        const [xv, gv, bv] = [cpu.readSync(xi.dataId), cpu.readSync(gain.dataId), cpu.readSync(bias.dataId)];
+        const d = xi.shape[xi.shape.length - 1]!;
+        const out = new Float32Array(xv.length);
+        for (let r = 0; r < xv.length / d; r++) {
+          const row = xv.subarray(r * d, (r + 1) * d);
+          const mean = row.reduce((a, v) => a + v, 0) / d;
+          const sd = Math.sqrt(row.reduce((a, v) => a + (v - mean) ** 2, 0) / d + Number(attrs!.eps));
+          for (let i = 0; i < d; i++) out[r * d + i] = ((row[i]! - mean) / sd) * gv[i]! + bv[i]!;
+        }
+        return cpu.makeTensorInfo(xi.shape, 'float32', out);
+      },
+    });
+    try {
+      const before = tf.memory().numTensors;
+      const y = layerNorm(x, g, b);
+      const grads = tf.grads(loss)([x, g, b]);
+      expect(calls).toBe(2);
+      expect(maxDiff(y, composite.y)).toBeLessThan(1e-6);
+      grads.forEach((t, i) => expect(maxDiff(t, composite.grads[i]!), ['dx', 'dgain', 'dbias'][i]).toBeLessThan(1e-5 * Math.max(1, largest(t))));
+      tf.dispose([y, ...grads]);
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      tf.unregisterKernel(LAYER_NORM_KERNEL, 'cpu');
+      tf.dispose([x, g, b, w, composite.y, ...composite.grads]);
+    }
+  });
+});

@@ -76,24 +76,44 @@ export function pickLast(x: tf.Tensor, index: tf.Tensor): tf.Tensor {
   });
 }
 
+/** The kernel a backend may register for layerNorm's forward pass (inputs x, gain, bias; attribute eps). */
+export const LAYER_NORM_KERNEL = 'RtoLayerNorm';
+
 /**
  * Layer normalisation over the last axis (Ba et al. 2016), with learned gain and bias. The forward values are
  * tfjs's moments-based formula; the gradient is written out (docs/profile.md: 12 kernels instead of about 30):
  * with n = (x − μ)/σ and dn = dy·g, dx = (dn − mean(dn) − n·mean(dn·n))/σ, dg = Σ dy·n, db = Σ dy over the rows.
  */
+
 export function layerNorm(x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, eps = 1e-5): tf.Tensor {
   const width = x.shape[x.shape.length - 1] ?? 1;
   const rows = x.size / width;
+  // tf.moments's own arithmetic (mean, then the mean of the squared deviations), with the deviations computed once
+  // and reused for the output: the same numbers, one Sub (and moments' Cast) fewer per layer norm.
+  const parts = (xx: tf.Tensor) => {
+    const centred = tf.sub(xx, tf.mean(xx, -1, true));
+    const std = tf.sqrt(tf.add(tf.mean(tf.square(centred), -1, true), eps));
+    return { normed: tf.div(centred, std), std };
+  };
+  // A backend with its own layer-norm kernel (webgpu: src/worker/kernels/layerNormWebgpu.ts, one dispatch instead of
+  // nine) computes the forward pass; the gradient recomputes the normalised input from x.
+  const fused = tf.getKernel(LAYER_NORM_KERNEL, tf.getBackend()) !== undefined;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xx, g, b, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
-    const { mean, variance } = tf.moments(xx, -1, true);
-    const std = tf.sqrt(tf.add(variance, eps));
-    const normed = tf.div(tf.sub(xx, mean), std);
-    save([normed, std, g]);
+    let value: tf.Tensor;
+    if (fused) {
+      value = tf.engine().runKernel(LAYER_NORM_KERNEL, { x: xx, gain: g, bias: b }, { eps }) as tf.Tensor;
+      save([xx, g]);
+    } else {
+      const { normed, std } = parts(xx);
+      value = tf.add(tf.mul(normed, g), b);
+      save([normed, std, g]);
+    }
     return {
-      value: tf.add(tf.mul(normed, g), b),
+      value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [n, sd, gs] = saved as [tf.Tensor, tf.Tensor, tf.Tensor1D];
+        const { normed: n, std: sd } = fused ? parts(saved[0]!) : { normed: saved[0]!, std: saved[1]! };
+        const gs = (fused ? saved[1] : saved[2]) as tf.Tensor1D;
         const dn = tf.mul(dy, gs);
         const centred = tf.sub(dn, tf.mean(dn, -1, true));
         const dx = tf.div(tf.sub(centred, tf.mul(n, tf.mean(tf.mul(dn, n), -1, true))), sd);
