@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { useNodeBackend, type NodeBackendName } from '../../cli/nodeBackend';
 import { createRng, normalArray } from '../rng';
-import { causalMask, gelu, LAYER_NORM_KERNEL, layerNorm, logSoftmaxLast, pickLast, targetLogProbs } from './layers';
+import { causalMask, gelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNorm, logSoftmaxLast, pickLast, targetLogProbs } from './layers';
 
 function referenceLayerNorm(x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, eps = 1e-5): tf.Tensor {
   return tf.tidy(() => {
@@ -142,8 +142,53 @@ for (const backend of ['wasm', 'cpu'] as NodeBackendName[]) {
   });
 }
 
-describe('layerNorm through a backend’s own kernel (LAYER_NORM_KERNEL, as webgpu registers it)', () => {
-  it('values and gradients equal the composite’s, and nothing leaks', async () => {
+describe('layerNorm through a backend’s own kernels (LAYER_NORM_KERNEL and LAYER_NORM_GRAD_KERNEL, as webgpu registers them)', () => {
+  type Cpu = { readSync(id: unknown): Float32Array; makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo };
+  /** Each row's mean and σ, serially, as the WGSL kernels compute them. */
+  const rowStats = (xv: Float32Array, d: number, eps: number) =>
+    Array.from({ length: xv.length / d }, (_, r) => {
+      const row = xv.subarray(r * d, (r + 1) * d);
+      const mean = row.reduce((a, v) => a + v, 0) / d;
+      return { mean, sd: Math.sqrt(row.reduce((a, v) => a + (v - mean) ** 2, 0) / d + eps) };
+    });
+  const calls = { forward: 0, grad: 0 };
+  /** The kernel's inputs read back (x first, then `names`), the row width and each row's statistics. */
+  const read = ({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0], names: [string, string]) => {
+    const cpu = backend as unknown as Cpu;
+    const x = (inputs as Record<string, tf.TensorInfo>).x!;
+    const values = names.map((name) => cpu.readSync((inputs as Record<string, tf.TensorInfo>)[name]!.dataId)) as [Float32Array, Float32Array];
+    const xv = cpu.readSync(x.dataId);
+    const d = x.shape[x.shape.length - 1]!;
+    return { cpu, x, xv, values, d, stats: rowStats(xv, d, Number(attrs!.eps)) };
+  };
+  const forward: tf.KernelFunc = (args) => {
+    calls.forward++;
+    const { cpu, x, xv, values: [gv, bv], d, stats } = read(args, ['gain', 'bias']);
+    const out = new Float32Array(xv.length);
+    stats.forEach(({ mean, sd }, r) => {
+      for (let i = 0; i < d; i++) out[r * d + i] = ((xv[r * d + i]! - mean) / sd) * gv[i]! + bv[i]!;
+    });
+    return cpu.makeTensorInfo(x.shape, 'float32', out);
+  };
+  const grad: tf.KernelFunc = (args) => {
+    calls.grad++;
+    const { cpu, x, xv, values: [gv, dyv], d, stats } = read(args, ['gain', 'dy']);
+    const [dx, dg, db] = [new Float32Array(xv.length), new Float32Array(d), new Float32Array(d)];
+    stats.forEach(({ mean, sd }, r) => {
+      const n = Array.from({ length: d }, (_, i) => (xv[r * d + i]! - mean) / sd);
+      const dn = n.map((_, i) => dyv[r * d + i]! * gv[i]!);
+      const dnMean = dn.reduce((a, v) => a + v, 0) / d;
+      const dnnMean = dn.reduce((a, v, i) => a + v * n[i]!, 0) / d;
+      for (let i = 0; i < d; i++) {
+        dx[r * d + i] = (dn[i]! - dnMean - n[i]! * dnnMean) / sd;
+        dg[i] = dg[i]! + dyv[r * d + i]! * n[i]!;
+        db[i] = db[i]! + dyv[r * d + i]!;
+      }
+    });
+    return [cpu.makeTensorInfo(x.shape, 'float32', dx), cpu.makeTensorInfo([d], 'float32', dg), cpu.makeTensorInfo([d], 'float32', db)];
+  };
+
+  it('values and gradients equal the composite’s, with the forward kernel alone and with both; nothing leaks', async () => {
     await useNodeBackend('cpu');
     const rng = createRng('fused:ln-kernel');
     const shape = [3, 5, 8];
@@ -154,38 +199,28 @@ describe('layerNorm through a backend’s own kernel (LAYER_NORM_KERNEL, as webg
     const w = tf.tensor(normalArray(rng, size, 1), shape);
     const loss = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(layerNorm(xx, gg as tf.Tensor1D, bb as tf.Tensor1D), w));
     const composite = { y: layerNorm(x, g, b), grads: tf.grads(loss)([x, g, b]) };
-    // A cpu kernel with the WGSL kernel's arithmetic (serial sums per row), registered under the kernel's name.
-    let calls = 0;
-    tf.registerKernel({
-      kernelName: LAYER_NORM_KERNEL,
-      backendName: 'cpu',
-      kernelFunc: ({ inputs, backend, attrs }) => {
-        calls++;
-        const cpu = backend as unknown as { readSync(id: unknown): Float32Array; makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo };
-        const { x: xi, gain, bias } = inputs as { x: tf.TensorInfo; gain: tf.TensorInfo; bias: tf.TensorInfo };
-        const [xv, gv, bv] = [cpu.readSync(xi.dataId), cpu.readSync(gain.dataId), cpu.readSync(bias.dataId)];
-        const d = xi.shape[xi.shape.length - 1]!;
-        const out = new Float32Array(xv.length);
-        for (let r = 0; r < xv.length / d; r++) {
-          const row = xv.subarray(r * d, (r + 1) * d);
-          const mean = row.reduce((a, v) => a + v, 0) / d;
-          const sd = Math.sqrt(row.reduce((a, v) => a + (v - mean) ** 2, 0) / d + Number(attrs!.eps));
-          for (let i = 0; i < d; i++) out[r * d + i] = ((row[i]! - mean) / sd) * gv[i]! + bv[i]!;
-        }
-        return cpu.makeTensorInfo(xi.shape, 'float32', out);
-      },
-    });
-    try {
+    const check = () => {
       const before = tf.memory().numTensors;
       const y = layerNorm(x, g, b);
       const grads = tf.grads(loss)([x, g, b]);
-      expect(calls).toBe(2);
       expect(maxDiff(y, composite.y)).toBeLessThan(1e-6);
-      grads.forEach((t, i) => expect(maxDiff(t, composite.grads[i]!), ['dx', 'dgain', 'dbias'][i]).toBeLessThan(1e-5 * Math.max(1, largest(t))));
+      grads.forEach((t, i) => {
+        expect(t.shape).toEqual(composite.grads[i]!.shape);
+        expect(maxDiff(t, composite.grads[i]!), ['dx', 'dgain', 'dbias'][i]).toBeLessThan(1e-5 * Math.max(1, largest(t)));
+      });
       tf.dispose([y, ...grads]);
       expect(tf.memory().numTensors).toBe(before);
+    };
+    try {
+      tf.registerKernel({ kernelName: LAYER_NORM_KERNEL, backendName: 'cpu', kernelFunc: forward });
+      check();
+      expect(calls).toEqual({ forward: 2, grad: 0 });
+      tf.registerKernel({ kernelName: LAYER_NORM_GRAD_KERNEL, backendName: 'cpu', kernelFunc: grad });
+      check();
+      expect(calls).toEqual({ forward: 4, grad: 1 });
     } finally {
       tf.unregisterKernel(LAYER_NORM_KERNEL, 'cpu');
+      if (tf.getKernel(LAYER_NORM_GRAD_KERNEL, 'cpu')) tf.unregisterKernel(LAYER_NORM_GRAD_KERNEL, 'cpu');
       tf.dispose([x, g, b, w, composite.y, ...composite.grads]);
     }
   });

@@ -78,6 +78,8 @@ export function pickLast(x: tf.Tensor, index: tf.Tensor): tf.Tensor {
 
 /** The kernel a backend may register for layerNorm's forward pass (inputs x, gain, bias; attribute eps). */
 export const LAYER_NORM_KERNEL = 'RtoLayerNorm';
+/** And for its gradient (inputs x, gain, dy; attribute eps; outputs dx, dgain, dbias). */
+export const LAYER_NORM_GRAD_KERNEL = 'RtoLayerNormGrad';
 
 /**
  * Layer normalisation over the last axis (Ba et al. 2016), with learned gain and bias. The forward values are
@@ -95,9 +97,11 @@ export function layerNorm(x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, ep
     const std = tf.sqrt(tf.add(tf.mean(tf.square(centred), -1, true), eps));
     return { normed: tf.div(centred, std), std };
   };
-  // A backend with its own layer-norm kernel (webgpu: src/worker/kernels/layerNormWebgpu.ts, one dispatch instead of
-  // nine) computes the forward pass; the gradient recomputes the normalised input from x.
-  const fused = tf.getKernel(LAYER_NORM_KERNEL, tf.getBackend()) !== undefined;
+  // A backend with its own layer-norm kernels (webgpu: src/worker/kernels/layerNormWebgpu.ts, one dispatch forward
+  // instead of nine, four backward instead of eighteen) computes the forward pass and the gradient from x.
+  const backend = tf.getBackend();
+  const fused = tf.getKernel(LAYER_NORM_KERNEL, backend) !== undefined;
+  const fusedGrad = fused && tf.getKernel(LAYER_NORM_GRAD_KERNEL, backend) !== undefined;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xx, g, b, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
     let value: tf.Tensor;
@@ -112,6 +116,7 @@ export function layerNorm(x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, ep
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        if (fusedGrad) return tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { x: saved[0]!, gain: saved[1]!, dy }, { eps }) as tf.Tensor[];
         const { normed: n, std: sd } = fused ? parts(saved[0]!) : { normed: saved[0]!, std: saved[1]! };
         const gs = (fused ? saved[1] : saved[2]) as tf.Tensor1D;
         const dn = tf.mul(dy, gs);
