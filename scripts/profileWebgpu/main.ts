@@ -12,7 +12,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import '@tensorflow/tfjs-backend-webgpu';
-// The lab's webgpu kernels, as the app's worker registers them (src/worker/backend.ts); ?kernels=0 leaves them out.
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-cpu';
 import { disposeParams, initGpt, maskedNll, type GptConfig } from '../../src/lab/model/gpt';
@@ -89,6 +88,7 @@ async function rlIterations(): Promise<unknown> {
 async function main(): Promise<void> {
   const q = new URLSearchParams(location.search);
   const backend = q.get('backend') ?? 'webgpu';
+  // The lab's webgpu kernels, as the app's worker registers them (src/worker/backend.ts); ?kernels=0 leaves them out.
   if (q.get('kernels') !== '0') await import('../../src/worker/kernels/layerNormWebgpu');
   if (!(await tf.setBackend(backend))) throw new Error(`${backend} is not available`);
   await tf.ready();

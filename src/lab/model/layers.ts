@@ -86,7 +86,6 @@ export const LAYER_NORM_GRAD_KERNEL = 'RtoLayerNormGrad';
  * tfjs's moments-based formula; the gradient is written out (docs/profile.md: 12 kernels instead of about 30):
  * with n = (x − μ)/σ and dn = dy·g, dx = (dn − mean(dn) − n·mean(dn·n))/σ, dg = Σ dy·n, db = Σ dy over the rows.
  */
-
 export function layerNorm(x: tf.Tensor, gain: tf.Tensor1D, bias: tf.Tensor1D, eps = 1e-5): tf.Tensor {
   const width = x.shape[x.shape.length - 1] ?? 1;
   const rows = x.size / width;
