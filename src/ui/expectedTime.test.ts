@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveSettings } from '../lab/config';
-import { expectedSeconds, expectedTimeLine, FIGURES, formatDuration, UNIT_KEYS, type BackendFigures, type Figures } from './expectedTime';
+import { expectedSeconds, expectedTimeLine, FIGURES, formatDuration, modelOf, UNIT_KEYS, type BackendFigures, type Figures } from './expectedTime';
 
 const small = resolveSettings('small', {}, 'sentiment');
 const fig: BackendFigures = {
@@ -13,7 +13,7 @@ const fig: BackendFigures = {
   pairsPerPrompt: 0.8,
   ms: { sftStep: 100, sftEval: 1000, sftSamples: 50, preferencesPer1000: 2000, rmStep: 40, rmPairsPer1000: 300, dpoStep: 60, dpoPairsPer1000: 500, 'rlIteration.ppo': 600, 'rlIteration.rto': 700, rlEval: 900 },
 };
-const figures: Figures = { backends: { wasm: fig } };
+const figures: Figures = { backends: { wasm: [fig] } };
 const seconds = (e: ReturnType<typeof expectedSeconds>) => ('seconds' in e ? e.seconds : NaN);
 
 describe('expected time', () => {
@@ -54,6 +54,21 @@ describe('expected time', () => {
     expect(expectedTimeLine('sft', small, null, { task: 'sentiment' }, figures)).toBe('expected time: once a backend is chosen');
   });
 
+  it('picks the entry measured on the stage’s model shape, one per prepared lab, and names the measured shapes when none fits', () => {
+    const tiny = resolveSettings('tiny', {}, 'sentiment');
+    const tinyFig: BackendFigures = { ...fig, shell: 'node', model: modelOf(tiny), ms: { ...fig.ms, sftStep: 10 } };
+    const both: Figures = { backends: { wasm: [fig, tinyFig] } };
+    const one = { ...small, sftSteps: 100, sftBatch: fig.at.sftBatch, sftEvalEvery: 1_000_000, sftSampleEvery: 1_000_000 };
+    const oneTiny = { ...tiny, sftSteps: 100, sftBatch: fig.at.sftBatch, sftEvalEvery: 1_000_000, sftSampleEvery: 1_000_000 };
+    // 100 steps, one closing evaluation and one sample each: the step cost is what differs.
+    expect(seconds(expectedSeconds('sft', one, 'wasm', { task: 'sentiment' }, both))).toBeCloseTo((100 * 100 + 1000 + 50) / 1000, 9);
+    expect(seconds(expectedSeconds('sft', oneTiny, 'wasm', { task: 'sentiment' }, both))).toBeCloseTo((100 * 10 + 1000 + 50) / 1000, 9);
+    expect(expectedTimeLine('sft', oneTiny, 'wasm', { task: 'sentiment' }, both)).toMatch(/ on wasm \(measured on a 2-core machine, under Node\)$/);
+    expect(expectedTimeLine('sft', { ...small, width: 48 }, 'wasm', { task: 'sentiment' }, both)).toBe(
+      `no estimate for this model size on wasm yet (measured: ${small.layers} layers, width ${small.width}; ${tiny.layers} layer${tiny.layers === 1 ? '' : 's'}, width ${tiny.width})`,
+    );
+  });
+
   it('reads as a duration and names the backend and the machine', () => {
     expect(formatDuration(0.4)).toBe('under 1 s');
     expect(formatDuration(8.4)).toBe('about 8 s');
@@ -63,9 +78,12 @@ describe('expected time', () => {
   });
 
   it('has every unit cost, finite and positive, for each backend the benchmark wrote', () => {
-    for (const [backend, f] of Object.entries(FIGURES.backends)) {
-      for (const k of UNIT_KEYS) expect(f!.ms[k], `${backend} ${k}`).toBeGreaterThan(0);
-      expect(f!.pairsPerPrompt, backend).toBeGreaterThan(0);
+    for (const [backend, list] of Object.entries(FIGURES.backends)) {
+      expect(list!.length, backend).toBeGreaterThan(0);
+      for (const f of list!) {
+        for (const k of UNIT_KEYS) expect(f.ms[k], `${backend} ${k}`).toBeGreaterThan(0);
+        expect(f.pairsPerPrompt, backend).toBeGreaterThan(0);
+      }
     }
   });
 });

@@ -3,8 +3,8 @@
  * (expectedTimeFigures.json, written by `npm run bench -- --write-estimates` and `npm run bench:browser --
  * --write-estimates`, never by hand) times the stage's units from its settings. Pure: no DOM, no worker.
  *
- * The costs were measured on one model shape and task (the prepared lab's); a stage with another model shape, task
- * or a method the benchmark did not time gets no estimate rather than a guess. Batch sizes and prompt counts scale
+ * The costs were measured on given model shapes and tasks (one entry per prepared lab the benchmark ran on); a stage
+ * with another model shape, task or a method the benchmark did not time gets no estimate rather than a guess. Batch sizes and prompt counts scale
  * the measured cost linearly (a step's work is linear in its rows).
  */
 import { resolveSettings, type PresetName, type Settings } from '../lab/config';
@@ -45,9 +45,15 @@ export interface BackendFigures {
   ms: UnitCosts;
 }
 
+/** Per backend, one entry per measured task and model shape (the small preset's prepared lab, the tiny one's). */
 export interface Figures {
-  backends: Partial<Record<string, BackendFigures>>;
+  backends: Partial<Record<string, BackendFigures[]>>;
 }
+
+/** A model shape as the figures name it. */
+export const modelOf = (s: Pick<Settings, 'layers' | 'heads' | 'width' | 'vocabSize'>): BackendFigures['model'] => ({ layers: s.layers, heads: s.heads, width: s.width, vocabSize: s.vocabSize });
+export const sameModel = (a: BackendFigures['model'], b: BackendFigures['model']): boolean => a.layers === b.layers && a.heads === b.heads && a.width === b.width && a.vocabSize === b.vocabSize;
+const describeModel = (m: BackendFigures['model']) => `${m.layers} layer${m.layers === 1 ? '' : 's'}, width ${m.width}`;
 
 export const FIGURES = FIGURES_JSON as Figures;
 
@@ -68,13 +74,12 @@ export interface StageContext {
 export type Estimate = { seconds: number; figures: BackendFigures } | { none: string };
 
 export function expectedSeconds(stage: EstimatedStage, s: Settings, backend: string, ctx: StageContext, figures: Figures = FIGURES): Estimate {
-  const f = figures.backends[backend];
-  if (!f) return { none: `no estimate for ${backend} yet` };
-  if (ctx.task !== f.task) return { none: `no estimate for the ${ctx.task} task on ${backend} yet` };
-  const m = f.model;
-  if (s.layers !== m.layers || s.heads !== m.heads || s.width !== m.width || s.vocabSize !== m.vocabSize) {
-    return { none: `no estimate for this model size on ${backend} yet (measured: ${m.layers} layers, width ${m.width})` };
-  }
+  const all = figures.backends[backend] ?? [];
+  if (!all.length) return { none: `no estimate for ${backend} yet` };
+  const ofTask = all.filter((x) => x.task === ctx.task);
+  if (!ofTask.length) return { none: `no estimate for the ${ctx.task} task on ${backend} yet` };
+  const f = ofTask.find((x) => sameModel(x.model, modelOf(s)));
+  if (!f) return { none: `no estimate for this model size on ${backend} yet (measured: ${ofTask.map((x) => describeModel(x.model)).join('; ')})` };
   const c = f.ms;
   const pairs = ctx.pairs ?? { train: Math.round(s.prefPrompts * f.pairsPerPrompt), heldOut: Math.round(s.prefHeldOutPrompts * f.pairsPerPrompt) };
   let ms: number;
