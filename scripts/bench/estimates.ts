@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Settings } from '../../src/lab/config';
-import { modelOf, sameModel, UNIT_KEYS, type BackendFigures, type Figures, type UnitCosts } from '../../src/ui/expectedTime';
+import { measuredShapeOf, sameModel, UNIT_KEYS, type BackendFigures, type Figures, type UnitCosts } from '../../src/ui/expectedTime';
 import type { Timing } from './stats';
 
 export const FIGURES_PATH = 'src/ui/expectedTimeFigures.json';
@@ -31,7 +31,7 @@ export function figuresOf(shell: string, machine: MachineInfo, settings: Setting
     date: machine.date.slice(0, 10),
     ...(machine.loadAverageAtStart ? { loadAverage: machine.loadAverageAtStart } : {}),
     task,
-    model: modelOf(settings),
+    model: measuredShapeOf(settings),
     at: { sftBatch: settings.sftBatch, rmBatch: settings.rmBatch, dpoBatch: settings.dpoBatch, rlPrompts: settings.rlPrompts, rlMinibatches: settings.rlMinibatches, rlEvalPrompts: settings.rlEvalPrompts },
     pairsPerPrompt: Math.round(pairsPerPrompt * 1000) / 1000,
     ms,

@@ -7,7 +7,7 @@
 import type { Settings } from '../../src/lab/config';
 import type { Lab } from '../../src/lab/lab/lab';
 import { cloneParams, disposeParams, type Params } from '../../src/lab/model/gpt';
-import { sampleResponses, type SampleOptions } from '../../src/lab/model/sample';
+import { sampleResponses, type SampleBatch, type SampleOptions } from '../../src/lab/model/sample';
 import { createRng } from '../../src/lab/rng';
 import { rlPromptsOf, rlSettingsOf } from '../../src/lab/stageSettings';
 import type { Task } from '../../src/lab/tasks/task';
@@ -15,14 +15,11 @@ import { rolloutTargets } from '../../src/lab/train/advantages';
 import { epochOrder } from '../../src/lab/train/batch';
 import { Adam } from '../../src/lab/train/optim';
 import { makeMinibatch, ppoMinibatchStep } from '../../src/lab/train/ppo';
-import { rewardSettingsOf, rolloutPrompts, type RlSettings } from '../../src/lab/train/rl';
+import { rewardSettingsOf, rolloutPrompts, sentenceDelimiters, type RlSettings } from '../../src/lab/train/rl';
 import { scoreBatch, type Rollout, type RlModels } from '../../src/lab/train/rollout';
-import type { SampleBatch } from '../../src/lab/model/sample';
 
 export const RL_PHASES = ['sampling', 'scoring', 'rewards/advantages', 'update'] as const;
 export type RlPhase = (typeof RL_PHASES)[number];
-
-const SENTENCE_ENDS = ['.', '!', '?', ';'];
 
 export interface RlBench {
   method: 'ppo' | 'rto';
@@ -46,7 +43,7 @@ export function rlBench(task: Task, lab: Lab, settings: Settings, method: 'ppo' 
   const criticAdam = new Adam(critic);
   const models: RlModels & { critic: Params } = { policy: actor, reference: sft.params, dpo: method === 'rto' ? lab.dpo!.model.params : undefined, critic, rewardModel: rm.params, norm, config };
   const { prompts } = rlPromptsOf(task, settings);
-  const delimiters = SENTENCE_ENDS.map((w) => task.tokenizer.idOf(w)).filter((id) => id > 3);
+  const delimiters = sentenceDelimiters(task);
   const rng = createRng(`bench:rl:${method}`);
   const mbSize = s.promptsPerRollout / s.minibatches;
   let cursor = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveSettings } from '../lab/config';
-import { expectedSeconds, expectedTimeLine, FIGURES, formatDuration, modelOf, UNIT_KEYS, type BackendFigures, type Figures } from './expectedTime';
+import { expectedSeconds, expectedTimeLine, FIGURES, formatDuration, measuredShapeOf, UNIT_KEYS, type BackendFigures, type Figures } from './expectedTime';
 
 const small = resolveSettings('small', {}, 'sentiment');
 const fig: BackendFigures = {
@@ -56,7 +56,7 @@ describe('expected time', () => {
 
   it('picks the entry measured on the stage’s model shape, one per prepared lab, and names the measured shapes when none fits', () => {
     const tiny = resolveSettings('tiny', {}, 'sentiment');
-    const tinyFig: BackendFigures = { ...fig, shell: 'node', model: modelOf(tiny), ms: { ...fig.ms, sftStep: 10 } };
+    const tinyFig: BackendFigures = { ...fig, shell: 'node', model: measuredShapeOf(tiny), ms: { ...fig.ms, sftStep: 10 } };
     const both: Figures = { backends: { wasm: [fig, tinyFig] } };
     const one = { ...small, sftSteps: 100, sftBatch: fig.at.sftBatch, sftEvalEvery: 1_000_000, sftSampleEvery: 1_000_000 };
     const oneTiny = { ...tiny, sftSteps: 100, sftBatch: fig.at.sftBatch, sftEvalEvery: 1_000_000, sftSampleEvery: 1_000_000 };

@@ -8,6 +8,7 @@
  * the measured cost linearly (a step's work is linear in its rows).
  */
 import { resolveSettings, type PresetName, type Settings } from '../lab/config';
+import { modelOf } from '../lab/stageSettings';
 import type { TaskName } from '../lab/tasks/task';
 import FIGURES_JSON from './expectedTimeFigures.json';
 
@@ -50,8 +51,8 @@ export interface Figures {
   backends: Partial<Record<string, BackendFigures[]>>;
 }
 
-/** A model shape as the figures name it. */
-export const modelOf = (s: Pick<Settings, 'layers' | 'heads' | 'width' | 'vocabSize'>): BackendFigures['model'] => ({ layers: s.layers, heads: s.heads, width: s.width, vocabSize: s.vocabSize });
+/** A model shape as the figures name it: the stage settings' model and the vocabulary it was built with. */
+export const measuredShapeOf = (s: Settings): BackendFigures['model'] => ({ ...modelOf(s), vocabSize: s.vocabSize });
 export const sameModel = (a: BackendFigures['model'], b: BackendFigures['model']): boolean => a.layers === b.layers && a.heads === b.heads && a.width === b.width && a.vocabSize === b.vocabSize;
 const describeModel = (m: BackendFigures['model']) => `${m.layers} layer${m.layers === 1 ? '' : 's'}, width ${m.width}`;
 
@@ -78,7 +79,7 @@ export function expectedSeconds(stage: EstimatedStage, s: Settings, backend: str
   if (!all.length) return { none: `no estimate for ${backend} yet` };
   const ofTask = all.filter((x) => x.task === ctx.task);
   if (!ofTask.length) return { none: `no estimate for the ${ctx.task} task on ${backend} yet` };
-  const f = ofTask.find((x) => sameModel(x.model, modelOf(s)));
+  const f = ofTask.find((x) => sameModel(x.model, measuredShapeOf(s)));
   if (!f) return { none: `no estimate for this model size on ${backend} yet (measured: ${ofTask.map((x) => describeModel(x.model)).join('; ')})` };
   const c = f.ms;
   const pairs = ctx.pairs ?? { train: Math.round(s.prefPrompts * f.pairsPerPrompt), heldOut: Math.round(s.prefHeldOutPrompts * f.pairsPerPrompt) };

@@ -26,7 +26,8 @@ import { errorMessage, type AdapterInfo, type BackendInfo, type BackendSelection
 const PROBE_VERSION = 1;
 /** Per-backend probe budget, warm-up included; keeps auto's first run to a few seconds even on SwiftShader. */
 export const PROBE_BUDGET_MS = 1500;
-const WASM_THREADS_WHY = 'on 2 cores two threads made SFT, RL and sampling no faster (docs/performance.md), and they would need cross-origin isolation and blob: workers';
+// Measured: docs/performance.md, "wasm threads, measured"; the panel says it in plain words.
+const WASM_THREADS_WHY = 'on the 2-core machines measured, two threads made training and sampling no faster';
 
 const loaded = new Set<BackendName>();
 const now = (): number => performance.now();

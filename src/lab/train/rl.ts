@@ -159,6 +159,8 @@ const lmConfig = (c: GptConfig): GptConfig => ({ ...c, scalarHead: false });
 
 /** Semi-RTO's sentence ends (rewards.ts); the response's last token always ends one too. */
 const SENTENCE_ENDS = ['.', '!', '?', ';'];
+/** The task's token ids of the sentence ends (special tokens excluded), as rolloutTargets takes them. */
+export const sentenceDelimiters = (task: Task): number[] => SENTENCE_ENDS.map((w) => task.tokenizer.idOf(w)).filter((id) => id > 3);
 
 export function validateRlSettings(s: RlSettings): void {
   if (s.promptsPerRollout % s.minibatches !== 0) throw new RangeError(crossFieldMessage('rlPrompts', 'rlMinibatches', { rlPrompts: s.promptsPerRollout, rlMinibatches: s.minibatches }));
@@ -196,7 +198,7 @@ export async function trainRl(run: RlRun): Promise<RlResult> {
   const models: RlModels = { policy: actor, reference: run.sft.params, dpo: run.dpo?.params, critic, rewardModel: run.rewardModel.params, norm: run.rewardModel.norm, config };
   const options = taskSampleOptions(task, 1);
   const rewards = rewardSettingsOf(s);
-  const delimiters = SENTENCE_ENDS.map((w) => task.tokenizer.idOf(w)).filter((id) => id > 3);
+  const delimiters = sentenceDelimiters(task);
   const rng = resume ? restoreRng(resume.rng) : createRng(`${run.seed}:rl`);
   const mbSize = perRollout / s.minibatches;
   const totalSteps = s.iterations * s.minibatches;
