@@ -41,12 +41,22 @@ export async function openBackendPanel(page: Page): Promise<void> {
   await expect(page.getByRole('heading', { name: 'Backend', exact: true })).toBeVisible();
 }
 
-/** Runs "check against cpu" in the worker and returns the worst difference it reports. */
+/**
+ * Runs "check against cpu" in the worker and returns the worst difference it reports. A check that fails, or a lost
+ * GPU, fails at once with the page's message; one that does not end in time names the op it was on.
+ */
 export async function runBackendCheck(page: Page, timeout = 150_000): Promise<{ backend: string; maxAbsDiff: number }> {
   await openBackendPanel(page);
   await page.getByTestId('run-check').click();
   const result = page.getByTestId('check-result');
-  await expect(result).toBeVisible({ timeout });
+  const failure = page.getByTestId('check-failed').or(page.getByTestId('device-lost'));
+  try {
+    await expect(result.or(failure).first()).toBeVisible({ timeout });
+  } catch {
+    const progress = await page.getByTestId('check-progress').textContent({ timeout: 1000 }).catch(() => null);
+    throw new Error(`the check did not end in ${timeout / 1000} s; the page last said: ${progress ?? '(no progress shown)'}`);
+  }
+  if (!(await result.isVisible())) throw new Error(`the check did not pass: ${(await failure.first().textContent()) ?? ''}`);
   return {
     backend: (await result.getAttribute('data-backend')) ?? '',
     maxAbsDiff: Number(await result.getAttribute('data-max-abs-diff')),

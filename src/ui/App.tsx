@@ -87,7 +87,7 @@ export function App() {
           </section>
         )}
         {state.deviceLost && (
-          <p className="panel error" role="alert">
+          <p className="panel error" role="alert" data-testid="device-lost">
             {state.deviceLost} The lab reopens from its last save on the backend you choose.
           </p>
         )}

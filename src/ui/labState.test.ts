@@ -49,7 +49,10 @@ describe('lab UI state', () => {
     let s = apply(initialLabState('webgpu'), { type: 'backendSelected', requestId: 'r', selection });
     s = apply(s, { type: 'deviceLost', backend: 'webgpu', reason: 'unknown', message: 'GPU process crashed' });
     expect(s.backendStatus).toBe('failed');
-    expect(s.deviceLost).toContain('GPU process crashed');
+    expect(s.deviceLost).toBe('The WebGPU device was lost: GPU process crashed. Choose a backend to continue.');
+    const gl = apply(apply(initialLabState('webgl'), { type: 'backendSelected', requestId: 'r', selection }), { type: 'deviceLost', backend: 'webgl', reason: 'unknown', message: 'no reason given by the browser' });
+    expect(gl.deviceLost).toBe('The WebGL context was lost: no reason given by the browser. Choose a backend to continue.');
+    expect(apply(s, { type: 'deviceLost', backend: 'webgpu', reason: 'destroyed', message: 'x' }).deviceLost).toContain('WebGPU device was lost (destroyed): x.');
     for (let i = 0; i < 250; i++) s = apply(s, { type: 'uncaught', source: 'error', message: `e${i}`, stack: null });
     expect(s.logs).toHaveLength(200);
     expect(s.logs.at(-1)?.message).toContain('e249');

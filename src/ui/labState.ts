@@ -3,7 +3,7 @@
  */
 import type { BackendChoice } from '../worker/backendChoice';
 import type { SampleText } from '../lab/events';
-import type { BackendCheckResult, BackendSelection, Event, RunJob, SftSummary } from '../worker/protocol';
+import { describeGpuLoss, type BackendCheckResult, type BackendSelection, type Event, type RunJob, type SftSummary } from '../worker/protocol';
 import { crashStageRuns, interruptStageRun, reduceStageRuns, staleAfter, startStageRun, type StageRun, type StageRuns } from './stageRuns';
 
 export interface LogLine {
@@ -179,7 +179,7 @@ function reduceEvent(state: LabState, event: Event): LabState {
     case 'runCancelled':
       return onRunEvent(state, event.runId, { status: 'cancelled' }, () => ({ status: 'failed', error: 'cancelled' }));
     case 'deviceLost':
-      return { ...state, backendStatus: 'failed', deviceLost: `The WebGPU device was lost (${event.reason}): ${event.message}. Choose a backend to continue.` };
+      return { ...state, backendStatus: 'failed', deviceLost: `${describeGpuLoss(event)}. Choose a backend to continue.` };
     case 'console':
       return { ...state, logs: [...state.logs, { level: event.level, message: event.message }].slice(-MAX_LOGS) };
     case 'uncaught':

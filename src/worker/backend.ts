@@ -108,11 +108,36 @@ export async function activateBackend(name: BackendName): Promise<BackendInfo> {
   };
 }
 
-/** Calls `onLost` if the WebGPU device behind the active backend is lost (driver reset, GPU process crash). */
-export function watchWebGpuDevice(onLost: (reason: string, message: string) => void): void {
-  if (tf.getBackend() !== 'webgpu') return;
-  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
-  device?.lost.then((info) => onLost(info.reason ?? 'unknown', info.message || 'the GPU device was lost')).catch(() => {});
+/** A GPU lost under the active backend: the backend, why (the browser's reason) and its message. */
+export interface GpuLoss {
+  backend: 'webgpu' | 'webgl';
+  reason: string;
+  message: string;
+}
+
+/**
+ * Calls `onLost` once if the GPU behind the active backend is lost (a driver reset, a crashed GPU process): for
+ * webgpu its device's `lost` promise, for webgl its context's `webglcontextlost` event (tfjs-webgl's canvas is an
+ * OffscreenCanvas in this worker). The tensors on it are gone, and a read-back in flight may never settle.
+ */
+export function watchGpu(onLost: (loss: GpuLoss) => void): void {
+  const backend = tf.getBackend();
+  if (backend === 'webgpu') {
+    const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+    device?.lost
+      .then((info) => onLost({ backend, reason: info.reason ?? 'unknown', message: info.message || 'the GPU device was lost' }))
+      .catch(() => {});
+  } else if (backend === 'webgl') {
+    const canvas = (tf.backend() as unknown as { gpgpu?: { gl?: { canvas?: EventTarget } } }).gpgpu?.gl?.canvas;
+    canvas?.addEventListener(
+      'webglcontextlost',
+      (e) => {
+        const status = (e as Event & { statusMessage?: string }).statusMessage;
+        onLost({ backend, reason: 'unknown', message: status || 'no reason given by the browser' });
+      },
+      { once: true },
+    );
+  }
 }
 
 /** Identity of this browser and GPU; probe timings are cached against it. */

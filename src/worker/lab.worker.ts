@@ -4,13 +4,13 @@
  */
 import '../lab/zodJitless';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend, watchWebGpuDevice } from './backend';
+import { selectBackend, watchGpu, type GpuLoss } from './backend';
 import type { BackendName } from './backendChoice';
 import { RunCancelled, runJob } from './jobs';
 import { disposeParams } from '../lab/model/gpt';
 import { NonFiniteError } from '../lab/train/finite';
 import type { JobContext } from './jobContext';
-import { errorMessage, type Command, type Event, type RunJob, type RunResult } from './protocol';
+import { describeGpuLoss, errorMessage, type Command, type Event, type RunJob, type RunResult } from './protocol';
 import { pauseGate, pauseRun, resumeRun } from './pauses';
 import { scoreTypedText } from './scoreTextJob';
 import { exportSftCheckpoint, getSftModel, importSftCheckpoint, loadQuickDemo, taskFor } from './session';
@@ -49,6 +49,12 @@ scope.addEventListener('unhandledrejection', (e) => {
 const HEARTBEAT_MS = 1000;
 let activeBackend: BackendName | null = null;
 const cancelled = new Set<string>();
+/**
+ * The runs in flight, each ended at once if the GPU is lost: a read-back on a lost WebGL context or WebGPU device
+ * may never settle, and a run waiting on it would hold the command queue (and the next backend choice) for ever.
+ */
+const abandonOnGpuLoss = new Set<(message: string) => void>();
+const lostRunMessage = (loss: GpuLoss): string => `${describeGpuLoss(loss)}. The run stopped; the lab reopens from its last save.`;
 
 async function handle(command: Command): Promise<void> {
   switch (command.type) {
@@ -56,9 +62,10 @@ async function handle(command: Command): Promise<void> {
       try {
         const selection = await selectBackend(command.choice, command.cachedProbe);
         activeBackend = selection.info.backend;
-        watchWebGpuDevice((reason, message) => {
+        watchGpu((loss) => {
           activeBackend = null;
-          post({ type: 'deviceLost', backend: 'webgpu', reason, message });
+          post({ type: 'deviceLost', ...loss });
+          for (const abandon of abandonOnGpuLoss) abandon(lostRunMessage(loss));
         });
         post({ type: 'backendSelected', requestId: command.requestId, selection });
       } catch (error) {
@@ -156,17 +163,33 @@ async function runAndReport(runId: string, prepare: () => { job: RunJob; run: (c
     post({ type: 'runFailed', runId, message: 'No backend is ready: choose one first.' });
     return;
   }
+  let abandoned = false; // should an abandoned run ever wake, it stops at its next check
+  let abandon = (_message: string): void => {};
+  const lost = new Promise<never>((_, reject) => {
+    abandon = (message) => {
+      abandoned = true;
+      reject(new Error(message));
+    };
+  });
+  abandonOnGpuLoss.add(abandon);
   try {
     const { job, run } = prepare();
     post({ type: 'runStarted', runId, job, backend });
-    const result = await run({ runId, backend, post, cancelled: () => cancelled.has(runId), pauseGate: () => pauseGate(runId) });
+    const result = await Promise.race([run({ runId, backend, post, cancelled: () => abandoned || cancelled.has(runId), pauseGate: () => pauseGate(runId) }), lost]);
     post({ type: 'runFinished', runId, result });
   } catch (error) {
     // A stage stopped by a non-finite number hands back its last good weights; the lab keeps its own models.
     if (error instanceof NonFiniteError && error.params) disposeParams(error.params);
     if (error instanceof RunCancelled) post({ type: 'runCancelled', runId });
-    else post({ type: 'runFailed', runId, message: errorMessage(error) });
+    else {
+      let message = errorMessage(error);
+      // A lost context makes tfjs-webgl throw ("Failed to compile fragment shader") just before its event arrives:
+      // a second's wait lets the run say what happened.
+      if (backend === 'webgl' && !abandoned) await Promise.race([lost.catch((e: unknown) => (message = errorMessage(e))), new Promise((r) => setTimeout(r, 1000))]);
+      post({ type: 'runFailed', runId, message });
+    }
   } finally {
+    abandonOnGpuLoss.delete(abandon);
     cancelled.delete(runId);
   }
 }

@@ -146,7 +146,7 @@ export type Event =
   | { type: 'runFailed'; runId: string; message: string }
   | { type: 'runCancelled'; runId: string }
   | { type: 'runPaused'; runId: string; paused: boolean }
-  | { type: 'deviceLost'; backend: 'webgpu'; reason: string; message: string }
+  | { type: 'deviceLost'; backend: 'webgpu' | 'webgl'; reason: string; message: string }
   | { type: 'console'; level: 'warn' | 'error'; message: string }
   | { type: 'uncaught'; source: 'error' | 'unhandledrejection'; message: string; stack: string | null };
 
@@ -162,6 +162,12 @@ export type EventOf<T extends Event['type']> = Extract<Event, { type: T }>;
 export type CommandOf<T extends Command['type']> = Extract<Command, { type: T }>;
 
 /** Turns anything thrown into one readable line. */
+/** What the page and a failed run say of a lost GPU, e.g. "The WebGL context was lost: no reason given". */
+export function describeGpuLoss(loss: Pick<Extract<Event, { type: 'deviceLost' }>, 'backend' | 'reason' | 'message'>): string {
+  const what = loss.backend === 'webgl' ? 'WebGL context' : 'WebGPU device';
+  return `The ${what} was lost${loss.reason && loss.reason !== 'unknown' ? ` (${loss.reason})` : ''}: ${loss.message}`;
+}
+
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   if (typeof error === 'string') return error;

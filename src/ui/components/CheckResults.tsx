@@ -13,7 +13,12 @@ export function CheckResults({ check }: { check: CheckRun }) {
       </p>
     );
   }
-  if (check.status === 'failed') return <p className="error" role="alert">The check failed: {check.error}</p>;
+  if (check.status === 'failed')
+    return (
+      <p className="error" role="alert" data-testid="check-failed">
+        The check failed: {check.error}
+      </p>
+    );
   if (check.status === 'cancelled' || !check.result) return <p>The check was cancelled.</p>;
   const { result } = check;
   const pass = result.maxAbsDiff <= CHECK_TOLERANCE;
