@@ -1,5 +1,6 @@
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { LossPoint } from '../labState';
+import { LEGEND_TOP, xLabel, yLabel } from './chartParts';
 
 /** Training and held-out loss per step, with the unigram model's held-out loss as the line to get under. */
 export function LossChart({ points, unigram }: { points: LossPoint[]; unigram: number | null }) {
@@ -9,10 +10,10 @@ export function LossChart({ points, unigram }: { points: LossPoint[]; unigram: n
       <ResponsiveContainer width="100%" height={220}>
         <LineChart data={points} margin={{ top: 8, right: 24, bottom: 16, left: 0 }}>
           <CartesianGrid stroke="#e6e9ef" />
-          <XAxis dataKey="step" type="number" allowDecimals={false} domain={['dataMin', 'dataMax']} label={{ value: 'optimiser step', position: 'insideBottom', offset: -10, fontSize: 11 }} />
-          <YAxis domain={[(min: number) => Math.floor(min - 0.3), 'auto']} tickFormatter={(v: number) => v.toFixed(1)} width={62} label={{ value: 'loss (nats / token)', angle: -90, position: 'insideLeft', offset: 2, fontSize: 11, style: { textAnchor: 'middle' } }} />
+          <XAxis dataKey="step" type="number" allowDecimals={false} domain={['dataMin', 'dataMax']} label={xLabel('optimiser step')} />
+          <YAxis domain={[(min: number) => Math.floor(min - 0.3), 'auto']} tickFormatter={(v: number) => v.toFixed(1)} width={62} label={yLabel('loss (nats / token)')} />
           <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
-          <Legend />
+          <Legend {...LEGEND_TOP} />
           <Line type="monotone" dataKey="loss" name="train loss" stroke="#2f5bd3" dot={false} isAnimationActive={false} />
           <Line type="monotone" dataKey="evalLoss" name="held-out loss" stroke="#c2410c" connectNulls dot isAnimationActive={false} />
           {unigram !== null && <ReferenceLine y={unigram} ifOverflow="extendDomain" stroke="#6b7280" strokeDasharray="4 4" label={{ value: 'unigram baseline', position: 'insideTopLeft', fill: '#6b7280' }} />}

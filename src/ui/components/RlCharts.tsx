@@ -4,6 +4,7 @@ import { lengthNote } from '../lengthHacking';
 import { MEASURED_RESULT } from '../measuredResults';
 import { MatchedKlView } from './MatchedKlView';
 import { bandKey, lineChartData, runEvaluationSummary, scatterData, SE_METRIC, seriesKey, type RlChartRow, type RlRunSeries } from '../rlChartData';
+import { LEGEND_TOP, xLabel, yLabel } from './chartParts';
 
 export type { RlPoint, RlRunSeries } from '../rlChartData';
 
@@ -59,8 +60,7 @@ function lineCharts(task: TaskName | undefined): LineSpec[] {
 
 const HEIGHT = 190;
 const MARGIN = { top: 8, right: 16, bottom: 16, left: 4 };
-const X_LABEL = { value: 'episodes (responses seen)', position: 'insideBottom', offset: -10, fontSize: 11 } as const;
-const yLabel = (value: string) => ({ value, angle: -90, position: 'insideLeft', offset: 2, fontSize: 11, style: { textAnchor: 'middle' } }) as const;
+const X_LABEL = xLabel('episodes (responses seen)');
 const Y_WIDTH = 74;
 // Straight segments between measured points (a smoothed curve would draw values nobody measured).
 const num = (v: number) => (Math.abs(v) >= 1000 ? Math.round(v).toString() : Math.abs(v) >= 10 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3));
@@ -172,7 +172,7 @@ function FrontierChart({ runs, refs, goldAxis, task }: { runs: RlRunSeries[]; re
           <XAxis dataKey="x" type="number" name="KL to SFT" domain={['auto', 'auto']} tickFormatter={num} label={{ ...X_LABEL, value: 'KL to SFT (nats per response)' }} />
           <YAxis dataKey="y" type="number" name="gold reward" domain={['auto', 'auto']} tickFormatter={num} width={Y_WIDTH} label={yLabel(goldAxis)} />
           <Tooltip content={<FrontierTooltip />} />
-          <Legend verticalAlign="top" height={24} />
+          <Legend {...LEGEND_TOP} />
           {runs.map((run, i) => (run.visible ? <Scatter key={run.label} name={run.label} data={series[i]} fill={run.color} isAnimationActive={false} /> : null))}
           {referenceLines(refs)}
         </ScatterChart>

@@ -5,10 +5,10 @@
 import { Area, Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RolloutSeries } from '../../lab/rollouts';
 import { histogram, rewardChartRows, seriesColor, seriesLabel } from '../rolloutViewData';
+import { LEGEND_TOP, xLabel, yLabel } from './chartParts';
 
 const MARGIN = { top: 8, right: 16, bottom: 16, left: 4 };
-const X_LABEL = { value: 'step', position: 'insideBottom', offset: -10, fontSize: 11 } as const;
-const yLabel = (value: string) => ({ value, angle: -90, position: 'insideLeft', offset: 2, fontSize: 11, style: { textAnchor: 'middle' } }) as const;
+const X_LABEL = xLabel('step');
 const num = (v: unknown): string => (typeof v === 'number' ? (Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(3)) : Array.isArray(v) ? v.map(num).join(' … ') : String(v));
 
 function StepChart({ title, testId, series, keys, y }: { title: string; testId: string; series: readonly RolloutSeries[]; keys: ('reward' | 'ref' | 'kl' | 'gold')[]; y: string }) {
@@ -22,7 +22,7 @@ function StepChart({ title, testId, series, keys, y }: { title: string; testId: 
           <XAxis dataKey="step" type="number" allowDecimals={false} domain={['dataMin', 'dataMax']} label={X_LABEL} />
           <YAxis width={64} tickFormatter={(v: number) => num(v)} label={yLabel(y)} />
           <Tooltip formatter={(v) => num(v)} />
-          <Legend verticalAlign="top" height={24} />
+          <Legend {...LEGEND_TOP} />
           {series.map((s, k) => {
             const name = seriesLabel(s);
             const color = seriesColor(k);

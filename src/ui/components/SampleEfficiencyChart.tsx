@@ -1,6 +1,7 @@
 import { CartesianGrid, Legend, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
 import { ppoReference, winRateAxis, winRateNoise, type EfficiencyPoint } from '../sampleEfficiency';
 import { formatFraction } from '../sweepPlan';
+import { LEGEND_TOP, yLabel } from './chartParts';
 
 export type { EfficiencyPoint } from '../sampleEfficiency';
 
@@ -51,11 +52,11 @@ export function SampleEfficiencyChart({ points, fromSweep, stoppedEarly = 0 }: {
             tickFormatter={(v: number) => formatFraction(v)}
             label={{ value: 'share of the RL prompts (log scale)', position: 'insideBottom', offset: -12, fontSize: 11 }}
           />
-          <YAxis dataKey="winRate" type="number" domain={axis.domain} ticks={axis.ticks} allowDataOverflow tickFormatter={(v: number) => v.toFixed(2)} width={64} label={{ value: 'win rate vs SFT', angle: -90, position: 'insideLeft', offset: 12, fontSize: 11, style: { textAnchor: 'middle' } }} />
+          <YAxis dataKey="winRate" type="number" domain={axis.domain} ticks={axis.ticks} allowDataOverflow tickFormatter={(v: number) => v.toFixed(2)} width={64} label={yLabel('win rate vs SFT')} />
           <Tooltip formatter={(v, name) => (name === 'fraction' && typeof v === 'number' ? formatFraction(v) : typeof v === 'number' ? v.toFixed(3) : String(v))} />
           {/* The length rides along in each point's tooltip (a constant dot size): a win bought with length is reward hacking. */}
           <ZAxis dataKey="length" type="number" name="length (tokens)" range={[64, 64]} />
-          <Legend verticalAlign="top" height={24} />
+          <Legend {...LEGEND_TOP} />
           <ReferenceLine y={0.5} ifOverflow="extendDomain" stroke="#9ca3af" strokeDasharray="2 4" label={{ value: 'SFT (0.5)', position: 'insideBottomRight', fill: '#6b7280', fontSize: 11 }} />
           {reference && (
             <ReferenceLine y={reference.winRate} ifOverflow="extendDomain" stroke={COLORS.PPO} strokeDasharray="6 4" label={{ value: `PPO on all prompts: ${win(reference.winRate)}`, position: 'insideTopLeft', fill: COLORS.PPO, fontSize: 11 }} />

@@ -1,5 +1,6 @@
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { MetricPoint } from '../stageRuns';
+import { LEGEND_TOP, xLabel, yLabel } from './chartParts';
 
 /** Which metrics a preference-trained stage's chart shows: its loss and its held-out accuracy. */
 const SERIES: Record<'rm' | 'dpo', { accuracy: string; label: string }> = {
@@ -20,12 +21,12 @@ export function StageLossChart({ stage, points }: { stage: 'rm' | 'dpo'; points:
       <ResponsiveContainer width="100%" height={210}>
         <LineChart data={data} margin={{ top: 8, right: 8, bottom: 16, left: 0 }}>
           <CartesianGrid stroke="#e6e9ef" />
-          <XAxis dataKey="step" type="number" allowDecimals={false} domain={['dataMin', 'dataMax']} label={{ value: 'optimiser step', position: 'insideBottom', offset: -10, fontSize: 11 }} />
+          <XAxis dataKey="step" type="number" allowDecimals={false} domain={['dataMin', 'dataMax']} label={xLabel('optimiser step')} />
           {/* Left: the losses (nats per pair); right: the accuracy. Axis titles sit outside the ticks (wide axes, text centred). */}
-          <YAxis yAxisId="loss" domain={[0, 'auto']} tickFormatter={(v: number) => v.toFixed(2)} width={62} label={{ value: 'loss (nats / pair)', angle: -90, position: 'insideLeft', offset: 2, fontSize: 11, style: { textAnchor: 'middle' } }} />
-          <YAxis yAxisId="acc" orientation="right" domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} tickFormatter={(v: number) => v.toFixed(2)} width={62} label={{ value: 'accuracy', angle: 90, position: 'insideRight', offset: 2, fontSize: 11, style: { textAnchor: 'middle' } }} />
+          <YAxis yAxisId="loss" domain={[0, 'auto']} tickFormatter={(v: number) => v.toFixed(2)} width={62} label={yLabel('loss (nats / pair)')} />
+          <YAxis yAxisId="acc" orientation="right" domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} tickFormatter={(v: number) => v.toFixed(2)} width={62} label={yLabel('accuracy', 'right')} />
           <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
-          <Legend />
+          <Legend {...LEGEND_TOP} />
           <ReferenceLine yAxisId="loss" y={Math.LN2} stroke="#6b7280" strokeDasharray="4 4" label={{ value: 'ln 2 (chance)', position: 'insideTopRight', fill: '#6b7280' }} />
           <Line yAxisId="loss" type="monotone" dataKey="loss" name="train loss" stroke="#2f5bd3" dot={false} isAnimationActive={false} />
           <Line yAxisId="loss" type="monotone" dataKey="evalLoss" name="held-out loss" stroke="#c2410c" connectNulls dot isAnimationActive={false} />
