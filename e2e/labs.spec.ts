@@ -53,7 +53,8 @@ test('a reload after the Quick demo restores the lab; its downloaded file opens 
 
 test('the prepared lab opens from #lab= in seconds with its curves, reopens after a reload, and runs further stages', async ({ page, watch }) => {
   const started = Date.now();
-  await page.goto('/?backend=wasm#preset=small&rlIterations=1&rlEvalPrompts=32&rlTokensEvery=1&lab=labs/sentiment-small.rtolab');
+  // No preset in the address (the page starts on tiny): the opened lab's SFT model brings its own, small.
+  await page.goto('/?backend=wasm#rlIterations=1&rlEvalPrompts=32&rlTokensEvery=1&lab=labs/sentiment-small.rtolab');
   await waitForBackend(page);
   await expect(page.getByTestId('stage-rto')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
   console.log(`prepared lab: backend ready and lab shown ${((Date.now() - started) / 1000).toFixed(1)} s after the page was opened`);
@@ -61,6 +62,10 @@ test('the prepared lab opens from #lab= in seconds with its curves, reopens afte
   expect(Number(await page.getByTestId('rl-chart-gold-reward').getAttribute('data-points'))).toBeGreaterThan(20);
   await expect(page.getByTestId('heatmap-rto').getByTestId('heat-token').first()).toBeVisible();
   await expect(page).not.toHaveURL(/lab=/); // opened and saved: a reload continues the saved copy
+  for (const picker of ['sft-preset', 'rlhf-preset']) await expect(page.getByTestId(picker)).toHaveValue('small');
+  await expect(page).toHaveURL(/preset=small/);
+  await expect(page).toHaveURL(/rlIterations=1/); // the address's own changes stay
+  await expect(page.getByTestId('sft-steps')).toHaveValue('600');
   await page.reload();
   await waitForBackend(page);
   await expect(page.getByTestId('stage-rto')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });

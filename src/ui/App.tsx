@@ -35,7 +35,7 @@ export function App() {
   );
 
   // One setup (task, preset, changed settings, sweep) for both panels, from the hash and written back on every change.
-  const { setup, change: changeSetup } = useSetup(config);
+  const { setup, change: changeSetup } = useSetup(config, state.sftModel);
   const showPickers = !config.hide.has('preset');
   // The backend detail folds out under the header badge: closed at first, open when the backend failed to start
   // (its message and the picker are in the panel), then as the user last left it.

@@ -72,7 +72,7 @@ describe('lab UI state', () => {
     expect(s.sft?.unigramLoss).toBe(4.6);
     expect(s.sft?.samples?.samples[0]?.response).toBe('end.');
     expect(s.sftModel).toBeNull();
-    const summary = { task: 'sentiment' as const, steps: 2, stopped: false, heldOutLoss: 6.4, heldOutPerplexity: 600, unigramLoss: 4.6, parameters: 10, seconds: 1, settings: {} as never, backend: 'wasm' };
+    const summary = { task: 'sentiment' as const, preset: 'tiny' as const, steps: 2, stopped: false, heldOutLoss: 6.4, heldOutPerplexity: 600, unigramLoss: 4.6, parameters: 10, seconds: 1, settings: {} as never, backend: 'wasm' };
     s = apply(s, { type: 'runFinished', runId: 'run-2', result: { kind: 'sft', ...summary } });
     expect(s.sft?.status).toBe('done');
     expect(s.sftModel?.heldOutLoss).toBe(6.4);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { customSettings, overridesOf, sftJobOf, sftStepsOf, withoutCustom, withPreset, withSftSteps, type Setup } from './setup';
+import { customSettings, followModel, overridesOf, sftJobOf, sftStepsOf, withoutCustom, withPreset, withSftSteps, type Setup } from './setup';
 
 const setup = (patch: Partial<Setup> = {}): Setup => ({ task: 'sentiment', preset: 'tiny', edited: {}, sweep: null, ...patch });
 
@@ -9,6 +9,14 @@ describe('the shared setup', () => {
     expect(sftStepsOf(setup({ preset: 'small' }))).toBe(600);
     expect(sftStepsOf(setup({ edited: { sftSteps: 3 } }))).toBe(3);
     expect(sftStepsOf(setup({ edited: { sftSteps: 0 } }))).toBe(300); // invalid: not used
+  });
+
+  it("follows a loaded model's task and preset, keeping the other changed settings; agreeing or unknown, it stays", () => {
+    const s = setup({ edited: { sftSteps: 3, rlIterations: 2 }, sweep: [1, 0.5] });
+    expect(followModel(s, { task: 'oracle', preset: 'small' })).toEqual(setup({ task: 'oracle', preset: 'small', edited: { rlIterations: 2 }, sweep: [1, 0.5] }));
+    expect(followModel(s, { task: 'sentiment', preset: 'tiny' })).toBe(s);
+    expect(followModel(s, { task: 'oracle', preset: 'huge' })).toBe(s);
+    expect(followModel(s, { task: 'oracle' })).toBe(s);
   });
 
   it("keeps only valid settings, and a new preset brings back its own SFT steps", () => {

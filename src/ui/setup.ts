@@ -2,7 +2,7 @@
  * The page's one setup, shared by the SFT and RLHF panels and carried by the address's hash: task, size preset,
  * every changed setting and the sweep list. Pure: the panels and App hold it, this says how it changes.
  */
-import { keepValidSettings, resolveSettings, SETTINGS, type PresetName, type SettingKey, type Settings } from '../lab/config';
+import { isPresetName, keepValidSettings, resolveSettings, SETTINGS, type PresetName, type SettingKey, type Settings } from '../lab/config';
 import type { TaskName } from '../lab/tasks/task';
 import type { RunJob } from '../worker/protocol';
 
@@ -32,6 +32,17 @@ function withoutSftSteps(edited: Partial<Settings>): Partial<Settings> {
 /** Another preset: the SFT steps go back to the new preset's (the Steps box sits beside the preset picker). */
 export function withPreset(setup: Setup, preset: PresetName): Setup {
   return { ...setup, preset, edited: withoutSftSteps(setup.edited) };
+}
+
+/**
+ * The setup once an SFT model from elsewhere is in (an opened lab, a checkpoint, the Quick demo): its task and
+ * preset, so the stages run with the settings the model was made for and their cards show its expected times; the
+ * other changed settings stay. The same setup when it already agrees, or when the model names no known preset.
+ */
+export function followModel(setup: Setup, model: { task: TaskName; preset?: string }): Setup {
+  if (!model.preset || !isPresetName(model.preset)) return setup;
+  if (model.task === setup.task && model.preset === setup.preset) return setup;
+  return { ...withPreset(setup, model.preset), task: model.task };
 }
 
 /** SFT steps typed in the Steps box; the preset's own value is not a change, so it leaves the address. */

@@ -55,6 +55,7 @@ async function sft(ctx: JobContext, job: Extract<RunJob, { kind: 'sft' }>): Prom
   });
   const summary: SftSummary = {
     task: job.task,
+    preset: job.preset,
     steps: result.steps,
     stopped: result.stopped,
     heldOutLoss: result.heldOutLoss,

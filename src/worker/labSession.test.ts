@@ -133,7 +133,7 @@ describe('labSession: the journal', () => {
     expect(record.status).toBe('running');
     expect(record.events).toEqual([progress(runId, 3)]);
     recordEvent(progress(runId, 4));
-    recordEvent({ type: 'runFinished', runId, result: { kind: 'sft', task: 'oracle', steps: 5, stopped: false, heldOutLoss: 2, heldOutPerplexity: 7.4, unigramLoss: 2.9, parameters: 1000, seconds: 1, settings: tiny, backend: 'wasm' } });
+    recordEvent({ type: 'runFinished', runId, result: { kind: 'sft', task: 'oracle', preset: 'tiny', steps: 5, stopped: false, heldOutLoss: 2, heldOutPerplexity: 7.4, unigramLoss: 2.9, parameters: 1000, seconds: 1, settings: tiny, backend: 'wasm' } });
     expect(record.status).toBe('finished');
     expect(record.events.map((e) => e.type)).toEqual(['runProgress', 'runFinished']);
     expect((record.events[0] as { done: number }).done).toBe(4);

@@ -64,6 +64,8 @@ export interface StageSummary {
 export interface SftSummary {
   /** The task the model was trained on; later stages use the same task. */
   task: TaskName;
+  /** The size preset it was trained with: the page's setup follows it when a lab, checkpoint or the Quick demo loads. */
+  preset: PresetName;
   steps: number;
   stopped: boolean;
   heldOutLoss: number;

@@ -30,7 +30,8 @@ async function measuring<T>(what: string, f: () => Promise<T>): Promise<T> {
 export async function remeasure(lab: Lab, task: Task): Promise<Remeasured> {
   const sftModel = lab.sft!.model;
   const heldOutLoss = await measuring('SFT model', () => heldOutNll(sftModel.params, sftModel.config, task, 512));
-  const sft: SftSummary = { ...(lab.sft!.summary as unknown as SftSummary), heldOutLoss, heldOutPerplexity: Math.exp(heldOutLoss), backend: tf.getBackend() };
+  // A lab saved before summaries named their preset: the lab's own.
+  const sft: SftSummary = { ...(lab.sft!.summary as unknown as SftSummary), preset: lab.preset, heldOutLoss, heldOutPerplexity: Math.exp(heldOutLoss), backend: tf.getBackend() };
   const stages: Remeasured['stages'] = {};
   const heldOut = lab.pairs?.heldOut ?? [];
   const rm = lab.rm;

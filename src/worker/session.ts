@@ -82,7 +82,7 @@ export async function exportSftCheckpoint(): Promise<Uint8Array> {
   const sft = getSftModel();
   if (!sft) throw new Error('there is no SFT model yet: train one or load a checkpoint first');
   // Flat in meta, as the CLI writes it, so a checkpoint from either shell loads in the other.
-  const ckpt = await makeCheckpoint(sft.params, sft.config, sft.vocab, 'sft', { ...sft.summary, preset: currentLab()?.preset });
+  const ckpt = await makeCheckpoint(sft.params, sft.config, sft.vocab, 'sft', { ...sft.summary });
   return checkpointToBinary(ckpt);
 }
 
@@ -114,6 +114,7 @@ export async function importSftCheckpoint(bytes: Uint8Array, backend: string, da
       seconds: saved.seconds ?? 0,
       settings,
       task: taskName,
+      preset: presetOf(ckpt.header.meta),
       backend,
     };
     await setSftModel({ params, config: ckpt.header.config, vocab: ckpt.header.vocab, summary }, presetOf(ckpt.header.meta), task);

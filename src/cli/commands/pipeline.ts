@@ -142,7 +142,7 @@ export async function ensureSft(ctx: StageContext, force = false): Promise<Model
   const events: StageEvent[] = [];
   const started = performance.now();
   const r = await runSft({ task: ctx.task, model: modelOf(ctx.settings), seed: ctx.settings.seed, settings: sftSettingsOf(ctx.settings, 5), onEvent: printer(events) });
-  const summary = { task: ctx.taskName, settings: ctx.settings, steps: r.steps, stopped: r.stopped, seconds: (performance.now() - started) / 1000, parameters: parameterCount(r.params), heldOutLoss: r.heldOutLoss, heldOutPerplexity: r.heldOutPerplexity, unigramLoss: r.unigramLoss, tokensPerSecond: r.tokensPerSecond, backend: ctx.backend };
+  const summary = { task: ctx.taskName, preset: ctx.preset, settings: ctx.settings, steps: r.steps, stopped: r.stopped, seconds: (performance.now() - started) / 1000, parameters: parameterCount(r.params), heldOutLoss: r.heldOutLoss, heldOutPerplexity: r.heldOutPerplexity, unigramLoss: r.unigramLoss, tokensPerSecond: r.tokensPerSecond, backend: ctx.backend };
   console.log(`sft: ${r.steps} steps in ${summary.seconds.toFixed(1)} s; held-out loss ${fmt(r.heldOutLoss)} (perplexity ${fmt(r.heldOutPerplexity, 1)}) against unigram ${fmt(r.unigramLoss)}`);
   await saveStage(ctx, 'sft', r, summary, events);
   const copy = { params: cloneParams(r.params), config: r.config };
