@@ -5,6 +5,10 @@
  * both alike. Prints both medians and the median of the per-pair ratios new/old.
  *
  *   npx tsx scripts/abStep.ts --old /tmp/old/src [--pairs 40] [--small]
+ *   npx tsx scripts/abStep.ts --tfjs-wasm-kernels [--pairs 40] [--small]
+ *
+ * With --tfjs-wasm-kernels both sides are this tree; "old" runs its steps with tfjs-wasm's own kernels instead of
+ * those the lab puts in front of them (src/worker/kernels/wasmOverride.ts), switched before each step.
  *
  * The reference step (vocabulary 64, 33 positions, batch 32, all but position 0 scored) or, with --small, the small
  * preset's SFT shape (vocabulary 1,439, 22 positions, batch 64, the 16 response positions scored). Both models are
@@ -17,6 +21,7 @@ import { useNodeBackend } from '../src/cli/nodeBackend';
 import * as gpt from '../src/lab/model/gpt';
 import { createRng } from '../src/lab/rng';
 import * as optim from '../src/lab/train/optim';
+import { useLabWasmKernels } from '../src/worker/kernels/wasmOverride';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -47,13 +52,18 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 async function main(): Promise<void> {
   const old = flag('old', '');
-  if (!old) throw new Error('--old DIR (an older src/, from git archive) is required');
+  const kernelAb = process.argv.includes('--tfjs-wasm-kernels');
+  if (!old && !kernelAb) throw new Error('--old DIR (an older src/, from git archive) or --tfjs-wasm-kernels is required');
   const pairs = Number(flag('pairs', '40'));
   await useNodeBackend('wasm');
-  const oldGpt = (await import(pathToFileURL(resolve(old, 'lab/model/gpt.ts')).href)) as Gpt;
-  const oldOptim = (await import(pathToFileURL(resolve(old, 'lab/train/optim.ts')).href)) as Optim;
-  const steps = [session(oldGpt, oldOptim), session(gpt, optim)] as const;
-  for (let i = 0; i < 5; i++) for (const s of steps) await s();
+  const oldGpt = kernelAb ? gpt : ((await import(pathToFileURL(resolve(old, 'lab/model/gpt.ts')).href)) as Gpt);
+  const oldOptim = kernelAb ? optim : ((await import(pathToFileURL(resolve(old, 'lab/train/optim.ts')).href)) as Optim);
+  const sides = [session(oldGpt, oldOptim), session(gpt, optim)] as const;
+  const steps = sides.map((step, k) => () => {
+    useLabWasmKernels(!kernelAb || k === 1);
+    return step();
+  });
+  for (let i = 0; i < 5; i++) for (const step of steps) await step();
   const times: [number[], number[]] = [[], []];
   const losses = [NaN, NaN];
   for (let i = 0; i < pairs; i++) {
