@@ -10,6 +10,8 @@ import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 // Batched products (attention's) in the lab's SIMD kernel instead of tfjs-wasm's scalar loop, as in the page.
 import '../worker/kernels/batchMatMulWasm';
+// Slice and SplitV without a copy of the whole input per piece.
+import '../worker/kernels/sliceWasm';
 
 export type NodeBackendName = 'wasm' | 'cpu';
 export const NODE_BACKENDS: readonly NodeBackendName[] = ['wasm', 'cpu'];

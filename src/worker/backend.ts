@@ -51,6 +51,8 @@ async function loadBackendModule(name: BackendName): Promise<void> {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       // The lab's batched-product kernel (attention's products in SIMD; tfjs's own for the rest).
       await import('./kernels/batchMatMulWasm');
+      // Slice and SplitV without a copy of the whole input per piece.
+      await import('./kernels/sliceWasm');
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
       wasm.setWasmPaths({
         'tfjs-backend-wasm.wasm': wasmPlainUrl,
