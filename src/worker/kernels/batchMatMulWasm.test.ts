@@ -80,7 +80,7 @@ describe('the batched-product wasm kernel', () => {
     [[128, 33, 33], [128, 33, 16], true, false], // the gradients
     [[128, 33, 16], [128, 33, 33], true, false],
     [[32, 4, 22, 16], [32, 4, 22, 16], false, true], // the small preset's shape, 4-D
-    [[3, 1, 7], [3, 7, 1], false, false],
+    [[3, 4, 7], [3, 7, 1], false, false], // one tile of rows, one column
     [[2, 5, 3], [2, 6, 3], false, true],
     [[4, 7, 6], [4, 9, 7], true, true],
     [[2, 6, 5], [2, 6, 2], true, false],
@@ -107,12 +107,14 @@ describe('the batched-product wasm kernel', () => {
     tf.dispose([a, b]);
   });
 
-  it("leaves 2-D products and broadcast batches to tfjs's kernel", () => {
+  it("leaves 2-D products, broadcast batches and fewer than 4 rows to tfjs's kernel", () => {
     const shapes: [number[], number[]][] = [
       [[5, 7], [7, 6]],
       [[1, 5, 7], [3, 7, 6]],
       [[3, 5, 7], [7, 6]],
       [[1, 5, 7], [1, 7, 6]],
+      [[64, 4, 1, 16], [64, 4, 16, 22]], // the sampler's one query per row against its cache
+      [[3, 3, 7], [3, 7, 6]],
     ];
     for (const [sa, sb] of shapes) {
       const a = random(sa, 'fa');
