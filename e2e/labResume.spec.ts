@@ -4,16 +4,21 @@ import { expect, test, waitForBackend } from './fixtures';
 // Autosave and resume: an RL run interrupted by a reload (or a worker that stops) goes on from its last save and
 // ends with the numbers of a run that was never interrupted. The Quick demo's shipped SFT model and pairs, then a
 // short reward model and DPO, then PPO with a save every 2 iterations.
-const HASH = '#preset=tiny&rmEpochs=1&dpoEpochs=1&rlIterations=8&rlPrompts=64&rlMinibatches=2&rlEvalPrompts=32&rlEvalEvery=1&rlTokensEvery=2&autosaveEvery=2';
+const hashOf = (iterations: number) =>
+  `#preset=tiny&rmEpochs=1&dpoEpochs=1&rlIterations=${iterations}&rlPrompts=64&rlMinibatches=2&rlEvalPrompts=32&rlEvalEvery=1&rlTokensEvery=2&autosaveEvery=2`;
 
-/** The chain up to DPO, then PPO until it has passed iteration `past` (and, with `pause`, paused there). */
-async function ppoPast(page: Page, past: number, pause: boolean) {
-  await page.goto(`/?backend=wasm${HASH}`);
+/**
+ * The chain up to DPO, then PPO of `iterations` until it has passed iteration `past` (and, with `pause`, paused
+ * there). A run to pause needs iterations to spare: with the wasm kernels an iteration of this tiny run takes well
+ * under a second, and 8 of them once ended before the Pause arrived (CI, 2026-12-03).
+ */
+async function ppoPast(page: Page, past: number, pause: boolean, iterations: number) {
+  await page.goto(`/?backend=wasm${hashOf(iterations)}`);
   expect(await waitForBackend(page)).toBe('wasm');
   await page.getByTestId('quick-demo').click();
   const ppo = page.getByTestId('stage-ppo');
   await expect(ppo).toHaveAttribute('data-status', 'running', { timeout: 150_000 });
-  await expect(ppo.getByRole('status')).toContainText(new RegExp(`iteration (${Array.from({ length: 8 - past }, (_, i) => past + 1 + i).join('|')})\\b`), { timeout: 60_000 });
+  await expect(ppo.getByRole('status')).toContainText(new RegExp(`iteration (${Array.from({ length: iterations - past }, (_, i) => past + 1 + i).join('|')})\\b`), { timeout: 60_000 });
   if (!pause) return;
   await page.getByTestId('pause-ppo').click();
   await expect(ppo).toHaveAttribute('data-status', 'paused');
@@ -29,7 +34,7 @@ async function curvePoints(page: Page): Promise<number> {
 }
 
 test('a reload mid-run, then Continue: the run ends with the numbers of an uninterrupted run', async ({ page, watch }) => {
-  await ppoPast(page, 3, false); // reloaded while it trains
+  await ppoPast(page, 3, false, 8); // reloaded while it trains
   await page.reload();
   await waitForBackend(page);
   const ppo = page.getByTestId('stage-ppo');
@@ -64,7 +69,7 @@ test('a worker that stops mid-run is reported; restarted, the lab reopens and th
     }
     window.Worker = KeptWorker;
   });
-  await ppoPast(page, 2, true);
+  await ppoPast(page, 2, true, 24);
   await page.evaluate(() => (window as unknown as { __labWorker: Worker }).__labWorker.terminate());
   await expect(page.getByTestId('worker-crashed')).toContainText('stopped responding', { timeout: 30_000 });
   await page.getByTestId('restart-worker').click();
@@ -73,5 +78,5 @@ test('a worker that stops mid-run is reported; restarted, the lab reopens and th
   await expect(ppo).toHaveAttribute('data-status', 'interrupted', { timeout: 60_000 });
   await page.getByTestId('continue-ppo').click();
   await expect(ppo).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
-  expect(await curvePoints(page)).toBe(9);
+  expect(await curvePoints(page)).toBe(25);
 });
