@@ -5,8 +5,8 @@
  * quarter of the reference step (docs/profile.md). batchMatMulWasm.wat does them with 4×4 SIMD tiles.
  *
  * Importing this module replaces the wasm backend's BatchMatMul kernel with one that sends products whose operands
- * have the same batch (more than one matrix each) to that module and everything else (2-D products, broadcast
- * batches, other dtypes) to tfjs's own kernel. The operands are copied into the module's memory and the result
+ * have the same batch (more than one matrix each, at least MIN_ROWS rows) to that module and everything else (2-D
+ * products, broadcast batches, the sampler's one-row products, other dtypes) to tfjs's own kernel. The operands are copied into the module's memory and the result
  * copied back: a few hundred kilobytes, small beside the product. Where the runtime has no WebAssembly SIMD the
  * module does not compile and tfjs's kernel stays.
  */
