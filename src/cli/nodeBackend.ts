@@ -8,10 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 // cpu backend, into the same global registry the lab's tfjs-core imports use.
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-// Batched products (attention's) in the lab's SIMD kernel instead of tfjs-wasm's scalar loop, as in the page.
-import '../worker/kernels/batchMatMulWasm';
-// Slice and SplitV without a copy of the whole input per piece.
-import '../worker/kernels/sliceWasm';
+// The lab's wasm kernels (batched products in SIMD, slices, the decoder's cache write), as in the page.
+import '../worker/kernels/wasmKernels';
 
 export type NodeBackendName = 'wasm' | 'cpu';
 export const NODE_BACKENDS: readonly NodeBackendName[] = ['wasm', 'cpu'];

@@ -49,10 +49,8 @@ async function loadBackendModule(name: BackendName): Promise<void> {
       break;
     case 'wasm': {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
-      // The lab's batched-product kernel (attention's products in SIMD; tfjs's own for the rest).
-      await import('./kernels/batchMatMulWasm');
-      // Slice and SplitV without a copy of the whole input per piece.
-      await import('./kernels/sliceWasm');
+      // The lab's wasm kernels: attention's products in SIMD, slices without whole copies, the decoder's cache write.
+      await import('./kernels/wasmKernels');
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
       wasm.setWasmPaths({
         'tfjs-backend-wasm.wasm': wasmPlainUrl,

@@ -29,8 +29,7 @@ declare global {
 async function useBackend(name: string, threads: number): Promise<void> {
   if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    await import('../../../src/worker/kernels/batchMatMulWasm'); // as the app's worker does
-    await import('../../../src/worker/kernels/sliceWasm');
+    await import('../../../src/worker/kernels/wasmKernels'); // as the app's worker does
     if (threads > 0 && !self.crossOriginIsolated) throw new Error('wasm threads need a cross-origin isolated page (COOP/COEP headers)');
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 0);
     if (threads > 0) {

@@ -5,12 +5,17 @@
  * equal those of the full forward pass (gpt.ts `logits`) up to float summation order: the blocked positions get
  * weight exactly 0 in both.
  *
- * The cache has the full row length L from the start and is written in place by a one-hot blend, so every step has
- * the same shapes (WebGPU and WebGL compile their shaders once per batch shape, not once per step).
+ * The cache has the full row length L from the start and is written by a one-hot blend, cache·(1 − e_t) + e_t·k, so
+ * every step has the same shapes (WebGPU and WebGL compile their shaders once per batch shape, not once per step).
+ * A backend may register KV_WRITE_KERNEL instead (wasm: src/worker/kernels/kvWriteWasm.ts), which copies the cache
+ * and puts k at position t: the same numbers as the blend, without its three passes over the cache.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { linear, param, type GptConfig, type ParamTensors } from './gpt';
 import { gelu, layerNorm, matMul2d, maskedAttention } from './layers';
+
+/** The kernel a backend may register for the cache write (inputs cache [B, H, L, dh] and x [B, H, 1, dh]; attribute position). */
+export const KV_WRITE_KERNEL = 'RtoKvWrite';
 
 /** Keys and values of every layer, each [B, heads, L, width/heads]. */
 export interface KvCache {
@@ -51,10 +56,16 @@ export function decodeStep(
   const out = tf.tidy(() => {
     const wte = param(params, 'wte') as tf.Tensor2D;
     let x = tf.add(tf.gatherND(wte, tf.tensor2d(tokens, [tokens.length, 1], 'int32')), tf.slice(param(params, 'wpe'), [t, 0], [1, d])) as tf.Tensor2D;
-    const at = new Float32Array(L);
-    at[t] = 1;
-    const write = tf.tensor4d(at, [1, 1, L, 1]);
-    const keep = tf.sub(1, write);
+    const fused = tf.getKernel(KV_WRITE_KERNEL, tf.getBackend()) !== undefined;
+    let blend: { write: tf.Tensor4D; keep: tf.Tensor4D } | null = null;
+    if (!fused) {
+      const at = new Float32Array(L);
+      at[t] = 1;
+      const write = tf.tensor4d(at, [1, 1, L, 1]);
+      blend = { write, keep: tf.sub(1, write) };
+    }
+    const written = (into: tf.Tensor4D, x: tf.Tensor4D): tf.Tensor4D =>
+      blend ? (tf.add(tf.mul(into, blend.keep), tf.mul(blend.write, x)) as tf.Tensor4D) : (tf.engine().runKernel(KV_WRITE_KERNEL, { cache: into, x }, { position: t }) as tf.Tensor4D);
     // Positions after t are blocked; like causalMask, a finite −1e9 gives them weight exactly 0.
     const blocked = new Float32Array(L);
     for (let j = t + 1; j < L; j++) blocked[j] = -1e9;
@@ -67,8 +78,8 @@ export function decodeStep(
       const qkv = linear(a, param(params, `${p}attn.wqkv`), param(params, `${p}attn.bqkv`));
       // [B, d] → [B, heads, 1, dh] is a plain reshape: a row's heads are contiguous.
       const [q, k, v] = tf.split(qkv, 3, 1).map((part) => tf.reshape(part, [B, c.heads, 1, dh])) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-      const K = tf.add(tf.mul(cache.keys[l] as tf.Tensor4D, keep), tf.mul(write, k)) as tf.Tensor4D;
-      const V = tf.add(tf.mul(cache.values[l] as tf.Tensor4D, keep), tf.mul(write, v)) as tf.Tensor4D;
+      const K = written(cache.keys[l] as tf.Tensor4D, k);
+      const V = written(cache.values[l] as tf.Tensor4D, v);
       keys.push(K);
       values.push(V);
       const att = tf.reshape(maskedAttention(q, K, V, mask), [B, d]);

@@ -75,4 +75,46 @@ describe('sampling', () => {
     for (let i = 0; i < 200; i++) seenP.add(chooseToken(row, 2, { ...base, topP: 0.5 }, rng));
     expect([...seenP]).toEqual([4]);
   });
+
+  it('draws exactly what the per-row rule it replaced drew (the allowed lists are built once per options)', () => {
+    // sample.ts's chooseToken before the allowed lists were cached, for top-k and top-p off and for greedy.
+    const reference = (row: Float32Array, position: number, o: SampleOptions, rng: ReturnType<typeof createRng>): number => {
+      const allowed: number[] = [];
+      const mustEnd = position >= o.maxNewTokens - 1;
+      for (let v = 0; v < row.length; v++) {
+        if (o.forbidden.includes(v)) continue;
+        if (v === o.eos ? position < o.eosAllowedFrom && !mustEnd : mustEnd) continue;
+        allowed.push(v);
+      }
+      if (allowed.length === 0) return o.eos;
+      if (o.temperature === 0) return allowed.reduce((best, v) => ((row[v] ?? -Infinity) > (row[best] ?? -Infinity) ? v : best));
+      let max = -Infinity;
+      for (const v of allowed) max = Math.max(max, (row[v] ?? -Infinity) / o.temperature);
+      const probs = allowed.map((v) => Math.exp((row[v] ?? -Infinity) / o.temperature - max));
+      let u = rng.next() * probs.reduce((a, b) => a + b, 0);
+      for (let j = 0; j < allowed.length; j++) {
+        u -= probs[j] ?? 0;
+        if (u <= 0) return allowed[j] ?? o.eos;
+      }
+      return allowed[allowed.length - 1] ?? o.eos;
+    };
+    const logitsRng = createRng('rows');
+    for (const [V, o] of [
+      [40, base],
+      [40, { ...base, temperature: 0.7, eosAllowedFrom: 0 }],
+      [40, { ...base, temperature: 1.3, eosAllowedFrom: 9, maxNewTokens: 5 }],
+      [1439, { ...base, forbidden: [0, 1, 3], eosAllowedFrom: 3, maxNewTokens: 16 }],
+      [40, { ...base, temperature: 0 }],
+    ] as const) {
+      const ours = createRng('draws');
+      const theirs = createRng('draws');
+      for (let i = 0; i < 300; i++) {
+        const row = Float32Array.from({ length: V }, () => (logitsRng.next() - 0.5) * 12);
+        const position = i % (o.maxNewTokens + 1);
+        expect(chooseToken(row, position, o, ours)).toBe(reference(row, position, o, theirs));
+      }
+      // Both consumed the same random numbers.
+      expect(ours.next()).toBe(theirs.next());
+    }
+  });
 });
