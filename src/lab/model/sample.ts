@@ -6,11 +6,12 @@
  * Tokens a policy must never emit (<pad>, <bos>, <unk>, and <eos> before `eosAllowedFrom`) are removed from the
  * choices: an RL policy otherwise collapses onto them (docs/method.md, "Pitfalls" 1).
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { EOS, PAD } from '../data/tokenizer';
 import type { Rng } from '../rng';
 import type { Task } from '../tasks/task';
 import { decodeStep, disposeKvCache, emptyKvCache } from './decode';
-import type { GptConfig, ParamTensors } from './gpt';
+import { param, type GptConfig, type ParamTensors } from './gpt';
 import { yieldTurn } from '../yieldTurn';
 
 export interface SampleOptions {
@@ -150,13 +151,15 @@ export async function sampleResponses(
   const responses: number[][] = prompts.map(() => []);
   const column = new Int32Array(B);
   let cache = emptyKvCache(config, B, L);
+  // The output layer's wteᵀ, once for all steps (decodeStep would transpose wte at each one).
+  const unembed = tf.transpose(param(params, 'wte')) as tf.Tensor2D;
   try {
     // The last response token sits at most at L − 1, so its choice is made at t = L − 2.
     for (let t = 0; t < L - 1 && done.some((d) => !d); t++) {
       for (let b = 0; b < B; b++) column[b] = ids[b * L + t] ?? options.pad;
       // A row chooses at t once its prompt is fed (t ≥ prompt length − 1) and until it has ended.
       const choosing = promptLengths.map((n, b) => t >= n - 1 && !done[b]);
-      const step = decodeStep(params, config, cache, column, t, choosing.some(Boolean));
+      const step = decodeStep(params, config, cache, column, t, choosing.some(Boolean), unembed);
       cache = step.cache;
       if (!step.logits) continue;
       const rows = await step.logits.data<'float32'>();
@@ -174,6 +177,7 @@ export async function sampleResponses(
     }
   } finally {
     disposeKvCache(cache);
+    unembed.dispose();
   }
   return { length: L, ids, responseMask, promptLengths, responses };
 }
