@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   const q = new URLSearchParams(location.search);
   const backend = q.get('backend') ?? 'webgpu';
   // The lab's webgpu kernels, as the app's worker registers them (src/worker/backend.ts); ?kernels=0 leaves them out.
-  if (q.get('kernels') !== '0') await import('../../src/worker/kernels/layerNormWebgpu');
+  if (q.get('kernels') !== '0') await import('../../src/worker/kernels/webgpuKernels');
   if (!(await tf.setBackend(backend))) throw new Error(`${backend} is not available`);
   await tf.ready();
   if (q.get('what') === 'rl') {

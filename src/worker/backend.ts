@@ -44,8 +44,8 @@ async function loadBackendModule(name: BackendName): Promise<void> {
     case 'webgpu':
       if (!('gpu' in navigator) || !navigator.gpu) throw new Error('this browser exposes no WebGPU (navigator.gpu is missing)');
       await import('@tensorflow/tfjs-backend-webgpu');
-      // The lab's own webgpu kernels (layer norm in one dispatch; layers.ts uses it when it is registered).
-      await import('./kernels/layerNormWebgpu');
+      // The lab's own webgpu kernels (layer norm, the decoder's cache write; the model uses them when registered).
+      await import('./kernels/webgpuKernels');
       break;
     case 'wasm': {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');

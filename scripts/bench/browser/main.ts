@@ -43,7 +43,7 @@ async function useBackend(name: string, threads: number): Promise<void> {
   } else if (name === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
   else if (name === 'webgpu') {
     await import('@tensorflow/tfjs-backend-webgpu');
-    await import('../../../src/worker/kernels/layerNormWebgpu'); // as the app's worker does
+    await import('../../../src/worker/kernels/webgpuKernels'); // as the app's worker does
   }
   else if (name === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
   else throw new Error(`unknown backend ${name}`);

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, normalArray, type Rng } from '../rng';
+import { cacheWriter } from '../model/decode';
 import { maskedNll, parameterSpecs, type GptConfig } from '../model/gpt';
 import { clipFlat } from '../train/optim';
 import { causalMask, embed, gelu, layerNorm, logSoftmaxCrossEntropy, maskedAttention, matMul2d } from '../model/layers';
@@ -125,6 +126,15 @@ export const OP_CASES: readonly OpCase[] = [
       const pieces = tf.split(clipped, xs.map((x) => x.size)).map((piece, i) => tf.reshape(piece, arg(xs, i).shape));
       return tf.concat([tf.reshape(norm, [1]), ...pieces.map((p) => tf.reshape(p, [-1]))]);
     },
+  },
+  {
+    // The sampler's key/value cache write (decode.ts): a backend's own kernel (wasm, webgpu) against cpu's blend.
+    name: 'key/value cache write',
+    inputs: (rng) => [
+      { shape: [3, 2, 7, 4], values: normalArray(rng, 168) },
+      { shape: [3, 2, 1, 4], values: normalArray(rng, 24) },
+    ],
+    forward: (xs) => tf.concat([0, 3, 6].map((t) => tf.reshape(cacheWriter(7, t)(arg(xs, 0) as tf.Tensor4D, arg(xs, 1) as tf.Tensor4D), [-1]))),
   },
   {
     name: 'output layer matmul, vocab 1000',

@@ -17,6 +17,38 @@ import { gelu, layerNorm, matMul2d, maskedAttention } from './layers';
 /** The kernel a backend may register for the cache write (inputs cache [B, H, L, dh] and x [B, H, 1, dh]; attribute position). */
 export const KV_WRITE_KERNEL = 'RtoKvWrite';
 
+/**
+ * A function that writes x [B, H, 1, dh] at position t of a cache [B, H, L, dh]: the backend's KV_WRITE_KERNEL where
+ * it registers one, otherwise the one-hot blend cache·(1 − e_t) + e_t·x (its e_t made once, on first use, for all the
+ * writes of a step). Call it inside a tidy. Differentiable either way (the kernel's gradient is registered below).
+ */
+export function cacheWriter(length: number, t: number): (cache: tf.Tensor4D, x: tf.Tensor4D) => tf.Tensor4D {
+  if (tf.getKernel(KV_WRITE_KERNEL, tf.getBackend())) return (cache, x) => tf.engine().runKernel(KV_WRITE_KERNEL, { cache, x }, { position: t }) as tf.Tensor4D;
+  let blend: { write: tf.Tensor4D; keep: tf.Tensor4D } | null = null;
+  return (cache, x) => {
+    if (!blend) {
+      const at = new Float32Array(length);
+      at[t] = 1;
+      const write = tf.tensor4d(at, [1, 1, length, 1]);
+      blend = { write, keep: tf.sub(1, write) };
+    }
+    return tf.add(tf.mul(cache, blend.keep), tf.mul(blend.write, x)) as tf.Tensor4D;
+  };
+}
+
+// The kernel's gradient, the blend's: dcache = dy with position t zeroed, dx = dy at position t.
+tf.registerGradient({
+  kernelName: KV_WRITE_KERNEL,
+  gradFunc: (dy, _saved, attrs) => {
+    const t = (attrs as unknown as { position: number }).position;
+    const g = dy as tf.Tensor4D;
+    const [B = 0, H = 0, L = 0, dh = 0] = g.shape;
+    const keep = new Float32Array(L).fill(1);
+    keep[t] = 0;
+    return { cache: () => tf.mul(g, tf.tensor4d(keep, [1, 1, L, 1])), x: () => tf.slice(g, [0, 0, t, 0], [B, H, 1, dh]) };
+  },
+});
+
 /** Keys and values of every layer, each [B, heads, L, width/heads]. */
 export interface KvCache {
   keys: tf.Tensor4D[];
@@ -59,16 +91,7 @@ export function decodeStep(
   const out = tf.tidy(() => {
     const wte = param(params, 'wte') as tf.Tensor2D;
     let x = tf.add(tf.gatherND(wte, tf.tensor2d(tokens, [tokens.length, 1], 'int32')), tf.slice(param(params, 'wpe'), [t, 0], [1, d])) as tf.Tensor2D;
-    const fused = tf.getKernel(KV_WRITE_KERNEL, tf.getBackend()) !== undefined;
-    let blend: { write: tf.Tensor4D; keep: tf.Tensor4D } | null = null;
-    if (!fused) {
-      const at = new Float32Array(L);
-      at[t] = 1;
-      const write = tf.tensor4d(at, [1, 1, L, 1]);
-      blend = { write, keep: tf.sub(1, write) };
-    }
-    const written = (into: tf.Tensor4D, x: tf.Tensor4D): tf.Tensor4D =>
-      blend ? (tf.add(tf.mul(into, blend.keep), tf.mul(blend.write, x)) as tf.Tensor4D) : (tf.engine().runKernel(KV_WRITE_KERNEL, { cache: into, x }, { position: t }) as tf.Tensor4D);
+    const written = cacheWriter(L, t);
     // Positions after t are blocked; like causalMask, a finite −1e9 gives them weight exactly 0.
     const blocked = new Float32Array(L);
     for (let j = t + 1; j < L; j++) blocked[j] = -1e9;
