@@ -26,7 +26,7 @@ import { dpoLoss, pairLogProbs } from '../../src/lab/train/dpo';
 import { Adam, optimiserStep } from '../../src/lab/train/optim';
 import { packPairs } from '../../src/lab/train/pairBatch';
 import { makePreferencePairs } from '../../src/lab/train/preferences';
-import { sftBaseline } from '../../src/lab/train/rl';
+import { sftBaseline } from '../../src/lab/train/rlBaseline';
 import { bradleyTerry, scorePairs } from '../../src/lab/train/rm';
 import { criticValuesAt, scalarConfig } from '../../src/lab/train/rollout';
 import { heldOutNll, sampleTexts } from '../../src/lab/train/sft';

@@ -15,7 +15,8 @@ import { rolloutTargets } from '../../src/lab/train/advantages';
 import { epochOrder } from '../../src/lab/train/batch';
 import { Adam } from '../../src/lab/train/optim';
 import { makeMinibatch, ppoMinibatchStep } from '../../src/lab/train/ppo';
-import { rewardSettingsOf, rolloutPrompts, sentenceDelimiters, type RlSettings } from '../../src/lab/train/rl';
+import { rolloutPrompts } from '../../src/lab/train/rl';
+import { rewardSettingsOf, sentenceDelimiters, type RlSettings } from '../../src/lab/train/rlSettings';
 import { scoreBatch, type Rollout, type RlModels } from '../../src/lab/train/rollout';
 
 export const RL_PHASES = ['sampling', 'scoring', 'rewards/advantages', 'update'] as const;

@@ -7,7 +7,7 @@ import type { Task } from './tasks/task';
 import type { DpoSettings } from './train/dpo';
 import { methodOf, type MethodName } from './train/methods';
 import type { PreferenceSettings } from './train/preferences';
-import type { RlSettings } from './train/rl';
+import type { RlSettings } from './train/rlSettings';
 import type { RmSettings } from './train/rm';
 import type { SftSettings } from './train/sft';
 

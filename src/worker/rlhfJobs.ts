@@ -9,7 +9,8 @@ import { dpoSettingsOf, preferenceSettingsOf, rlPromptsOf, rlSettingsOf, rmSetti
 import type { Task } from '../lab/tasks/task';
 import { trainDpo } from '../lab/train/dpo';
 import { makePreferencePairs } from '../lab/train/preferences';
-import { evaluateLikeRl, sftBaseline, trainRl } from '../lab/train/rl';
+import { trainRl } from '../lab/train/rl';
+import { evaluateLikeRl, sftBaseline } from '../lab/train/rlBaseline';
 import { trainRewardModel } from '../lab/train/rm';
 import { artefactKey } from '../lab/lab/lab';
 import { methodOf } from '../lab/train/methods';

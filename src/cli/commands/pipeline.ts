@@ -16,7 +16,7 @@ import { APP_VERSION } from '../../lab/appVersion';
 import { artefactKey, Lab, type ArtefactStage, type LiveModel } from '../../lab/lab/lab';
 import { checkLabAgainstTask } from '../../lab/lab/labFile';
 import { cloneParams, parameterCount, type GptConfig, type Params } from '../../lab/model/gpt';
-import { evaluateLikeRl, sftBaseline } from '../../lab/train/rl';
+import { evaluateLikeRl, sftBaseline } from '../../lab/train/rlBaseline';
 import { readLabFile, writeLabFile } from '../labFolder';
 import { cliRunId, finishedRun, sftJob, stageJob } from '../labRecords';
 import { taskSampleOptions } from '../../lab/model/sample';

@@ -16,7 +16,9 @@ import { oracleTask } from '../tasks/oracle';
 import type { Task } from '../tasks/task';
 import { METHOD_NAMES, METHODS, methodOf, type MethodName } from './methods';
 import { REWARD_MODES } from './rewards';
-import { sftBaseline, trainRl, type RlRun, type RlSettings } from './rl';
+import { trainRl, type RlRun } from './rl';
+import { sftBaseline } from './rlBaseline';
+import type { RlSettings } from './rlSettings';
 import { ofSequence } from './rollout';
 import { opinionatedGpt, UNTRAINED_CONFIG } from './untrainedRlFixture';
 

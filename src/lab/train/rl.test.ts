@@ -9,7 +9,9 @@ import { createRng } from '../rng';
 import { oracleTask } from '../tasks/oracle';
 import type { Task } from '../tasks/task';
 import { dumpDeviations, rolloutDump } from './rolloutDump';
-import { sftBaseline, trainRl, type RlSettings } from './rl';
+import { trainRl } from './rl';
+import { sftBaseline } from './rlBaseline';
+import type { RlSettings } from './rlSettings';
 import { opinionatedGpt, UNTRAINED_CONFIG, untrainedRlSettings } from './untrainedRlFixture';
 
 // Untrained (randomly initialised) models on the oracle task: the invariants of the RL machinery do not need

@@ -17,70 +17,26 @@
  * rollout (log-probs, values, RM score), the rewards, advantages, returns, a loss or a gradient norm stops the run
  * with a NonFiniteError (finite.ts) that carries the actor from before the failing step.
  */
-import { crossFieldMessage } from '../config';
 import type { EventSink, TokenRow } from '../events';
 import type { RlResumeState } from '../lab/snapshot';
-import { cloneParams, disposeParams, type GptConfig, type ParamTensors, type Params } from '../model/gpt';
+import { cloneParams, disposeParams, type Params } from '../model/gpt';
 import { taskSampleOptions, type SampleOptions } from '../model/sample';
 import { createRng, restoreRng, type Rng } from '../rng';
 import type { Task } from '../tasks/task';
-import { evaluatePolicy, evaluateResponses, responseRows, type GoldBaseline, type PolicyEvaluation } from '../eval/policyEval';
-import { rolloutTargets, type AdvantageEstimator, type RolloutTargets } from './advantages';
-import { checkGroups } from './gae';
-import { GROUP_ESTIMATOR_FAMILY, methodWith } from './methods';
+import { evaluateResponses, responseRows, type GoldBaseline } from '../eval/policyEval';
+import { rolloutTargets, type RolloutTargets } from './advantages';
+import { methodWith } from './methods';
 import { epochOrder } from './batch';
 import { assertFinite, keepOnError, type FiniteContext } from './finite';
 import { ADAM_DEFAULTS, Adam, cosineLr } from './optim';
-import { makeMinibatch, ppoMinibatchStep, type Minibatch, type MinibatchResult, type PpoClipSettings } from './ppo';
-import type { RewardMode, RewardSettings } from './rewards';
+import { makeMinibatch, ppoMinibatchStep, type Minibatch, type MinibatchResult } from './ppo';
+import type { RewardSettings } from './rewards';
 import type { ScoreNorm } from './rm';
 import { collectRollout, dpoSequenceLogRatio, ofSequence, type RlModels, type Rollout } from './rollout';
 import { captureRlState, checkBlobs, paramsFromBlobs, validateRlResume, type PromptStreamState } from './rlResume';
-
-export interface RlSettings {
-  mode: RewardMode;
-  estimator: AdvantageEstimator;
-  iterations: number;
-  promptsPerRollout: number;
-  minibatches: number;
-  actorLr: number;
-  criticLr: number;
-  warmupFraction: number;
-  floorFraction: number;
-  maxGradNorm: number;
-  beta1: number;
-  clip: number;
-  beta2: number;
-  beta3: number;
-  gamma: number;
-  lambda: number;
-  epsClip: number;
-  valueClip: number;
-  /** Iterations between gold evaluations on the held-out prompts (the last iteration is always evaluated). */
-  evalEvery: number;
-  /** Iterations between heatmap rows (a `tokens` event), 0 for never. */
-  tokensEvery: number;
-  tokenRows: number;
-  /** The group methods' settings (GRPO, RLOO); absent for the others. */
-  group?: GroupSettings;
-}
-
-/** What a group method (methods.ts) adds: G, GRPO's KL in the loss and the Dr. GRPO switches. */
-export interface GroupSettings {
-  /** G: responses per prompt; divides promptsPerRollout. */
-  size: number;
-  /** β of the k3 KL in the loss (grpoBeta when grpoKlInLoss is 1; 0 when the KL is in the reward). */
-  klLossCoef: number;
-  /** 1/|y_i| per response in the loss (GRPO); false: 1/horizon for every response (Dr. GRPO). */
-  lengthNorm: boolean;
-  /** Divide by the group's std (GRPO); false: Dr. GRPO. */
-  stdNorm: boolean;
-}
-
-export interface LabModel {
-  params: ParamTensors;
-  config: GptConfig;
-}
+import { EVAL_SEED, lmConfig, type LabModel } from './rlBaseline';
+import { evalMetrics, evaluationPointOf, iterationMetrics, type RlEvaluationPoint } from './rlMetrics';
+import { ppoClipOf, rewardSettingsOf, sentenceDelimiters, validateRlSettings, type RlSettings } from './rlSettings';
 
 export interface RlRun {
   task: Task;
@@ -122,10 +78,6 @@ export interface RlRun {
   resume?: RlResumeState;
 }
 
-export interface RlEvaluationPoint extends Omit<PolicyEvaluation, 'responses' | 'golds'> {
-  iteration: number;
-  episodes: number;
-}
 
 export interface RlResult {
   params: Params;
@@ -136,50 +88,11 @@ export interface RlResult {
   seconds: number;
 }
 
-export const rewardSettingsOf = (s: RlSettings): RewardSettings => ({ mode: s.mode, beta1: s.beta1, clip: s.clip, beta2: s.beta2, beta3: s.beta3 });
-
-/**
- * The one sampling seed of every evaluation of a run: the SFT baseline, iteration 0, every later point and the DPO
- * row (common random numbers, policyEval.ts). So iteration 0, still the SFT policy, reproduces the baseline exactly.
- */
-export const EVAL_SEED = (seed: number | string) => `${seed}:eval`;
-
-/** SFT's responses to the evaluation prompts, the reference for gold/win_rate (and the SFT row of a table). */
-export async function sftBaseline(task: Task, sft: LabModel, evalPrompts: readonly (readonly number[])[], seed: number | string): Promise<GoldBaseline & { evaluation: PolicyEvaluation }> {
-  const evaluation = await evaluatePolicy(task, sft.params, null, lmConfig(sft.config), evalPrompts, EVAL_SEED(seed));
-  return { gold: evaluation.golds, evaluation: { ...evaluation, kl: 0, winRate: 0.5, winRateSe: 0 } };
-}
-
-/** Any model evaluated like an RL policy (the DPO row of a table). */
-export function evaluateLikeRl(task: Task, policy: LabModel, sft: LabModel, evalPrompts: readonly (readonly number[])[], seed: number | string, baseline: GoldBaseline): Promise<PolicyEvaluation> {
-  return evaluatePolicy(task, policy.params, sft.params, lmConfig(sft.config), evalPrompts, EVAL_SEED(seed), baseline);
-}
-
-const lmConfig = (c: GptConfig): GptConfig => ({ ...c, scalarHead: false });
-
-/** Semi-RTO's sentence ends (rewards.ts); the response's last token always ends one too. */
-const SENTENCE_ENDS = ['.', '!', '?', ';'];
-/** The task's token ids of the sentence ends (special tokens excluded), as rolloutTargets takes them. */
-export const sentenceDelimiters = (task: Task): number[] => SENTENCE_ENDS.map((w) => task.tokenizer.idOf(w)).filter((id) => id > 3);
-
-export function validateRlSettings(s: RlSettings): void {
-  if (s.promptsPerRollout % s.minibatches !== 0) throw new RangeError(crossFieldMessage('rlPrompts', 'rlMinibatches', { rlPrompts: s.promptsPerRollout, rlMinibatches: s.minibatches }));
-  if (s.mode !== 'ppo' && !(s.beta1 > 0)) throw new RangeError(`mode ${s.mode} needs β1 > 0`);
-  const family = GROUP_ESTIMATOR_FAMILY[s.estimator];
-  if (family && !s.group) throw new RangeError(`${family} needs its group settings (groupSize)`);
-  if (!family && s.group) throw new RangeError(`the ${s.estimator} estimator samples one response per prompt and takes no group settings`);
-  if (s.group && family) {
-    if (s.promptsPerRollout % s.group.size !== 0) throw new RangeError(crossFieldMessage('rlPrompts', 'groupSize', { rlPrompts: s.promptsPerRollout, groupSize: s.group.size }));
-    checkGroups(s.estimator as Parameters<typeof checkGroups>[0], s.promptsPerRollout, s.group.size);
-  }
-}
-
 /** The prompts of one rollout: each drawn prompt repeated G times (G = 1 without groups), `responses` rows in all. */
 export function rolloutPrompts(responses: number, groupSize: number, draw: () => readonly number[]): (readonly number[])[] {
   return Array.from({ length: responses / groupSize }, draw).flatMap((p) => Array.from({ length: groupSize }, () => p));
 }
 
-const clipOf = (s: RlSettings): PpoClipSettings => ({ epsClip: s.epsClip, valueClip: s.valueClip, klCoef: s.group?.klLossCoef ?? 0 });
 
 export async function trainRl(run: RlRun): Promise<RlResult> {
   const { settings: s, task } = run;
@@ -250,7 +163,7 @@ export async function trainRl(run: RlRun): Promise<RlResult> {
       for (let k = 0; k < s.minibatches; k++, step++) {
         const mb = makeMinibatch(rollout, targets, order.slice(k * mbSize, (k + 1) * mbSize), tokenNorm);
         const lr = { actor: cosineLr(step, schedule(s.actorLr)), critic: cosineLr(step, schedule(s.criticLr)) };
-        const r = await ppoMinibatchStep({ actor, actorAdam, critic, criticAdam, criticNorm: run.rewardModel.norm, config }, mb, options, clipOf(s), lr, s.maxGradNorm);
+        const r = await ppoMinibatchStep({ actor, actorAdam, critic, criticAdam, criticNorm: run.rewardModel.norm, config }, mb, options, ppoClipOf(s), lr, s.maxGradNorm);
         if (!r.applied) {
           assertFinite(ctx, {
             'policy loss': r.policyLoss,
@@ -340,17 +253,6 @@ function learnerOf(run: RlRun, resume: RlResumeState | undefined): { actor: Para
   }
 }
 
-const evaluationPointOf = (p: Record<string, number>): RlEvaluationPoint => ({
-  iteration: p.iteration!,
-  episodes: p.episodes!,
-  gold: p.gold!,
-  goldSe: p.goldSe!,
-  winRate: p.winRate!,
-  winRateSe: p.winRateSe!,
-  kl: p.kl!,
-  length: p.length!,
-});
-
 /** Endless seeded epochs over n items: next() returns the next index; state() and `from` save and restore the place. */
 export function cycleEpochs(n: number, rng: Rng, from?: PromptStreamState): { next: () => number; state: () => PromptStreamState } {
   let order: number[] = from ? [...from.order] : [];
@@ -364,44 +266,6 @@ export function cycleEpochs(n: number, rng: Rng, from?: PromptStreamState): { ne
       return order[i++] ?? 0;
     },
     state: () => ({ order: [...order], index: i }),
-  };
-}
-
-const mean = (xs: ArrayLike<number>) => (xs.length ? Array.from(xs).reduce((a, b) => a + b, 0) / xs.length : NaN);
-
-/** An evaluation's metrics (the worker→UI contract: gold/* and eval/* keys, only on evaluation iterations). */
-export const evalMetrics = (e: RlEvaluationPoint): Record<string, number> => ({
-  'gold/reward': e.gold,
-  'gold/reward_se': e.goldSe,
-  'gold/win_rate': e.winRate,
-  'gold/win_rate_se': e.winRateSe,
-  'eval/kl': e.kl,
-  'eval/length': e.length,
-});
-
-/** TRL's per-iteration metrics from a rollout and its minibatch results. */
-export function iterationMetrics(r: Rollout, t: RolloutTargets, results: readonly MinibatchResult[]): Record<string, number> {
-  const B = r.offsets.length - 1;
-  const perSeq = (f: (b: number) => number) => mean(Array.from({ length: B }, (_, b) => f(b)));
-  const sum = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0);
-  const kl = perSeq((b) => sum(ofSequence(r, r.logpOld, b)) - sum(ofSequence(r, r.logpRef, b)));
-  return {
-    'objective/kl': kl,
-    // A sample estimate of the policy's entropy: −ℓ of the sampled tokens, in nats per token (all response tokens
-    // of the rollout pooled; a forced <eos> counts with 0). TRL's objective/entropy is the per-response sum.
-    'objective/entropy': -sum(r.logpOld) / Math.max(1, r.positions.length),
-    'objective/entropy_sum': perSeq((b) => -sum(ofSequence(r, r.logpOld, b))),
-    'objective/scores': mean(r.rmScore),
-    'objective/rlhf_reward': perSeq((b) => sum(t.rewards[b]?.total ?? [])),
-    'objective/dpo_reward': perSeq((b) => sum(t.rewards[b]?.dpo ?? [])),
-    'policy/clipfrac_avg': mean(results.map((x) => x.clipfrac)),
-    'policy/approxkl_avg': mean(results.map((x) => x.approxKl)),
-    'policy/k3_kl_avg': mean(results.map((x) => x.k3Kl)),
-    'loss/policy_avg': mean(results.map((x) => x.policyLoss)),
-    'loss/value_avg': mean(results.map((x) => x.valueLoss)),
-    'val/clipfrac_avg': mean(results.map((x) => x.valueClipfrac)),
-    'val/mean': mean(r.values),
-    'response/length': r.positions.length / B,
   };
 }
 

@@ -11,7 +11,8 @@ import type { Task } from '../tasks/task';
 import { trainDpo, type DpoResult } from './dpo';
 import { makePreferencePairs, preferenceProbability, type PreferencePair } from './preferences';
 import { normalisedScore, trainRewardModel, type RmResult } from './rm';
-import { sftBaseline, trainRl } from './rl';
+import { trainRl } from './rl';
+import { sftBaseline } from './rlBaseline';
 import { dumpDeviations, rolloutDump, type RolloutDump } from './rolloutDump';
 import { runSft } from './sft';
 

@@ -10,7 +10,7 @@
  */
 import type { RolloutTargets } from './advantages';
 import type { Minibatch, MinibatchResult } from './ppo';
-import type { RlSettings } from './rl';
+import type { RlSettings } from './rlSettings';
 import type { Rollout } from './rollout';
 
 export interface RolloutDump {

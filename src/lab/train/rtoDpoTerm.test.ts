@@ -10,7 +10,8 @@ import { sentimentTask } from '../tasks/sentiment';
 import type { Task } from '../tasks/task';
 import { trainDpo, type DpoResult } from './dpo';
 import { makePreferencePairs, type PreferencePair } from './preferences';
-import { sftBaseline, trainRl } from './rl';
+import { trainRl } from './rl';
+import { sftBaseline } from './rlBaseline';
 import { dumpDeviations, rolloutDump, type RolloutDump } from './rolloutDump';
 import { runSft } from './sft';
 

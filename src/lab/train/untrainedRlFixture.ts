@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initGpt, type GptConfig, type Params } from '../model/gpt';
 import { createRng } from '../rng';
-import type { RlSettings } from './rl';
+import type { RlSettings } from './rlSettings';
 
 export const UNTRAINED_CONFIG: GptConfig = { vocabSize: 24, contextLength: 16, layers: 1, heads: 2, width: 16, scalarHead: false };
 
