@@ -7,8 +7,9 @@
  *
  * The cache has the full row length L from the start and is written by a one-hot blend, cache·(1 − e_t) + e_t·k, so
  * every step has the same shapes (WebGPU and WebGL compile their shaders once per batch shape, not once per step).
- * A backend may register KV_WRITE_KERNEL instead (wasm: src/worker/kernels/kvWriteWasm.ts), which copies the cache
- * and puts k at position t: the same numbers as the blend, without its three passes over the cache.
+ * A backend may register KV_WRITE_KERNEL instead (wasm and webgpu: src/worker/kernels/kvWriteWasm.ts and
+ * kvWriteWebgpu.ts), which copies the cache and puts k at position t: the same numbers as the blend, without its
+ * three passes over the cache.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { linear, param, type GptConfig, type ParamTensors } from './gpt';

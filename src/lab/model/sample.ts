@@ -51,7 +51,7 @@ export interface SampleBatch {
  * The tokens a row may choose at response position `position`, in vocabulary order: one of three lists (before
  * <eos> is allowed, after, and at the last position, where only <eos> is), built once per options object and
  * vocabulary size. chooseToken used to build the list for every row at every step: with 1,439 tokens and 256 rows
- * that was about a third of a decoding step's time under Node.
+ * that was about a sixth of sampling's time under Node (a batch took 869 ms with it, 735 ms without).
  */
 const allowedLists = new WeakMap<SampleOptions, Map<number, readonly (readonly number[])[]>>();
 
