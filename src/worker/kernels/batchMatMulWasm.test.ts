@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compileWat, renderBytesModule, WASM_KERNELS } from '../../../scripts/wasmKernels';
 import { useNodeBackend } from '../../cli/nodeBackend';
 import { createRng } from '../../lab/rng';
-import { batchedProductOf, registerBatchMatMulWasm } from './batchMatMulWasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { batchedProductOf, moduleProduct, registerBatchMatMulWasm } from './batchMatMulWasm';
 import { useLabWasmKernels } from './wasmOverride';
 
 beforeAll(async () => {
@@ -96,6 +97,26 @@ describe('the batched-product wasm kernel', () => {
       tf.dispose([a, b]);
     });
   }
+
+  it("runs in tfjs-wasm's heap under Node, and gives the same floats there as in a memory of its own", () => {
+    const backend = tf.backend() as BackendWasm;
+    for (const [sa, sb, ta, tb] of cases) {
+      const a = random(sa, `a${sa}`);
+      const b = random(sb, `b${sb}`);
+      const theirs = both(a, b, ta, tb).theirs;
+      for (const memory of ['heap', 'own'] as const) {
+        const before = [Array.from(a.dataSync()), Array.from(b.dataSync())];
+        const out = moduleProduct(backend, a, b, ta, tb, memory);
+        expect(out).not.toBeNull();
+        const values = backend.readSync(out!.dataId) as Float32Array;
+        expect(worst(values, theirs)).toBe(0);
+        // The operands are read in place, never written (the packing goes to scratch).
+        expect([Array.from(a.dataSync()), Array.from(b.dataSync())]).toEqual(before);
+        backend.disposeData(out!.dataId);
+      }
+      tf.dispose([a, b]);
+    }
+  });
 
   it('agrees with the float64 product for a long inner dimension', () => {
     const a = random([3, 9, 130], 'long-a');

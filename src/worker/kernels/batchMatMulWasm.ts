@@ -6,8 +6,10 @@
  *
  * Importing this module replaces the wasm backend's BatchMatMul kernel with one that sends products whose operands
  * have the same batch (more than one matrix each, at least MIN_ROWS rows) to that module and everything else (2-D
- * products, broadcast batches, the sampler's one-row products, other dtypes) to tfjs's own kernel. The operands are copied into the module's memory and the result
- * copied back: a few hundred kilobytes, small beside the product. Where the runtime has no WebAssembly SIMD the
+ * products, broadcast batches, the sampler's one-row products, other dtypes) to tfjs's own kernel. The module
+ * imports its memory: it is instantiated on tfjs-wasm's own heap, so it reads the operands and writes the product
+ * where tfjs keeps them (the packing scratch from tfjs's allocator), and only where a build does not expose that heap
+ * on a memory of its own, the operands copied in and the product out. Where the runtime has no WebAssembly SIMD the
  * module does not compile and tfjs's kernel stays.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -20,13 +22,45 @@ type Bmm = (a: number, b: number, c: number, ap: number, bp: number, batch: numb
 interface Module {
   memory: WebAssembly.Memory;
   bmm: Bmm;
+  /** The memory is tfjs-wasm's own heap: operands and product stay where tfjs keeps them. */
+  inHeap: boolean;
 }
 
+/** What the lab reads of tfjs-wasm's Emscripten module: its heap (the non-threaded build's `asm.memory`) and allocator. */
+interface Emscripten {
+  asm?: { memory?: unknown };
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+}
+
+const COMPILED = compile();
+
 /** The compiled module, or null where this runtime cannot compile it (no SIMD). */
-function instantiate(): Module | null {
+function compile(): WebAssembly.Module | null {
   try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(BATCH_MAT_MUL_WASM));
-    return { memory: instance.exports.memory as WebAssembly.Memory, bmm: instance.exports.bmm as Bmm };
+    return new WebAssembly.Module(BATCH_MAT_MUL_WASM);
+  } catch {
+    return null;
+  }
+}
+
+/** tfjs-wasm's heap, where its build exposes it (the non-threaded build's Emscripten `asm.memory`). */
+function heapOf(backend: BackendWasm): WebAssembly.Memory | null {
+  const heap = (backend.wasm as unknown as Emscripten).asm?.memory;
+  return heap instanceof WebAssembly.Memory ? heap : null;
+}
+
+/**
+ * The module instantiated on tfjs-wasm's heap (`inHeap`, where the backend exposes it), so a product costs no copies,
+ * or on a memory of its own, into which the operands are copied and out of which the product is.
+ */
+function instantiate(compiled: WebAssembly.Module, backend: BackendWasm, inHeap: boolean): Module | null {
+  const heap = inHeap ? heapOf(backend) : null;
+  if (inHeap && !heap) return null;
+  const memory = heap ?? new WebAssembly.Memory({ initial: 1 });
+  try {
+    const instance = new WebAssembly.Instance(compiled, { env: { memory } });
+    return { memory, bmm: instance.exports.bmm as Bmm, inHeap };
   } catch {
     return null;
   }
@@ -35,7 +69,7 @@ function instantiate(): Module | null {
 const FLOATS_PER_PAGE = 65536 / 4;
 const roundUp4 = (x: number): number => (x + 3) & ~3;
 
-/** The module's memory as floats, grown to hold at least `floats` of them. */
+/** The module's own memory as floats, grown to hold at least `floats` of them. */
 function floatsOf(module: Module, floats: number): Float32Array {
   const have = module.memory.buffer.byteLength / 4;
   if (have < floats) module.memory.grow(Math.ceil((floats - have) / FLOATS_PER_PAGE));
@@ -53,7 +87,8 @@ export interface BatchedProduct {
 
 /**
  * Fewer rows than a tile go to tfjs: the sampler's one query per row against its cache ([B, H, 1, T] products) took
- * 0.43–0.47 ms in the module against 0.27–0.33 ms in tfjs's loop (the packing and copies cost more than they save).
+ * 0.43–0.47 ms in the module against 0.27–0.33 ms in tfjs's loop when the module copied its operands, and in tfjs's
+ * heap sampling measured no gain from sending them (docs/profile.md, change 8).
  */
 const MIN_ROWS = 4;
 
@@ -77,9 +112,23 @@ export function batchedProductOf(a: tf.TensorInfo, b: tf.TensorInfo, transposeA:
   return { batch, m, k, n, shape: [...outer, m, n] };
 }
 
-/** Runs the product in the module: operands in, product, result out. */
+/** Runs the product in the module: in tfjs's heap (scratch from its allocator), or operands in, product, result out. */
 function runBatched(module: Module, backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo, p: BatchedProduct, ta: boolean, tb: boolean): tf.TensorInfo {
   const out = backend.makeOutput(p.shape, 'float32');
+  const packedA = p.m * p.k;
+  const packedB = p.k * roundUp4(p.n);
+  if (module.inHeap) {
+    const em = backend.wasm as unknown as Emscripten;
+    const scratch = em._malloc(4 * (roundUp4(packedA) + packedB));
+    try {
+      // Byte offsets in the heap, read after the malloc (which may grow it).
+      const at = (t: tf.TensorInfo) => (backend.typedArrayFromHeap(t) as Float32Array).byteOffset;
+      module.bmm(at(a), at(b), at(out), scratch, scratch + 4 * roundUp4(packedA), p.batch, p.m, p.k, p.n, ta ? 1 : 0, tb ? 1 : 0);
+    } finally {
+      em._free(scratch);
+    }
+    return out;
+  }
   const aLen = p.batch * p.m * p.k;
   const bLen = p.batch * p.k * p.n;
   const cLen = p.batch * p.m * p.n;
@@ -87,8 +136,8 @@ function runBatched(module: Module, backend: BackendWasm, a: tf.TensorInfo, b: t
   const bAt = roundUp4(aAt + aLen);
   const cAt = roundUp4(bAt + bLen);
   const apAt = roundUp4(cAt + cLen);
-  const bpAt = roundUp4(apAt + p.m * p.k);
-  const heap = floatsOf(module, bpAt + p.k * roundUp4(p.n));
+  const bpAt = roundUp4(apAt + packedA);
+  const heap = floatsOf(module, bpAt + packedB);
   // Views of tfjs's heap taken after makeOutput, which may grow (and so detach) it.
   heap.set(backend.typedArrayFromHeap(a) as Float32Array, aAt);
   heap.set(backend.typedArrayFromHeap(b) as Float32Array, bAt);
@@ -98,19 +147,44 @@ function runBatched(module: Module, backend: BackendWasm, a: tf.TensorInfo, b: t
 }
 
 /**
+ * The module's product of a and b (same-batch operands, batchedProductOf) in either memory: what the kernel does,
+ * callable with the memory named, so that tests check both. Null where the module cannot run here.
+ */
+export function moduleProduct(backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean, memory: 'heap' | 'own'): tf.TensorInfo | null {
+  const product = batchedProductOf(a, b, transposeA, transposeB);
+  const module = product ? moduleFor(backend, memory === 'heap') : null;
+  return module && product ? runBatched(module, backend, a, b, product, transposeA, transposeB) : null;
+}
+
+/** One instance per backend and memory (a new wasm backend has a new heap), made at its first product. */
+const instances = new WeakMap<object, { heap?: Module | null; own?: Module | null }>();
+
+function moduleFor(backend: BackendWasm, inHeap: boolean): Module | null {
+  if (!COMPILED) return null;
+  let cached = instances.get(backend);
+  if (!cached) instances.set(backend, (cached = {}));
+  const key = inHeap ? 'heap' : 'own';
+  if (cached[key] === undefined) cached[key] = instantiate(COMPILED, backend, inHeap);
+  return cached[key] ?? null;
+}
+
+/**
  * Puts the module's kernel in front of the wasm backend's BatchMatMul (once). Returns whether it is in place: false
  * where wasm is not registered or cannot run the module.
  */
 export function registerBatchMatMulWasm(): boolean {
   return overrideWasmKernel(tf.BatchMatMul, (original) => {
-    const module = instantiate();
-    if (!module) return null;
+    if (!COMPILED) return null;
     return (args) => {
       const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
       const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
       const product = batchedProductOf(a, b, transposeA, transposeB);
       if (!product) return original(args);
-      return runBatched(module, args.backend as BackendWasm, a, b, product, transposeA, transposeB);
+      const backend = args.backend as BackendWasm;
+      // In tfjs's heap where the build exposes it, otherwise in the module's own memory.
+      const module = moduleFor(backend, heapOf(backend) !== null);
+      if (!module) return original(args);
+      return runBatched(module, backend, a, b, product, transposeA, transposeB);
     };
   });
 }

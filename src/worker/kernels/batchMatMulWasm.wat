@@ -6,7 +6,9 @@
 ;; Edited by hand; `npm run build:kernels` compiles it (wabt) into batchMatMulWasmBinary.ts, and
 ;; batchMatMulWasm.test.ts fails when the two differ.
 (module
-  (memory (export "memory") 1)
+  ;; The memory is the caller's: tfjs-wasm's own heap (the operands are read and the product written in place), or
+  ;; a memory of the module's own where that heap cannot be had (batchMatMulWasm.ts copies in and out then).
+  (import "env" "memory" (memory 1))
   ;; C[b] = op(A[b]) · op(B[b]) for b < batch; op transposes when ta / tb is 1.
   ;; a, b, c: byte offsets of the row-major inputs and output; ap, bp: scratch for the packed operands
   ;; (ap: m·k floats, bp: k·np floats, np = n rounded up to 4).
