@@ -161,7 +161,7 @@ export interface CrossFieldRule {
 /**
  * Every cross-field rule of the settings, one row each. The model's attention splits the width into equal heads
  * (model/gpt.ts validateGptConfig); an RL rollout splits into equal minibatches and, for the group methods, into
- * groups of G responses per prompt (train/rl.ts validateRlSettings).
+ * groups of G responses per prompt (train/rlSettings.ts validateRlSettings).
  */
 export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   { fields: ['width', 'heads'], check: (v) => v.width % v.heads === 0, relation: 'divisible by' },

@@ -2,7 +2,7 @@
  * Recharts wants one data array per chart, one row per x value and one key per series; the worker gives one list of
  * metric points per run. These pure helpers do the reshaping so RlCharts only draws.
  *
- * The worker→UI contract (src/lab/train/rl.ts): evaluation iterations carry gold/reward, gold/reward_se,
+ * The worker→UI contract (src/lab/train/rlMetrics.ts, rl.ts): evaluation iterations carry gold/reward, gold/reward_se,
  * gold/win_rate, gold/win_rate_se, eval/kl and eval/length; iteration 0 (the SFT policy) also eval/length_cap, the
  * horizon; every iteration carries response/length (the rollout's) and TRL's objective/* metrics.
  */

@@ -7,7 +7,7 @@
  *   ddpo      r_h = k_h                    + [h = n−1]·(β3·r̃ + Σ d)        (the DPO terms moved to <eos>)
  *   rs-ppo    r_h = d_h + k_h              + [h = n−1]·(β3·r̃ − Σ d)        (pure shaping: same return as ppo at β3 = 1)
  *   semi-rto  r_h = k_h + [h a delimiter]·Σ d over its sentence + [h = n−1]·β3·r̃
- *             (a sentence ends at each of the delimiters "." "!" "?" ";" — rl.ts's SENTENCE_ENDS — and at the
+ *             (a sentence ends at each of the delimiters "." "!" "?" ";" — rlSettings.ts's SENTENCE_ENDS — and at the
  *             response's last token, its <eos>)
  * The ablations have no official code; these are the lab's reading of §5.2. Every reward is returned with its three
  * channels (DPO, KL, score), which add up to it, so a heatmap row can show where reward comes from.

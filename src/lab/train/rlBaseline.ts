@@ -1,5 +1,5 @@
 /**
- * The evaluations every RL run is measured against (docs/method.md, "Evaluation"): SFT's responses to the held-out
+ * The evaluations every RL run is measured against (docs/method.md, "PPO machinery"): SFT's responses to the held-out
  * evaluation prompts, and any other model (the DPO row of a table) evaluated as an RL policy is, on the same prompts
  * with the same sampling seed.
  */
