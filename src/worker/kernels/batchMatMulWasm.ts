@@ -9,7 +9,7 @@
  * products, broadcast batches, the sampler's one-row products, other dtypes) to tfjs's own kernel. The module
  * imports its memory: it is instantiated on tfjs-wasm's own heap, so it reads the operands and writes the product
  * where tfjs keeps them (the packing scratch from tfjs's allocator), and only where a build does not expose that heap
- * on a memory of its own, the operands copied in and the product out. Where the runtime has no WebAssembly SIMD the
+ * (or shares it between threads, which the module's import refuses) on a memory of its own, the operands copied in and the product out. Where the runtime has no WebAssembly SIMD the
  * module does not compile and tfjs's kernel stays.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -181,8 +181,9 @@ export function registerBatchMatMulWasm(): boolean {
       const product = batchedProductOf(a, b, transposeA, transposeB);
       if (!product) return original(args);
       const backend = args.backend as BackendWasm;
-      // In tfjs's heap where the build exposes it, otherwise in the module's own memory.
-      const module = moduleFor(backend, heapOf(backend) !== null);
+      // In tfjs's heap where the module can be linked to it; otherwise (a build that hides its heap, or the threaded
+      // build's shared memory, which the module's non-shared import refuses) in the module's own memory.
+      const module = moduleFor(backend, true) ?? moduleFor(backend, false);
       if (!module) return original(args);
       return runBatched(module, backend, a, b, product, transposeA, transposeB);
     };
