@@ -9,8 +9,8 @@
  * products, broadcast batches, the sampler's one-row products, other dtypes) to tfjs's own kernel. The module
  * imports its memory: it is instantiated on tfjs-wasm's own heap, so it reads the operands and writes the product
  * where tfjs keeps them (the packing scratch from tfjs's allocator), and only where a build does not expose that heap
- * (or shares it between threads, which the module's import refuses) on a memory of its own, the operands copied in and the product out. Where the runtime has no WebAssembly SIMD the
- * module does not compile and tfjs's kernel stays.
+ * (or shares it between threads, which the module's import refuses) on a memory of its own, the operands copied in
+ * and the product out. Where the runtime has no WebAssembly SIMD the module does not compile and tfjs's kernel stays.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
