@@ -23,9 +23,12 @@ export function SavedLabsPanel({ lab }: { lab: LabApi }) {
   const ready = state.backendStatus === 'ready';
   const busy = state.sft?.status === 'running' || Object.values(state.stages).some((r) => r.status === 'running' || r.status === 'paused');
 
+  // On the stable listLabs, not on `lab` (a new object at every render): keyed on lab, the effect below asked the
+  // worker for the list at every render, one IndexedDB read per training step's event (348 in the Quick demo's RM).
+  const { listLabs } = lab;
   const refresh = useCallback(() => {
-    lab.listLabs().then(setLabs, (error: unknown) => setMessage({ kind: 'error', text: error instanceof Error ? error.message : String(error) }));
-  }, [lab]);
+    listLabs().then(setLabs, (error: unknown) => setMessage({ kind: 'error', text: error instanceof Error ? error.message : String(error) }));
+  }, [listLabs]);
   const savedId = state.lab?.id;
   const savedBytes = state.lab?.savedBytes;
   useEffect(() => {
