@@ -1,10 +1,12 @@
 /**
  * Times the whole chain from scratch as a user runs it: the production build in headless Debian Chromium, auto
  * backend, the preset and task from the address, then "Run the whole chain" (SFT → preferences → RM → DPO → PPO →
- * RTO). Prints each stage's time and the total. A benchmark, not a test.
+ * RTO). Prints each stage's time (with the CPU of the page's worker, its main thread and the rest of Chromium:
+ * scripts/chromiumCpu.ts) and the total. A benchmark, not a test.
  *   npm run time:chain -- [--preset small] [--task sentiment|oracle] [--backend wasm]
  */
 import { parseArgs } from 'node:util';
+import { chromiumThreadCpu, describeCpu } from './chromiumCpu';
 import { openPreview } from './previewBrowser';
 
 const { values } = parseArgs({
@@ -24,15 +26,20 @@ try {
   const backend = ((await page.getByTestId('backend-badge').textContent().catch(() => '')) ?? '').trim();
   const tReady = performance.now();
   console.log(`page loaded and backend chosen in ${seconds(tReady - t0)} (${backend}); preset ${values.preset}, task ${values.task}`);
+  let cpu = chromiumThreadCpu();
   await page.getByTestId('run-all').click();
   await page.waitForSelector('[data-testid="sft-summary"]', { timeout: 1_800_000 });
   let last = performance.now();
-  console.log(`sft: done after ${seconds(last - tReady)}`);
+  let cpuNow = chromiumThreadCpu();
+  console.log(`sft: done after ${seconds(last - tReady)} (${describeCpu(cpu, cpuNow)})`);
+  cpu = cpuNow;
   for (const stage of ['preferences', 'rm', 'dpo', 'ppo', 'rto']) {
     await page.waitForSelector(`[data-testid="stage-${stage}"][data-status="done"]`, { timeout: 1_800_000 });
     const now = performance.now();
-    console.log(`${stage}: done after ${seconds(now - last)}`);
+    cpuNow = chromiumThreadCpu();
+    console.log(`${stage}: done after ${seconds(now - last)} (${describeCpu(cpu, cpuNow)})`);
     last = now;
+    cpu = cpuNow;
   }
   console.log(`whole chain (SFT → preferences → RM → DPO → PPO → RTO): ${seconds(last - tReady)}; with page load and backend choice ${seconds(last - t0)}`);
   for (const stage of ['preferences', 'rm', 'dpo', 'ppo', 'rto']) console.log(`${stage}: ${await page.getByTestId(`summary-${stage}`).textContent()}`);

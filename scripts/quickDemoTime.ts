@@ -1,11 +1,13 @@
 /**
  * Times the Quick demo as a user runs it: the production build in headless Debian Chromium, auto backend, the
- * Quick demo button, until RTO is done. Prints the time of each stage and the total. A benchmark, not a test.
+ * Quick demo button, until RTO is done. Prints the time of each stage (and the CPU the page's worker, its main thread
+ * and the rest of Chromium used in it: scripts/chromiumCpu.ts) and the total. A benchmark, not a test.
  * Also writes the README's pictures to e2e/screenshots/: the first screen (1280×900, before the demo starts), the
  * curves, the heatmap's default view and two of its channels, the stage cards and the theory panel.
  *   npm run build && npx tsx scripts/quickDemoTime.ts [--backend wasm] [--hash "#preset=tiny"] [--dist dist] [--port 4175]
  */
 import { parseArgs } from 'node:util';
+import { chromiumThreadCpu, describeCpu } from './chromiumCpu';
 import { openPreview } from './previewBrowser';
 
 const { values } = parseArgs({ options: { backend: { type: 'string' }, hash: { type: 'string', default: '' }, port: { type: 'string', default: '4175' }, dist: { type: 'string', default: 'dist' } } });
@@ -22,11 +24,14 @@ try {
   await page.screenshot({ path: 'e2e/screenshots/first-screen.png' }); // the viewport only: what a visitor sees first
   await page.getByTestId('quick-demo').click();
   let last = tReady;
+  let cpu = chromiumThreadCpu();
   for (const stage of ['rm', 'dpo', 'ppo', 'rto']) {
     await page.waitForSelector(`[data-testid="stage-${stage}"][data-status="done"]`, { timeout: 600_000 });
     const now = performance.now();
-    console.log(`${stage}: done after ${((now - last) / 1000).toFixed(1)} s`);
+    const cpuNow = chromiumThreadCpu();
+    console.log(`${stage}: done after ${((now - last) / 1000).toFixed(1)} s (${describeCpu(cpu, cpuNow)})`);
     last = now;
+    cpu = cpuNow;
   }
   console.log(`Quick demo (load → RM → DPO → PPO → RTO): ${((last - tReady) / 1000).toFixed(1)} s; with page load and backend choice ${((last - t0) / 1000).toFixed(1)} s`);
   for (const stage of ['ppo', 'rto']) console.log(`${stage}: ${await page.getByTestId(`summary-${stage}`).textContent()}`);

@@ -78,7 +78,9 @@ export type Action =
   /** An RL run of the restored lab that can be continued from its save at `iteration`. */
   | { type: 'runInterrupted'; runId: string; iteration: number }
   /** `choice`: the backend the new worker starts on (default: the current choice). */
-  | { type: 'workerRestarting'; choice?: BackendChoice };
+  | { type: 'workerRestarting'; choice?: BackendChoice }
+  /** Several actions in one dispatch (useLab's batcher, actionBatcher.ts): the same state as dispatching each in turn. */
+  | { type: 'batch'; actions: Action[] };
 
 const MAX_LOGS = 200;
 
@@ -201,6 +203,8 @@ export function labReducer(state: LabState, action: Action): LabState {
   switch (action.type) {
     case 'event':
       return reduceAnyEvent(state, action.event, action.at ?? 0);
+    case 'batch':
+      return action.actions.reduce(labReducer, state);
     case 'selecting':
       return { ...state, backendStatus: 'selecting', choice: action.choice, backendError: null };
     case 'selectFailed':

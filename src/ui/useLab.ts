@@ -8,6 +8,7 @@ import type { BackendChoice } from '../worker/backendChoice';
 import type { SavedLabInfo } from '../lab/lab/lab';
 import type { Command, Event, EventOf, RunJob } from '../worker/protocol';
 import { corpusUrl } from './appFiles';
+import { actionBatcher } from './actionBatcher';
 import { forgetOpenLab, openLabChoice, rememberOpenLab } from './openLabChoice';
 import { initialLabState, labReducer, type Action, type LabState } from './labState';
 import { clearProbeCache, loadProbeCache, saveProbeCache } from './probeCache';
@@ -52,11 +53,21 @@ export type OpenSource = Extract<Command, { type: 'openLab' }>['source'];
 
 /** Run ids unique across page loads, so a restored lab's runs and new ones never share one. */
 const SESSION = Date.now().toString(36);
+/** The longest a step's metrics and progress wait before the page renders them: about 7 renders a second. */
+const RENDER_EVERY_MS = 150;
+/** What may wait: the events a run sends at every step or iteration. Its start, end, failure and every answer do not. */
+const deferrable = (a: Action) => a.type === 'event' && (a.event.type === 'runProgress' || a.event.type === 'stage');
+
 /** How long a worker may stay silent (it posts a heartbeat every second) before the page reports it stopped. */
 const SILENT_MS = 12_000;
 
 export function useLab(initialChoice: BackendChoice, initialNotices: string[]): LabApi {
-  const [state, dispatch] = useReducer(labReducer, undefined, () => initialLabState(initialChoice, initialNotices));
+  const [state, dispatchNow] = useReducer(labReducer, undefined, () => initialLabState(initialChoice, initialNotices));
+  // Every action goes through the batcher: a step's metrics and progress wait up to RENDER_EVERY_MS and reach the
+  // reducer together; anything else delivers them and itself at once, in order (actionBatcher.ts).
+  const [batcher] = useState(() => actionBatcher<Action>((actions) => dispatchNow(actions.length === 1 ? actions[0]! : { type: 'batch', actions }), deferrable, RENDER_EVERY_MS));
+  const dispatch = batcher.push;
+  useEffect(() => () => batcher.dispose(), [batcher]);
   const workerRef = useRef<Worker | null>(null);
   const pending = useRef(new Map<string, Pending>());
   const nextId = useRef(0);
@@ -111,7 +122,7 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
       workerRef.current = null;
       rejectAll('the lab worker was restarted');
     };
-  }, [generation, rejectAll]);
+  }, [generation, rejectAll, dispatch]);
 
   const request = useCallback((command: RequestCommand): Promise<Event> => {
     const worker = workerRef.current;
@@ -137,7 +148,7 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
         dispatch({ type: 'selectFailed', message: error instanceof Error ? error.message : String(error) });
       }
     },
-    [request],
+    [request, dispatch],
   );
 
   const startRun = useCallback((job: RunJob) => {
@@ -145,7 +156,7 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
     dispatch({ type: 'runRequested', runId, job, at: performance.now() });
     workerRef.current?.postMessage({ type: 'startRun', runId, job } satisfies Command);
     return runId;
-  }, []);
+  }, [dispatch]);
   const runBackendCheck = useCallback(() => void startRun({ kind: 'backendCheck' }), [startRun]);
 
   const stopRun = useCallback((runId: string) => {
@@ -179,7 +190,7 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
   const restartWorker = useCallback((choice?: BackendChoice) => {
     dispatch(choice ? { type: 'workerRestarting', choice } : { type: 'workerRestarting' });
     setGeneration((g) => g + 1);
-  }, []);
+  }, [dispatch]);
 
   const listLabs = useCallback(async () => {
     const event = await request({ type: 'listLabs' });
@@ -193,7 +204,7 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
       replayLab(event, dispatch);
       rememberOpenLab(event.info.id);
     },
-    [request],
+    [request, dispatch],
   );
 
   const deleteLab = useCallback(
@@ -208,7 +219,7 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
     await request({ type: 'closeLab' });
     forgetOpenLab();
     dispatch({ type: 'labReset', id: null });
-  }, [request]);
+  }, [request, dispatch]);
 
   const exportLab = useCallback(async () => {
     const event = await request({ type: 'exportLab' });
@@ -246,7 +257,7 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
       if (!fromUrl && /no saved lab/.test(message)) return;
       dispatch({ type: 'notice', message: `${fromUrl ? `Could not open the lab at ${fromUrl}` : 'Could not restore the last lab'}: ${message}` });
     });
-  }, [state.backendStatus, generation, openLab]);
+  }, [state.backendStatus, generation, openLab, dispatch]);
 
   // A lost WebGPU device takes the lab's tensors with it: once another backend is ready, the lab reopens from its
   // last save there.
@@ -262,7 +273,7 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
     openLab({ kind: 'saved', id: remembered }).catch((error: unknown) => {
       dispatch({ type: 'notice', message: `Could not reopen the lab after the device was lost: ${error instanceof Error ? error.message : String(error)}` });
     });
-  }, [state.backendStatus, openLab]);
+  }, [state.backendStatus, openLab, dispatch]);
 
   return { state, selectBackend, runBackendCheck, startRun, stopRun, pauseRun, cancelRun, exportSftCheckpoint, importSftCheckpoint, loadQuickDemo, restartWorker, request, listLabs, openLab, deleteLab, startFresh, exportLab, continueRun };
 }
