@@ -14,10 +14,8 @@ export interface Timers {
 export interface ActionBatcher<A> {
   /** Queues a deferrable action, or delivers the queue and this action now. */
   push(action: A): void;
-  /** Delivers whatever waits (nothing when the queue is empty). */
+  /** Delivers whatever waits (nothing when the queue is empty) and drops the timer. */
   flush(): void;
-  /** Drops the timer; what waits is delivered first. */
-  dispose(): void;
 }
 
 const realTimers: Timers = { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) };
@@ -40,6 +38,5 @@ export function actionBatcher<A>(deliver: (actions: A[]) => void, deferrable: (a
       else if (timer === null) timer = timers.set(flush, delayMs);
     },
     flush,
-    dispose: flush,
   };
 }

@@ -23,6 +23,20 @@ describe('lab UI state', () => {
     expect(s.selection?.info.backend).toBe('wasm');
   });
 
+  it('reduces a batch of actions to the state of dispatching each in turn', () => {
+    const start = labReducer(initialLabState('wasm'), { type: 'checkRequested', runId: 'run-1' });
+    const events: Event[] = [
+      { type: 'console', level: 'warn', message: 'first' },
+      { type: 'runProgress', runId: 'run-1', done: 2, total: 14, label: 'softmax' },
+      { type: 'console', level: 'error', message: 'second' },
+    ];
+    const batched = labReducer(start, { type: 'batch', actions: events.map((event) => ({ type: 'event', event })) });
+    expect(batched).toEqual(apply(start, ...events));
+    // Every action, each once, in order: both log lines in the order sent, and the progress.
+    expect(batched.logs.map((l) => l.message)).toEqual(['first', 'second']);
+    expect(batched.check).toMatchObject({ done: 2, label: 'softmax' });
+  });
+
   it('follows a check run by runId and ignores events of other runs', () => {
     let s = labReducer(initialLabState('wasm'), { type: 'checkRequested', runId: 'run-1' });
     s = apply(s, { type: 'runProgress', runId: 'run-9', done: 5, total: 14, label: 'stale' });

@@ -67,7 +67,7 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
   // reducer together; anything else delivers them and itself at once, in order (actionBatcher.ts).
   const [batcher] = useState(() => actionBatcher<Action>((actions) => dispatchNow(actions.length === 1 ? actions[0]! : { type: 'batch', actions }), deferrable, RENDER_EVERY_MS));
   const dispatch = batcher.push;
-  useEffect(() => () => batcher.dispose(), [batcher]);
+  useEffect(() => () => batcher.flush(), [batcher]);
   const workerRef = useRef<Worker | null>(null);
   const pending = useRef(new Map<string, Pending>());
   const nextId = useRef(0);
