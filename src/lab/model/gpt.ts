@@ -129,29 +129,46 @@ export function linear(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
 export function hidden(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D): tf.Tensor3D {
   return tf.tidy(() => {
     const [B, T] = ids.shape;
-    if (T > c.contextLength) throw new RangeError(`sequence of ${T} tokens exceeds the context length ${c.contextLength}`);
-    const d = c.width;
-    const dh = d / c.heads;
-    const positions = tf.slice(param(params, 'wpe'), [0, 0], [T, d]);
-    let x = tf.add(embed(ids, param(params, 'wte') as tf.Tensor2D), positions);
-    const mask = causalMask(T);
-    for (let l = 0; l < c.layers; l++) {
-      const p = `h${l}.`;
-      const a = layerNorm(x, param(params, `${p}ln1.g`) as tf.Tensor1D, param(params, `${p}ln1.b`) as tf.Tensor1D);
-      const qkv = linear(a, param(params, `${p}attn.wqkv`), param(params, `${p}attn.bqkv`));
-      // [B, T, 3·H, dh] → [B, 3·H, T, dh] in one 4-D transpose, then split into q, k, v [B, H, T, dh]: one
-      // Transpose (and one in the gradient) instead of three. (A 5-D transpose would also do it, but wasm's generic
-      // 5-D transpose measured 60 ms against under 1 ms for these 4-D ones.)
-      const heads = tf.transpose(tf.reshape(qkv, [B, T, 3 * c.heads, dh]), [0, 2, 1, 3]);
-      const [q, k, v] = tf.split(heads, 3, 1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-      const att = tf.reshape(tf.transpose(maskedAttention(q, k, v, mask), [0, 2, 1, 3]), [B, T, d]);
-      x = tf.add(x, linear(att, param(params, `${p}attn.wo`), param(params, `${p}attn.bo`)));
-      const m = layerNorm(x, param(params, `${p}ln2.g`) as tf.Tensor1D, param(params, `${p}ln2.b`) as tf.Tensor1D);
-      const up = gelu(linear(m, param(params, `${p}mlp.w1`), param(params, `${p}mlp.b1`)));
-      x = tf.add(x, linear(up, param(params, `${p}mlp.w2`), param(params, `${p}mlp.b2`)));
-    }
-    return layerNorm(x, param(params, 'lnf.g') as tf.Tensor1D, param(params, 'lnf.b') as tf.Tensor1D) as tf.Tensor3D;
+    return tf.reshape(blocks(params, c, ids), [B, T, c.width]) as tf.Tensor3D;
   });
+}
+
+/**
+ * The transformer: final hidden states [B·T, d] for token ids [B, T] (T ≤ contextLength), or, given `at` (flat
+ * positions b·T + t), only at those positions, [M, d]. Attention mixes positions, so every layer but the last runs
+ * on every position; after the last layer's attention each position is computed alone (its output projection,
+ * MLP and the final layer norm are row-wise), so with `at` those run on the M rows read instead of the B·T rows:
+ * the reward model reads one row per sequence, a policy its response's tokens. The rows read are the same numbers
+ * either way (blocks.test.ts); the gradient reaches the other rows through the gathers' scatter-add.
+ */
+function blocks(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, at?: tf.Tensor1D): tf.Tensor2D {
+  const [B, T] = ids.shape;
+  if (T > c.contextLength) throw new RangeError(`sequence of ${T} tokens exceeds the context length ${c.contextLength}`);
+  const d = c.width;
+  const dh = d / c.heads;
+  const positions = tf.slice(param(params, 'wpe'), [0, 0], [T, d]);
+  let x = tf.reshape(tf.add(embed(ids, param(params, 'wte') as tf.Tensor2D), positions), [B * T, d]) as tf.Tensor2D;
+  const mask = causalMask(T);
+  for (let l = 0; l < c.layers; l++) {
+    const p = `h${l}.`;
+    const a = layerNorm(x, param(params, `${p}ln1.g`) as tf.Tensor1D, param(params, `${p}ln1.b`) as tf.Tensor1D);
+    const qkv = linear(a, param(params, `${p}attn.wqkv`), param(params, `${p}attn.bqkv`));
+    // [B, T, 3·H, dh] → [B, 3·H, T, dh] in one 4-D transpose, then split into q, k, v [B, H, T, dh]: one
+    // Transpose (and one in the gradient) instead of three. (A 5-D transpose would also do it, but wasm's generic
+    // 5-D transpose measured 60 ms against under 1 ms for these 4-D ones.)
+    const heads = tf.transpose(tf.reshape(qkv, [B, T, 3 * c.heads, dh]), [0, 2, 1, 3]);
+    const [q, k, v] = tf.split(heads, 3, 1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+    let att = tf.reshape(tf.transpose(maskedAttention(q, k, v, mask), [0, 2, 1, 3]), [B * T, d]) as tf.Tensor2D;
+    if (at && l === c.layers - 1) {
+      att = gatherRows(att, at);
+      x = gatherRows(x, at);
+    }
+    x = tf.add(x, linear(att, param(params, `${p}attn.wo`), param(params, `${p}attn.bo`)));
+    const m = layerNorm(x, param(params, `${p}ln2.g`) as tf.Tensor1D, param(params, `${p}ln2.b`) as tf.Tensor1D);
+    const up = gelu(linear(m, param(params, `${p}mlp.w1`), param(params, `${p}mlp.b1`)));
+    x = tf.add(x, linear(up, param(params, `${p}mlp.w2`), param(params, `${p}mlp.b2`)));
+  }
+  return layerNorm(x, param(params, 'lnf.g') as tf.Tensor1D, param(params, 'lnf.b') as tf.Tensor1D) as tf.Tensor2D;
 }
 
 /** Next-token logits [B, T, V]: position t scores token t+1 (the output head is the token embedding, tied). */
@@ -183,11 +200,9 @@ export function scoredPositions(mask: ArrayLike<number>, batch: number, length: 
   return Int32Array.from(out);
 }
 
-/** Hidden states at flat positions (b·T + t) of a [B, T] batch → [M, d], with a scatter-add gradient. */
-function hiddenAt(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, positions: ArrayLike<number>): tf.Tensor2D {
-  const [B, T] = ids.shape;
-  const h = tf.reshape(hidden(params, c, ids), [B * T, c.width]) as tf.Tensor2D;
-  return gatherRows(h, tf.tensor1d(Int32Array.from(positions), 'int32'));
+/** Hidden states at flat positions (b·T + t) of a [B, T] batch → [M, d] (blocks), with a scatter-add gradient. */
+export function hiddenAt(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, positions: ArrayLike<number>): tf.Tensor2D {
+  return tf.tidy(() => blocks(params, c, ids, tf.tensor1d(Int32Array.from(positions), 'int32')));
 }
 
 /**
