@@ -68,26 +68,25 @@ export function assertLegalActions(ids: ArrayLike<number>, scored: { positions: 
 
 /**
  * Logit bias [M, V] for M scored tokens at response positions `responseIndex` (0-based within each response):
- * 0 on legal actions, ILLEGAL elsewhere. Built by broadcasting three rows, not as an M×V array on the CPU.
+ * 0 on legal actions, ILLEGAL elsewhere. A response position is of one of three kinds (<eos> not yet allowed,
+ * <eos> allowed, only <eos>), so the bias is one gather of three rows built on the CPU: one [M, V] kernel, where
+ * broadcasting the rows took four (always + (eosIllegal·eosRow + forced·othersRow), the same floats:
+ * actionMask.test.ts).
  */
 export function actionLogitBias(o: SampleOptions, vocabSize: number, responseIndex: ArrayLike<number>): tf.Tensor2D {
   return tf.tidy(() => {
-    const always = new Float32Array(vocabSize);
-    for (const v of o.forbidden) if (v >= 0 && v < vocabSize) always[v] = ILLEGAL;
-    const eosRow = new Float32Array(vocabSize);
-    eosRow[o.eos] = ILLEGAL;
-    const othersRow = new Float32Array(vocabSize).fill(ILLEGAL);
-    othersRow[o.eos] = 0;
+    const rows = new Float32Array(3 * vocabSize);
+    for (const v of o.forbidden) if (v >= 0 && v < vocabSize) for (let k = 0; k < 3; k++) rows[k * vocabSize + v] = ILLEGAL;
+    // Row 0: <eos> allowed. Row 1: before eosAllowedFrom, <eos> illegal too. Row 2: the last position, only <eos>.
+    const block = (i: number) => (rows[i] = (rows[i] ?? 0) + ILLEGAL);
+    block(vocabSize + o.eos);
+    for (let v = 0; v < vocabSize; v++) if (v !== o.eos) block(2 * vocabSize + v);
     const n = responseIndex.length;
-    const eosIllegal = new Float32Array(n);
-    const forced = new Float32Array(n);
+    const kind = new Int32Array(n);
     for (let m = 0; m < n; m++) {
       const h = responseIndex[m] ?? 0;
-      if (h >= o.maxNewTokens - 1) forced[m] = 1;
-      else if (h < o.eosAllowedFrom) eosIllegal[m] = 1;
+      kind[m] = h >= o.maxNewTokens - 1 ? 2 : h < o.eosAllowedFrom ? 1 : 0;
     }
-    const row = (x: Float32Array) => tf.tensor2d(x, [1, vocabSize]);
-    const col = (x: Float32Array) => tf.tensor2d(x, [n, 1]);
-    return tf.add(row(always), tf.add(tf.mul(col(eosIllegal), row(eosRow)), tf.mul(col(forced), row(othersRow)))) as tf.Tensor2D;
+    return tf.gatherND(tf.tensor2d(rows, [3, vocabSize]), tf.tensor2d(kind, [n, 1], 'int32')) as tf.Tensor2D;
   });
 }
