@@ -1,8 +1,9 @@
 /**
- * hiddenAt runs the last layer's projection, MLP and final layer norm on the rows it reads only (gpt.ts, blocks).
- * Against the whole transformer followed by a gather of the same rows: the same values and the same gradient of
- * every parameter (within 1e-5 of its scale), on wasm and cpu, for one and two layers, reading one row per
- * sequence (the reward model's <eos>) and a response's tokens (a policy's log-probabilities).
+ * hiddenAt computes a row's tokens up to its last position read only, and the last layer's projection, MLP and
+ * final layer norm on the rows read only (gpt.ts, blocks). Against the whole transformer followed by a gather of
+ * the same rows: the same values and the same gradient of every parameter (within 1e-5 of its scale), on wasm and
+ * cpu, for one and two layers, reading one row per sequence (the reward model's <eos>), a response's tokens (a
+ * policy's log-probabilities), and tokens of every other sequence only (rows with nothing read).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ function worst(a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int3
 }
 
 for (const backend of ['wasm', 'cpu'] as NodeBackendName[]) {
-  describe(`hiddenAt: the last layer on the rows read only (${backend})`, () => {
+  describe(`hiddenAt: the tokens that reach a row read, the last layer on the rows read (${backend})`, () => {
     for (const layers of [1, 2]) {
       it(`equals the whole transformer then a gather, values and every gradient (${layers} layer${layers > 1 ? 's' : ''})`, async () => {
         await useNodeBackend(backend);
@@ -34,7 +35,8 @@ for (const backend of ['wasm', 'cpu'] as NodeBackendName[]) {
         const ids = tf.tensor2d(Int32Array.from({ length: B * T }, () => Math.floor(rng.next() * config.vocabSize)), [B, T], 'int32');
         const eos = Int32Array.from({ length: B }, (_, b) => b * T + 2 + ((b * 3) % (T - 2)));
         const response = Int32Array.from({ length: B * T }, (_, i) => i).filter((i) => i % T >= 3 && (i * 7) % 5 !== 0);
-        for (const positions of [eos, response]) {
+        const someRows = response.filter((i) => Math.floor(i / T) % 2 === 1);
+        for (const positions of [eos, response, someRows]) {
           const before = tf.memory().numTensors;
           const weights = tf.tensor2d(Float32Array.from({ length: positions.length * config.width }, () => rng.next() - 0.5), [positions.length, config.width]);
           const whole = () => gatherRows(tf.reshape(hidden(params, config, ids), [B * T, config.width]) as tf.Tensor2D, tf.tensor1d(positions, 'int32'));

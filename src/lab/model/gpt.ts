@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { crossFieldMessage } from '../config';
 import { normalArray, type Rng } from '../rng';
 import { actionLogitBias, maskedActions } from './actionMask';
-import { causalMask, embed, gatherRows, gelu, layerNorm, logSoftmaxLast, maskedAttention, matMul2d, pickLast, targetLogProbs } from './layers';
+import { causalMask, gatherRows, gelu, layerNorm, logSoftmaxLast, maskedAttention, matMul2d, pickLast, scatterRows, targetLogProbs } from './layers';
 import type { SampleOptions } from './sample';
 
 export interface GptConfig {
@@ -134,35 +134,73 @@ export function hidden(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D): tf
 }
 
 /**
- * The transformer: final hidden states [B·T, d] for token ids [B, T] (T ≤ contextLength), or, given `at` (flat
- * positions b·T + t), only at those positions, [M, d]. Attention mixes positions, so every layer but the last runs
- * on every position; after the last layer's attention each position is computed alone (its output projection,
- * MLP and the final layer norm are row-wise), so with `at` those run on the M rows read instead of the B·T rows:
- * the reward model reads one row per sequence, a policy its response's tokens. The rows read are the same numbers
- * either way (blocks.test.ts); the gradient reaches the other rows through the gathers' scatter-add.
+ * Which tokens of a [B, T] batch the transformer computes. Attention is causal, so a row's tokens after the last one
+ * read never reach a row read: with `at` (flat positions b·T + t) a row keeps its tokens up to its last position
+ * read (the prompt and the response, not the padding after them), N in all. `read` is the index among the N kept
+ * tokens of each position of `at`, in its order; `dense` when every token is kept.
  */
-function blocks(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, at?: tf.Tensor1D): tf.Tensor2D {
+interface Layout {
+  kept: Int32Array;
+  position: Int32Array;
+  read: Int32Array | null;
+  dense: boolean;
+}
+
+function layoutOf(B: number, T: number, at?: ArrayLike<number>): Layout {
+  const all = !at || at.length === 0;
+  const last = new Int32Array(B).fill(all ? T - 1 : -1);
+  if (!all) for (let m = 0; m < at.length; m++) last[Math.floor(at[m]! / T)] = Math.max(last[Math.floor(at[m]! / T)]!, at[m]! % T);
+  const start = new Int32Array(B + 1);
+  for (let b = 0; b < B; b++) start[b + 1] = start[b]! + last[b]! + 1;
+  const kept = new Int32Array(start[B]!);
+  const position = new Int32Array(start[B]!);
+  for (let b = 0; b < B; b++) for (let t = 0; t <= last[b]!; t++) [kept[start[b]! + t], position[start[b]! + t]] = [b * T + t, t];
+  const read = at ? Int32Array.from(at, (p) => start[Math.floor(p / T)]! + (p % T)) : null;
+  return { kept, position, read, dense: kept.length === B * T };
+}
+
+/**
+ * The transformer: final hidden states [B·T, d] for token ids [B, T] (T ≤ contextLength), or, given `at` (flat
+ * positions b·T + t), only at those positions, [M, d]. Two savings with `at`, neither of which changes a number
+ * (blocks.test.ts; scripts/abStage.ts finds the losses of training runs equal to the bit):
+ * - Every row-wise part (layer norms, projections, MLP) runs on the kept tokens only (layoutOf: a row's padding
+ *   after its last position read is never computed). Attention alone works on the [B, T] grid: the kept rows of
+ *   q, k, v are scattered into it (zeros elsewhere, which the causal mask hides from every kept query) and its
+ *   output is gathered back.
+ * - After the last layer's attention each position is computed alone, so its output projection, MLP and the final
+ *   layer norm run on the M rows read: the reward model reads one row per sequence, a policy its response's tokens.
+ * The gradient reaches the other rows through the gathers' scatter-add and the scatters' gather.
+ */
+function blocks(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, at?: ArrayLike<number>): tf.Tensor2D {
   const [B, T] = ids.shape;
   if (T > c.contextLength) throw new RangeError(`sequence of ${T} tokens exceeds the context length ${c.contextLength}`);
   const d = c.width;
   const dh = d / c.heads;
-  const positions = tf.slice(param(params, 'wpe'), [0, 0], [T, d]);
-  let x = tf.reshape(tf.add(embed(ids, param(params, 'wte') as tf.Tensor2D), positions), [B * T, d]) as tf.Tensor2D;
+  const layout = layoutOf(B, T, at);
+  const indices = (xs: Int32Array) => tf.tensor1d(xs, 'int32');
+  const kept = layout.dense ? null : indices(layout.kept);
+  const flatIds = tf.reshape(tf.cast(ids, 'int32'), [B * T]) as tf.Tensor1D;
+  const tokens = kept ? (tf.gatherND(flatIds, tf.reshape(kept, [-1, 1])) as tf.Tensor1D) : flatIds;
+  let x = tf.add(gatherRows(param(params, 'wte') as tf.Tensor2D, tokens), gatherRows(param(params, 'wpe') as tf.Tensor2D, indices(layout.position))) as tf.Tensor2D;
+  // The kept rows into attention's [B·T] grid and back; identities when every token is kept.
+  const toGrid = (rows: tf.Tensor2D) => (kept ? scatterRows(rows, kept, B * T) : rows);
+  const fromGrid = (grid: tf.Tensor2D, at: tf.Tensor1D | null) => (at ? gatherRows(grid, at) : grid);
   const mask = causalMask(T);
   for (let l = 0; l < c.layers; l++) {
     const p = `h${l}.`;
     const a = layerNorm(x, param(params, `${p}ln1.g`) as tf.Tensor1D, param(params, `${p}ln1.b`) as tf.Tensor1D);
-    const qkv = linear(a, param(params, `${p}attn.wqkv`), param(params, `${p}attn.bqkv`));
+    const qkv = toGrid(linear(a, param(params, `${p}attn.wqkv`), param(params, `${p}attn.bqkv`)) as tf.Tensor2D);
     // [B, T, 3·H, dh] → [B, 3·H, T, dh] in one 4-D transpose, then split into q, k, v [B, H, T, dh]: one
     // Transpose (and one in the gradient) instead of three. (A 5-D transpose would also do it, but wasm's generic
     // 5-D transpose measured 60 ms against under 1 ms for these 4-D ones.)
     const heads = tf.transpose(tf.reshape(qkv, [B, T, 3 * c.heads, dh]), [0, 2, 1, 3]);
     const [q, k, v] = tf.split(heads, 3, 1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-    let att = tf.reshape(tf.transpose(maskedAttention(q, k, v, mask), [0, 2, 1, 3]), [B * T, d]) as tf.Tensor2D;
-    if (at && l === c.layers - 1) {
-      att = gatherRows(att, at);
-      x = gatherRows(x, at);
-    }
+    const grid = tf.reshape(tf.transpose(maskedAttention(q, k, v, mask), [0, 2, 1, 3]), [B * T, d]) as tf.Tensor2D;
+    let att: tf.Tensor2D;
+    if (layout.read && l === c.layers - 1) {
+      att = fromGrid(grid, indices(Int32Array.from(layout.read, (i) => layout.kept[i]!)));
+      x = gatherRows(x, indices(layout.read));
+    } else att = fromGrid(grid, kept);
     x = tf.add(x, linear(att, param(params, `${p}attn.wo`), param(params, `${p}attn.bo`)));
     const m = layerNorm(x, param(params, `${p}ln2.g`) as tf.Tensor1D, param(params, `${p}ln2.b`) as tf.Tensor1D);
     const up = gelu(linear(m, param(params, `${p}mlp.w1`), param(params, `${p}mlp.b1`)));
@@ -202,7 +240,7 @@ export function scoredPositions(mask: ArrayLike<number>, batch: number, length: 
 
 /** Hidden states at flat positions (b·T + t) of a [B, T] batch → [M, d] (blocks), with a scatter-add gradient. */
 export function hiddenAt(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, positions: ArrayLike<number>): tf.Tensor2D {
-  return tf.tidy(() => blocks(params, c, ids, tf.tensor1d(Int32Array.from(positions), 'int32')));
+  return tf.tidy(() => blocks(params, c, ids, positions));
 }
 
 /**

@@ -59,6 +59,20 @@ export function gatherRows(table: tf.Tensor2D, indices: tf.Tensor1D): tf.Tensor2
   return op(table) as tf.Tensor2D;
 }
 
+/** `rows` [N, w] placed at rows `indices` [N] of a zero [R, w] (no index twice); the gradient gathers them back. */
+export function scatterRows(rows: tf.Tensor2D, indices: tf.Tensor1D, R: number): tf.Tensor2D {
+  const width = rows.shape[1];
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [r, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    save([indices]);
+    return {
+      value: tf.scatterND(tf.reshape(indices, [-1, 1]), r, [R, width]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.gatherND(dy, tf.reshape(saved[0]!, [-1, 1])),
+    };
+  });
+  return op(rows) as tf.Tensor2D;
+}
+
 /** Token embedding lookup table[ids] → [...ids.shape, width]. */
 export function embed(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor {
   return tf.tidy(() => {
