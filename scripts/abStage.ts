@@ -6,6 +6,10 @@
  * sides' outputs (a training step's loss; a pass's values).
  *
  *   npx tsx scripts/abStage.ts --old /tmp/old/src [--lab public/labs/sentiment-small.rtolab] [--pairs 20]
+ *   npx tsx scripts/abStage.ts --tfjs-wasm-kernels Transpose,Sum [--lab …] [--pairs 20]
+ *
+ * With --tfjs-wasm-kernels both sides are this tree's code; "old" runs with the named kernels of the lab
+ * (src/worker/kernels/) switched back to tfjs-wasm's own, switched before each unit.
  *
  * The units: an SFT step (the runner's batches), an RM step and a DPO step (32 pairs), the RM's scoring pass and
  * DPO's log-prob pass (128 pairs, as their evaluations batch them), and a PPO minibatch's policy pass with its
@@ -31,6 +35,7 @@ import { dpoLoss } from '../src/lab/train/dpo';
 import { Adam, optimiserStep, type LossWithMetrics } from '../src/lab/train/optim';
 import { packPairs } from '../src/lab/train/pairBatch';
 import { bradleyTerry } from '../src/lab/train/rm';
+import { useLabWasmKernels } from '../src/worker/kernels/wasmOverride';
 
 type Gpt = Pick<typeof gptNew, 'maskedNll' | 'scalarAt' | 'sequenceLogProbs' | 'tokenLogProbsAt'>;
 type ActionMask = Pick<typeof actionMaskNew, 'actionLogitBias' | 'maskedActions'>;
@@ -47,14 +52,16 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 async function main(): Promise<void> {
   const old = flag('old', '');
-  if (!old) throw new Error('--old DIR (an older src/, from git archive) is required');
+  const tfjsKernels = flag('tfjs-wasm-kernels', '').split(',').filter(Boolean);
+  if (!old && !tfjsKernels.length) throw new Error('--old DIR (an older src/, from git archive) or --tfjs-wasm-kernels NAMES is required');
   const pairsN = Number(flag('pairs', '20'));
   await useNodeBackend('wasm');
   const load = async (dir: string): Promise<Side> => ({
     gpt: (await import(pathToFileURL(resolve(dir, 'lab/model/gpt.ts')).href)) as Gpt,
     mask: (await import(pathToFileURL(resolve(dir, 'lab/model/actionMask.ts')).href)) as ActionMask,
   });
-  const sides: [Side, Side] = [await load(old), { gpt: gptNew, mask: actionMaskNew }];
+  const sides: [Side, Side] = [old ? await load(old) : { gpt: gptNew, mask: actionMaskNew }, { gpt: gptNew, mask: actionMaskNew }];
+  const useKernels = (side: number) => useLabWasmKernels(true, side === 0 ? tfjsKernels : []);
   const labPath = flag('lab', 'public/labs/sentiment-small.rtolab');
   const snapshot = await readLabFile(labPath);
   if (!snapshot?.sft || !snapshot.rm || !snapshot.pairs) throw new Error(`${labPath} needs SFT, pairs and RM`);
@@ -65,7 +72,7 @@ async function main(): Promise<void> {
   const rm = lab.rm!.model;
   const pairs = snapshot.pairs.train;
   const space = taskSampleOptions(task, 1);
-  console.log(`${labPath}: ${snapshot.task}, ${snapshot.preset} preset (${sft.config.layers} layers, width ${sft.config.width}); ${pairsN} pairs per unit, old ${old}`);
+  console.log(`${labPath}: ${snapshot.task}, ${snapshot.preset} preset (${sft.config.layers} layers, width ${sft.config.width}); ${pairsN} pairs per unit, old ${old || `this tree with tfjs-wasm's ${tfjsKernels.join(', ')}`}`);
 
   /** A unit per side: run(k) does the k-th unit and returns a number both sides should agree on. */
   type Unit = { name: string; make: (s: Side) => { run: (k: number) => Promise<Float32Array | number>; dispose: () => void } };
@@ -157,12 +164,18 @@ async function main(): Promise<void> {
 
   for (const unit of units) {
     const runs = sides.map((s) => unit.make(s));
-    for (let k = 0; k < 3; k++) for (const r of runs) await r.run(k);
+    for (let k = 0; k < 3; k++) {
+      for (const [side, r] of runs.entries()) {
+        useKernels(side);
+        await r.run(k);
+      }
+    }
     const times: [number[], number[]] = [[], []];
     let worst = 0;
     for (let i = 0; i < pairsN; i++) {
       const outs: (Float32Array | number)[] = [];
       for (const side of i % 2 === 0 ? [0, 1] : [1, 0]) {
+        useKernels(side);
         const t0 = performance.now();
         outs[side] = await runs[side]!.run(3 + i);
         times[side]!.push(performance.now() - t0);

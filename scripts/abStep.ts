@@ -5,10 +5,11 @@
  * both alike. Prints both medians and the median of the per-pair ratios new/old.
  *
  *   npx tsx scripts/abStep.ts --old /tmp/old/src [--pairs 40] [--small]
- *   npx tsx scripts/abStep.ts --tfjs-wasm-kernels [--pairs 40] [--small]
+ *   npx tsx scripts/abStep.ts --tfjs-wasm-kernels [NAMES] [--pairs 40] [--small]
  *
  * With --tfjs-wasm-kernels both sides are this tree; "old" runs its steps with tfjs-wasm's own kernels instead of
- * those the lab puts in front of them (src/worker/kernels/wasmOverride.ts), switched before each step.
+ * those the lab puts in front of them (src/worker/kernels/wasmOverride.ts), switched before each step: all of them,
+ * or those NAMES (comma-separated kernel names, e.g. Transpose,Sum).
  *
  * The reference step (vocabulary 64, 33 positions, batch 32, all but position 0 scored) or, with --small, the small
  * preset's SFT shape (vocabulary 1,439, 22 positions, batch 64, the 16 response positions scored). Both models are
@@ -53,6 +54,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 async function main(): Promise<void> {
   const old = flag('old', '');
   const kernelAb = process.argv.includes('--tfjs-wasm-kernels');
+  const named = flag('tfjs-wasm-kernels', '');
+  const only = named.startsWith('--') ? [] : named.split(',').filter(Boolean);
   if (!old && !kernelAb) throw new Error('--old DIR (an older src/, from git archive) or --tfjs-wasm-kernels is required');
   const pairs = Number(flag('pairs', '40'));
   await useNodeBackend('wasm');
@@ -60,7 +63,8 @@ async function main(): Promise<void> {
   const oldOptim = kernelAb ? optim : ((await import(pathToFileURL(resolve(old, 'lab/train/optim.ts')).href)) as Optim);
   const sides = [session(oldGpt, oldOptim), session(gpt, optim)] as const;
   const steps = sides.map((step, k) => () => {
-    useLabWasmKernels(!kernelAb || k === 1);
+    if (only.length) useLabWasmKernels(true, k === 0 ? only : []);
+    else useLabWasmKernels(!kernelAb || k === 1);
     return step();
   });
   for (let i = 0; i < 5; i++) for (const step of steps) await step();

@@ -12,6 +12,7 @@ const KERNELS = fileURLToPath(new URL('../src/worker/kernels/', import.meta.url)
 /** Each kernel: its WAT source, the module written from it and the name of the bytes it exports. */
 export const WASM_KERNELS = [
   { wat: `${KERNELS}batchMatMulWasm.wat`, out: `${KERNELS}batchMatMulWasmBinary.ts`, name: 'BATCH_MAT_MUL_WASM' },
+  { wat: `${KERNELS}transposeSumWasm.wat`, out: `${KERNELS}transposeSumWasmBinary.ts`, name: 'TRANSPOSE_SUM_WASM' },
 ] as const;
 
 /** Compiles a WAT file with the SIMD feature on; throws with wabt's message when it does not parse or validate. */

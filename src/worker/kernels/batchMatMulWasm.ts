@@ -45,7 +45,7 @@ function compile(): WebAssembly.Module | null {
 }
 
 /** tfjs-wasm's heap, where its build exposes it (the non-threaded build's Emscripten `asm.memory`). */
-function heapOf(backend: BackendWasm): WebAssembly.Memory | null {
+export function heapOf(backend: BackendWasm): WebAssembly.Memory | null {
   const heap = (backend.wasm as unknown as Emscripten).asm?.memory;
   return heap instanceof WebAssembly.Memory ? heap : null;
 }

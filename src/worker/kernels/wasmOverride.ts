@@ -7,10 +7,13 @@ import * as tf from '@tensorflow/tfjs-core';
 
 const MARK = Symbol('lab wasm kernel');
 let enabled = true;
+/** Kernels sent back to tfjs while `enabled` (a paired benchmark of some of the lab's kernels). */
+let off: ReadonlySet<string> = new Set();
 
-/** Sends every call back to tfjs's kernels (false) or to the lab's again (true). */
-export function useLabWasmKernels(on: boolean): void {
+/** Sends every call back to tfjs's kernels (false) or to the lab's again (true); with `except`, those stay with tfjs. */
+export function useLabWasmKernels(on: boolean, except: readonly string[] = []): void {
   enabled = on;
+  off = new Set(except);
 }
 
 /**
@@ -23,7 +26,7 @@ export function overrideWasmKernel(kernelName: string, make: (original: tf.Kerne
   if ((original as { [MARK]?: true })[MARK]) return true;
   const ours = make(original.kernelFunc);
   if (!ours) return false;
-  const kernelFunc: tf.KernelFunc = (args) => (enabled ? ours(args) : original.kernelFunc(args));
+  const kernelFunc: tf.KernelFunc = (args) => (enabled && !off.has(kernelName) ? ours(args) : original.kernelFunc(args));
   tf.unregisterKernel(kernelName, 'wasm');
   // tfjs's setup binds its C++ function when the backend starts; kept so that its kernel works for the rest.
   tf.registerKernel({ ...original, kernelFunc, [MARK]: true } as tf.KernelConfig);
