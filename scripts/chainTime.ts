@@ -3,7 +3,7 @@
  * backend, the preset and task from the address, then "Run the whole chain" (SFT → preferences → RM → DPO → PPO →
  * RTO). Prints each stage's time (with the CPU of the page's worker, its main thread and the rest of Chromium:
  * scripts/chromiumCpu.ts) and the total. A benchmark, not a test.
- *   npm run time:chain -- [--preset small] [--task sentiment|oracle] [--backend wasm]
+ *   npm run time:chain -- [--preset small] [--task sentiment|oracle] [--backend wasm] [--dist dist]
  */
 import { parseArgs } from 'node:util';
 import { chromiumThreadCpu, describeCpu } from './chromiumCpu';
@@ -15,10 +15,12 @@ const { values } = parseArgs({
     task: { type: 'string', default: 'sentiment' },
     backend: { type: 'string' },
     port: { type: 'string', default: '4176' },
+    // Another build to time (`vite build --outDir X`), e.g. an older commit's, beside this one's.
+    dist: { type: 'string', default: 'dist' },
   },
 });
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const { base, page, close } = await openPreview(Number(values.port));
+const { base, page, close } = await openPreview(Number(values.port), values.dist);
 try {
   const t0 = performance.now();
   await page.goto(`${base}${values.backend ? `?backend=${values.backend}` : ''}#preset=${values.preset}&task=${values.task}`);

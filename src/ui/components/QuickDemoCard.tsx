@@ -14,7 +14,7 @@ export function QuickDemoCard(props: { disabled: boolean; loading: boolean; stat
           {props.loading ? 'Loading…' : 'Quick demo'}
         </button>
         <p className="quick-demo-what">
-          A minute or two, here in the page: trains a reward model and DPO from a shipped SFT model, then PPO and RTO side by side. Watch where the
+          Under a minute, here in the page: trains a reward model and DPO from a shipped SFT model, then PPO and RTO side by side. Watch where the
           reward lands, token by token: at the end of each response for PPO, on every token for RTO.
         </p>
       </div>
