@@ -184,7 +184,7 @@ function blocks(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, at?: Array
   let x = tf.add(gatherRows(param(params, 'wte') as tf.Tensor2D, tokens), gatherRows(param(params, 'wpe') as tf.Tensor2D, indices(layout.position))) as tf.Tensor2D;
   // The kept rows into attention's [B·T] grid and back; identities when every token is kept.
   const toGrid = (rows: tf.Tensor2D) => (kept ? scatterRows(rows, kept, B * T) : rows);
-  const fromGrid = (grid: tf.Tensor2D, at: tf.Tensor1D | null) => (at ? gatherRows(grid, at) : grid);
+  const fromGrid = (grid: tf.Tensor2D, rows: tf.Tensor1D | null) => (rows ? gatherRows(grid, rows) : grid);
   const mask = causalMask(T);
   for (let l = 0; l < c.layers; l++) {
     const p = `h${l}.`;
