@@ -1,7 +1,7 @@
 /**
  * The lab's hand-written WebAssembly kernels: each `.wat` under src/worker/kernels/ compiles (wabt, with SIMD) into
  * a TypeScript module beside it that holds the bytes, so the page and Node load them with no fetch and no build
- * step of their own. `npm run build:kernels` writes them; batchMatMulWasm.test.ts recompiles and compares.
+ * step of their own. `npm run build:kernels` writes them; wasmKernelBytes.test.ts recompiles and compares.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { crossFieldMessage } from '../config';
 import { normalArray, type Rng } from '../rng';
 import { actionLogitBias, maskedActions } from './actionMask';
-import { causalMask, gatherRows, gelu, layerNorm, logSoftmaxLast, maskedAttention, matMul2d, pickLast, scatterRows, targetLogProbs } from './layers';
+import { causalMask, embed, gatherRows, gelu, layerNorm, logSoftmaxLast, maskedAttention, matMul2d, pickLast, scatterRows, targetLogProbs } from './layers';
 import type { SampleOptions } from './sample';
 
 export interface GptConfig {
@@ -181,7 +181,7 @@ function blocks(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, at?: Array
   const kept = layout.dense ? null : indices(layout.kept);
   const flatIds = tf.reshape(tf.cast(ids, 'int32'), [B * T]) as tf.Tensor1D;
   const tokens = kept ? (tf.gatherND(flatIds, tf.reshape(kept, [-1, 1])) as tf.Tensor1D) : flatIds;
-  let x = tf.add(gatherRows(param(params, 'wte') as tf.Tensor2D, tokens), gatherRows(param(params, 'wpe') as tf.Tensor2D, indices(layout.position))) as tf.Tensor2D;
+  let x = tf.add(embed(tokens, param(params, 'wte') as tf.Tensor2D), gatherRows(param(params, 'wpe') as tf.Tensor2D, indices(layout.position))) as tf.Tensor2D;
   // The kept rows into attention's [B·T] grid and back; identities when every token is kept.
   const toGrid = (rows: tf.Tensor2D) => (kept ? scatterRows(rows, kept, B * T) : rows);
   const fromGrid = (grid: tf.Tensor2D, rows: tf.Tensor1D | null) => (rows ? gatherRows(grid, rows) : grid);

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileWat, renderBytesModule, WASM_KERNELS } from '../../../scripts/wasmKernels';
 import { useNodeBackend } from '../../cli/nodeBackend';
 import { createRng } from '../../lab/rng';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -60,14 +58,6 @@ const worst = (x: ArrayLike<number>, y: ArrayLike<number>): number => {
 };
 
 describe('the batched-product wasm kernel', () => {
-  it('is compiled from its WAT source as committed', async () => {
-    for (const kernel of WASM_KERNELS) {
-      const bytes = await compileWat(kernel.wat);
-      const source = kernel.wat.slice(kernel.wat.indexOf('src/'));
-      expect(readFileSync(kernel.out, 'utf8'), `${kernel.out} is stale: npm run build:kernels`).toBe(renderBytesModule(kernel.name, source, bytes));
-    }
-  });
-
   it('is in front of the wasm backend, registered once', () => {
     expect(registerBatchMatMulWasm()).toBe(true);
     expect(registerBatchMatMulWasm()).toBe(true);

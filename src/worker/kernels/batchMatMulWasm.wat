@@ -4,7 +4,7 @@
 ;; The sums run over k in ascending order, as tfjs's loop does: on every shape batchMatMulWasm.test.ts tries (k up to
 ;; 33) the floats are tfjs's, bit for bit; for k = 130 they agree within 2e-5 of a float64 product.
 ;; Edited by hand; `npm run build:kernels` compiles it (wabt) into batchMatMulWasmBinary.ts, and
-;; batchMatMulWasm.test.ts fails when the two differ.
+;; wasmKernelBytes.test.ts fails when the two differ.
 (module
   ;; The memory is the caller's: tfjs-wasm's own heap (the operands are read and the product written in place), or
   ;; a memory of the module's own where that heap cannot be had (batchMatMulWasm.ts copies in and out then).

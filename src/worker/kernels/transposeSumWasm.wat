@@ -1,7 +1,7 @@
 ;; Transposes and leading-axis sums for tfjs-backend-wasm (src/worker/kernels/transposeWasm.ts registers them;
 ;; docs/profile.md, change 10). Both work in tfjs-wasm's own heap, the module's imported memory.
 ;; Edited by hand; `npm run build:kernels` compiles it (wabt) into transposeSumWasmBinary.ts, and
-;; transposeWasm.test.ts fails when the two differ.
+;; wasmKernelBytes.test.ts fails when the two differ.
 (module
   (import "env" "memory" (memory 1))
 
