@@ -69,6 +69,16 @@ export function disposeKvCache(cache: KvCache): void {
   tf.dispose([...cache.keys, ...cache.values]);
 }
 
+/** A new cache of the rows `at` (indices into the batch, in the order given) of `cache`, which stays as it is. */
+export function keepCacheRows(cache: KvCache, at: Int32Array): KvCache {
+  return tf.tidy(() => {
+    const index = tf.tensor2d(at, [at.length, 1], 'int32');
+    // gatherND of whole rows: a copy of each kept row (wasm's GatherV2 is several times slower, docs/profile.md).
+    const keep = (x: tf.Tensor4D) => tf.gatherND(x, index) as tf.Tensor4D;
+    return { keys: cache.keys.map(keep), values: cache.values.map(keep) };
+  });
+}
+
 /**
  * Feeds `tokens` [B] (one per row) at position t. Returns the cache with position t written (the input cache is
  * disposed) and, when `withLogits`, the next-token logits [B, V] at t. `unembed` is wteᵀ [d, V] when the caller keeps
