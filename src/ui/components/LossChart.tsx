@@ -1,9 +1,13 @@
+import { memo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { LossPoint } from '../labState';
 import { LEGEND_TOP, xLabel, yLabel } from './chartParts';
 
-/** Training and held-out loss per step, with the unigram model's held-out loss as the line to get under. */
-export function LossChart({ points, unigram }: { points: LossPoint[]; unigram: number | null }) {
+/**
+ * Training and held-out loss per step, with the unigram model's held-out loss as the line to get under. Memoised:
+ * the page re-renders at every event of any stage, and this chart's points change only while SFT runs.
+ */
+export const LossChart = memo(function LossChart({ points, unigram }: { points: LossPoint[]; unigram: number | null }) {
   if (points.length === 0) return null;
   return (
     <div className="chart" data-testid="sft-loss-chart" data-points={points.length}>
@@ -21,4 +25,4 @@ export function LossChart({ points, unigram }: { points: LossPoint[]; unigram: n
       </ResponsiveContainer>
     </div>
   );
-}
+});

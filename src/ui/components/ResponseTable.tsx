@@ -3,7 +3,7 @@
  * the SFT model's response to the same prompt, sortable by every column and filtered by words, with the signs of
  * reward hacking flagged per row and counted in one line (responseTable.ts has the rules).
  */
-import { useId, useState } from 'react';
+import { memo, useId, useState } from 'react';
 import { countsLine, hackingCounts, tableRows, type TableRow } from '../responseTable';
 import type { StageRun } from '../stageRuns';
 import { ResponseTableView, type BesideColumn, type TableColumn } from './ResponseTableView';
@@ -34,7 +34,7 @@ const SFT_COLUMN: BesideColumn = {
     ) : null,
 };
 
-export function ResponseTable({ runs }: { runs: { label: string; run: StageRun }[] }) {
+export const ResponseTable = memo(function ResponseTable({ runs }: { runs: { label: string; run: StageRun }[] }) {
   const id = useId();
   const withTable = runs.filter(({ run }) => (run.responses ?? null) !== null && (run.responses?.rows.length ?? 0) > 0);
   const [chosen, setChosen] = useState<string | null>(null);
@@ -74,4 +74,4 @@ export function ResponseTable({ runs }: { runs: { label: string; run: StageRun }
       />
     </section>
   );
-}
+});

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import { Area, CartesianGrid, ComposedChart, Legend, Line, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { lengthNote } from '../lengthHacking';
 import { MEASURED_RESULT } from '../measuredResults';
@@ -197,8 +197,10 @@ function RunSummary({ run }: { run: RlRunSeries }) {
  * The RL runs' curves against episodes seen: gold reward and win rate (evaluation iterations, with ± 1 SE bands),
  * response length, RM score, KL, entropy and clip fraction, plus the reward–KL frontier. SFT and DPO gold rewards
  * are the lines to beat; every evaluation uses the same prompts and seed, so each curve starts on the SFT line.
+ * Memoised: RlhfPanel keeps its props the same objects while no RL run's points change, so the RM's and DPO's
+ * steps do not redraw these charts.
  */
-export function RlCharts({
+export const RlCharts = memo(function RlCharts({
   runs,
   references,
   onToggle,
@@ -264,4 +266,4 @@ export function RlCharts({
       </div>
     </div>
   );
-}
+});

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { PRESETS, setupProblems, type SettingGroup, type Settings } from '../../lab/config';
 import { STAGES } from '../../lab/stages';
@@ -156,28 +156,47 @@ export function RlhfPanel({
     }
   };
 
-  // Earlier runs first, then the current PPO and RTO runs; each method's runs take its palette in turn.
+  // Earlier runs first, then the current PPO and RTO runs; each method's runs take its palette in turn. The charts,
+  // the heatmap and the tables below are memoised on what is derived here, so it changes only with the RL runs: the
+  // page re-renders at every step of every stage, and redrawing the RL charts at each was most of the page's work
+  // while a stage ran beside them (docs/performance.md).
+  const ppoRun = runs.ppo;
+  const rtoRun = runs.rto;
   const rlRuns = useMemo(() => {
-    const current = (['ppo', 'rto'] as const).map((s) => runs[s]).filter((r): r is StageRun => r !== undefined);
+    const current = [ppoRun, rtoRun].filter((r): r is StageRun => r !== undefined);
     const all = [...state.rlArchive, ...current].filter((r): r is StageRun & { stage: 'ppo' | 'rto' } => r.stage === 'ppo' || r.stage === 'rto');
     const seen = { ppo: 0, rto: 0 };
     return all.map((run) => ({ stage: run.stage, run, color: PALETTE[run.stage][seen[run.stage]++ % PALETTE[run.stage].length] ?? '#6b7280' }));
-  }, [runs, state.rlArchive]);
-  const finished = (runId: string) => rlRuns.some(({ run }) => run.runId === runId && isCompleteRlRun(run));
-  const labels = runLabels(rlRuns.map(({ stage, run }) => ({ stage, preset: run.preset, overrides: run.overrides, task, ...(run.method ? { method: run.method } : {}) })));
+  }, [ppoRun, rtoRun, state.rlArchive]);
+  const labels = useMemo(
+    () => runLabels(rlRuns.map(({ stage, run }) => ({ stage, preset: run.preset, overrides: run.overrides, task, ...(run.method ? { method: run.method } : {}) }))),
+    [rlRuns, task],
+  );
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
-  const toggle = (stage: string) => setHidden((h) => (h.has(stage) ? new Set([...h].filter((x) => x !== stage)) : new Set([...h, stage])));
+  const toggle = useCallback((stage: string) => setHidden((h) => (h.has(stage) ? new Set([...h].filter((x) => x !== stage)) : new Set([...h, stage]))), []);
   const exportRuns = rlRuns.map(({ run }, i) => ({ label: labels[i] ?? run.stage, points: run.points }));
+  const chartRuns = useMemo(
+    () => rlRuns.map(({ stage, run, color }, i) => ({ label: labels[i] ?? stage, color, visible: !hidden.has(labels[i] ?? stage), points: run.points.map((p) => ({ step: p.step, episodes: p.values.episodes ?? p.step, values: p.values })) })),
+    [rlRuns, labels, hidden],
+  );
   // The heatmap shows the visible runs; a method with one visible run is named by the method alone.
-  const visibleRuns = rlRuns.map((r, i) => ({ ...r, label: labels[i] ?? r.stage })).filter((r) => !hidden.has(r.label));
-  const methodLabel = (run: StageRun) => methodOf(run.method ?? run.stage).label;
-  const heatmapRuns = visibleRuns.map(({ run, color, label }) => ({
-    label: visibleRuns.filter((v) => methodLabel(v.run) === methodLabel(run)).length === 1 ? methodLabel(run) : label,
-    color,
-    snapshots: run.tokens,
-  }));
-  const efficiency = efficiencyPoints(rlRuns.map(({ run }, i) => ({ run, label: labels[i] ?? run.stage })), chartSweepIds(sweep, finished));
+  const heatmapRuns = useMemo(() => {
+    const visibleRuns = rlRuns.map((r, i) => ({ ...r, label: labels[i] ?? r.stage })).filter((r) => !hidden.has(r.label));
+    const methodLabel = (run: StageRun) => methodOf(run.method ?? run.stage).label;
+    return visibleRuns.map(({ run, color, label }) => ({
+      label: visibleRuns.filter((v) => methodLabel(v.run) === methodLabel(run)).length === 1 ? methodLabel(run) : label,
+      color,
+      snapshots: run.tokens,
+    }));
+  }, [rlRuns, labels, hidden]);
+  const responseRuns = useMemo(() => rlRuns.map(({ run }, i) => ({ label: labels[i] ?? run.stage, run })), [rlRuns, labels]);
+  const finished = (runId: string) => rlRuns.some(({ run }) => run.runId === runId && isCompleteRlRun(run));
+  const sweepIds = chartSweepIds(sweep, finished);
+  const efficiency = useMemo(() => efficiencyPoints(responseRuns, sweepIds), [responseRuns, sweepIds]);
   const sftGold = rlRuns.map((x) => x.run.summary?.values.sftGold).find((g) => g !== undefined);
+  const dpoGold = runs.dpo?.summary?.values.gold;
+  const dpoWinRate = runs.dpo?.summary?.values.winRate;
+  const references = useMemo(() => ({ sft: sftGold, dpo: dpoGold, dpoWinRate }), [sftGold, dpoGold, dpoWinRate]);
 
   // The Quick demo's progress: the stage running now, or done once RTO finished with nothing left to run.
   const runningStage = RLHF_STAGES.find((s) => runs[s]?.status === 'running' || runs[s]?.status === 'paused');
@@ -280,12 +299,7 @@ export function RlhfPanel({
       {rlRuns.length > 0 && (
         <>
           <h3 id="rl-curves-title">PPO and RTO, episode by episode</h3>
-          <RlCharts
-            runs={rlRuns.map(({ stage, run, color }, i) => ({ label: labels[i] ?? stage, color, visible: !hidden.has(labels[i] ?? stage), points: run.points.map((p) => ({ step: p.step, episodes: p.values.episodes ?? p.step, values: p.values })) }))}
-            references={{ sft: sftGold, dpo: runs.dpo?.summary?.values.gold, dpoWinRate: runs.dpo?.summary?.values.winRate }}
-            onToggle={toggle}
-            task={task}
-          />
+          <RlCharts runs={chartRuns} references={references} onToggle={toggle} task={task} />
           <div className="row">
             <button type="button" data-testid="download-csv" onClick={() => downloadFile('rto-lab-metrics.csv', metricsCsv(exportRuns), 'text/csv')}>
               Download metrics (CSV)
@@ -309,7 +323,7 @@ export function RlhfPanel({
             hasTrueReward={state.sftModel?.task === 'oracle'}
           />
           <p className="hint">Heatmap rows: the first held-out prompts, sampled afresh at each reported iteration. Runs hidden on the charts are hidden here too.</p>
-          <ResponseTable runs={rlRuns.map(({ run }, i) => ({ label: labels[i] ?? run.stage, run }))} />
+          <ResponseTable runs={responseRuns} />
         </>
       )}
     </section>

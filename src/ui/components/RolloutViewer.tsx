@@ -4,14 +4,14 @@
  * step). A second worker streams them with a progress bar and Cancel; then each file says what it holds and which
  * views it supports, with its bad lines by number, and the views follow (RolloutViews.tsx).
  */
-import { useId, useState } from 'react';
+import { memo, useId, useState } from 'react';
 import { sizeText } from '../rolloutViewData';
 import { useFileDrop } from '../useFileDrop';
 import { useRolloutLogs } from '../useRolloutLogs';
 import { RolloutFiles } from './RolloutFiles';
 import { RolloutViews } from './RolloutViews';
 
-export function RolloutViewer() {
+export const RolloutViewer = memo(function RolloutViewer() {
   const id = useId();
   const logs = useRolloutLogs();
   const { state } = logs;
@@ -95,4 +95,4 @@ export function RolloutViewer() {
       )}
     </section>
   );
-}
+});

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { CartesianGrid, Legend, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
 import { ppoReference, winRateAxis, winRateNoise, type EfficiencyPoint } from '../sampleEfficiency';
 import { formatFraction } from '../sweepPlan';
@@ -13,7 +14,7 @@ const withSe = (v: number, se: number, d: number) => (Number.isFinite(v) ? `${v.
  * Sample efficiency (the paper's Fig. 4c): final gold win rate against SFT by the share of RL prompts used, one
  * line per method, PPO on all the prompts as a dashed reference, and the numbers in a table below.
  */
-export function SampleEfficiencyChart({ points, fromSweep, stoppedEarly = 0 }: { points: EfficiencyPoint[]; fromSweep: boolean; stoppedEarly?: number }) {
+export const SampleEfficiencyChart = memo(function SampleEfficiencyChart({ points, fromSweep, stoppedEarly = 0 }: { points: EfficiencyPoint[]; fromSweep: boolean; stoppedEarly?: number }) {
   const fractions = [...new Set(points.map((p) => p.fraction))].sort((a, b) => a - b);
   if (fromSweep && points.length === 0) return <p className="hint" data-testid="sample-efficiency-empty">Sample efficiency: the chart appears when the sweep’s first run finishes.</p>;
   if (points.length === 0 || (!fromSweep && fractions.length < 2)) {
@@ -89,4 +90,4 @@ export function SampleEfficiencyChart({ points, fromSweep, stoppedEarly = 0 }: {
       </table>
     </figure>
   );
-}
+});

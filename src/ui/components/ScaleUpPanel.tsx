@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import { resolveSettings } from '../../lab/config';
 import { EXPORT_METHODS, openrlhfLaunch, TASK_SHAPES, type ExportMethod } from '../../lab/export/openrlhf';
 import { overridesOf, type Setup } from '../setup';
@@ -8,7 +8,7 @@ import { overridesOf, type Setup } from '../setup';
  * `deepspeed --module openrlhf.cli.train_ppo …`), every lab setting at its flag, placeholders for the model and data
  * paths, and what has no counterpart either way. The same as `npm run lab -- export-openrlhf` (src/lab/export/openrlhf.ts).
  */
-export function ScaleUpPanel({ setup }: { setup: Setup }) {
+export const ScaleUpPanel = memo(function ScaleUpPanel({ setup }: { setup: Setup }) {
   const [method, setMethod] = useState<ExportMethod>('rto');
   const launch = useMemo(() => {
     try {
@@ -79,4 +79,4 @@ export function ScaleUpPanel({ setup }: { setup: Setup }) {
       )}
     </section>
   );
-}
+});

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { MetricPoint } from '../stageRuns';
 import { LEGEND_TOP, xLabel, yLabel } from './chartParts';
@@ -10,9 +11,10 @@ const SERIES: Record<'rm' | 'dpo', { accuracy: string; label: string }> = {
 
 /**
  * The reward model's or DPO's loss per step with its held-out loss and accuracy. Both losses start at ln 2 (the
- * model cannot yet tell the chosen response from the rejected one) and the accuracy at about 0.5.
+ * model cannot yet tell the chosen response from the rejected one) and the accuracy at about 0.5. Memoised, as
+ * LossChart: its points change only while its stage runs.
  */
-export function StageLossChart({ stage, points }: { stage: 'rm' | 'dpo'; points: readonly MetricPoint[] }) {
+export const StageLossChart = memo(function StageLossChart({ stage, points }: { stage: 'rm' | 'dpo'; points: readonly MetricPoint[] }) {
   if (points.length === 0) return null;
   const { accuracy, label } = SERIES[stage];
   const data = points.map((p) => ({ step: p.step, loss: p.values.loss, evalLoss: p.values['eval/loss'], evalAccuracy: p.values[accuracy] }));
@@ -35,4 +37,4 @@ export function StageLossChart({ stage, points }: { stage: 'rm' | 'dpo'; points:
       </ResponsiveContainer>
     </div>
   );
-}
+});

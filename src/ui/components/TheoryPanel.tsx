@@ -1,4 +1,4 @@
-import { useEffect, useId, useMemo, useState } from 'react';
+import { memo, useEffect, useId, useMemo, useState } from 'react';
 import { makeOracleTree, nodeIndex, sampleBounds, sentenceLevelSearch, tokenLevelSearch } from '../../lab/theory/search';
 
 type Mode = 'token' | 'sentence';
@@ -45,7 +45,7 @@ function Slider(props: { label: string; value: number; min: number; max: number;
 }
 
 /** Proposition 3.2 as a picture: the same oracle tree searched with sentence-level and with token-level feedback. */
-export function TheoryPanel() {
+export const TheoryPanel = memo(function TheoryPanel() {
   const hatchId = `theory-hatch-${useId().replace(/[^a-zA-Z0-9_-]/g, '')}`;
   const [A, setA] = useState(2);
   const [H, setH] = useState(3);
@@ -172,4 +172,4 @@ export function TheoryPanel() {
       </div>
     </section>
   );
-}
+});

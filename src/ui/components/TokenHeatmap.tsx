@@ -1,4 +1,4 @@
-import { useId, useMemo, useState } from 'react';
+import { memo, useId, useMemo, useState } from 'react';
 import { availableChannels, divergingColor, hasRewardTerms, scaleMax, snapshotAt, TERMS_VIEW, unionSteps, type HeatmapSnapshot, type ViewKey } from '../heatmapScale';
 import { HeatmapRow, TERM_COLORS } from './HeatmapRow';
 
@@ -34,7 +34,7 @@ function LegendBar({ max, title, testId }: { max: number; title: string; testId:
  * `stepName` names the slider's unit ("iteration" for the lab's runs, "step" for a log); `explainMethods` adds the
  * sentence on where PPO's and RTO's rewards sit (the lab's runs; a log's method may be anything).
  */
-export function TokenHeatmap({
+export const TokenHeatmap = memo(function TokenHeatmap({
   runs,
   hasTrueReward,
   stepName = 'iteration',
@@ -140,4 +140,4 @@ export function TokenHeatmap({
       </div>
     </div>
   );
-}
+});
