@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { crossFieldMessage } from '../config';
 import { normalArray, type Rng } from '../rng';
 import { actionLogitBias, maskedActions } from './actionMask';
-import { causalMask, embed, gatherRows, gelu, layerNorm, logSoftmaxLast, maskedAttention, matMul2d, pickLast, scatterRows, targetLogProbs } from './layers';
+import { causalMask, embed, gatherRows, gelu, layerNorm, logSoftmaxLast, maskedAttention, matMul2d, pickLast, scatterRows, targetLogProbs, unembed } from './layers';
 import type { SampleOptions } from './sample';
 
 export interface GptConfig {
@@ -214,7 +214,7 @@ export function logits(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D): tf
   return tf.tidy(() => {
     const [B, T] = ids.shape;
     const h = tf.reshape(hidden(params, c, ids), [B * T, c.width]) as tf.Tensor2D;
-    return tf.reshape(matMul2d(h, tf.transpose(param(params, 'wte') as tf.Tensor2D)), [B, T, c.vocabSize]) as tf.Tensor3D;
+    return tf.reshape(unembed(h, param(params, 'wte') as tf.Tensor2D), [B, T, c.vocabSize]) as tf.Tensor3D;
   });
 }
 
@@ -253,7 +253,7 @@ export function tokenLogProbsAt(params: ParamTensors, c: GptConfig, ids: tf.Tens
     const [B, T] = ids.shape;
     // The token at flat position p is predicted from the hidden state at p − 1.
     const before = hiddenAt(params, c, ids, Array.from(positions, (p) => p - 1));
-    const raw = matMul2d(before, tf.transpose(param(params, 'wte') as tf.Tensor2D));
+    const raw = unembed(before, param(params, 'wte') as tf.Tensor2D);
     // An optional additive bias ([M, V] or [1, V]) takes illegal actions out of the distribution (actionMask.ts).
     const targets = tf.gatherND(tf.reshape(ids, [B * T]), tf.tensor2d(Int32Array.from(positions), [positions.length, 1], 'int32')) as tf.Tensor1D;
     return targetLogProbs((logitBias ? tf.add(raw, logitBias) : raw) as tf.Tensor2D, targets);
@@ -262,7 +262,7 @@ export function tokenLogProbsAt(params: ParamTensors, c: GptConfig, ids: tf.Tens
 
 /** Next-token logits [M, V] read at flat positions b·T + t only (the sampler's rows), not at every position. */
 export function logitsAt(params: ParamTensors, c: GptConfig, ids: tf.Tensor2D, positions: ArrayLike<number>): tf.Tensor2D {
-  return tf.tidy(() => matMul2d(hiddenAt(params, c, ids, positions), tf.transpose(param(params, 'wte') as tf.Tensor2D)));
+  return tf.tidy(() => unembed(hiddenAt(params, c, ids, positions), param(params, 'wte') as tf.Tensor2D));
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../cli/nodeBackend';
-import { causalMask, embed, gelu, layerNorm, logSoftmaxCrossEntropy, maskedAttention, pickLast } from './layers';
+import { causalMask, embed, gelu, layerNorm, logSoftmaxCrossEntropy, maskedAttention, matMul2d, pickLast, unembed } from './layers';
 import { createRng, normalArray } from '../rng';
 
 const values = (t: tf.Tensor): number[] => Array.from(t.dataSync());
@@ -28,6 +28,21 @@ describe('GPT building blocks (wasm backend)', () => {
     // d Σ embed / d table[v, :] = number of times v occurs.
     expect(values(g)).toEqual([0, 0, 2, 2, 0, 0, 1, 1, 0, 0]);
     tf.dispose([table, ids, g]);
+  });
+
+  it('unembeds with the same floats as h·wteᵀ, forward and gradients (the order of each sum kept)', () => {
+    const h = tf.tensor2d(normalArray(createRng(2), 37 * 16), [37, 16]);
+    const wte = tf.tensor2d(normalArray(createRng(3), 101 * 16), [101, 16]);
+    const dy = tf.tensor2d(normalArray(createRng(4), 37 * 101), [37, 101]);
+    const loss = (f: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) => (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a as tf.Tensor2D, b as tf.Tensor2D), dy));
+    const ours = tf.grads(loss(unembed))([h, wte]);
+    const plain = tf.grads(loss((a, b) => matMul2d(a, tf.transpose(b) as tf.Tensor2D)))([h, wte]);
+    expect(values(unembed(h, wte))).toEqual(values(matMul2d(h, tf.transpose(wte) as tf.Tensor2D)));
+    expect(ours.map((g) => g.shape)).toEqual([[37, 16], [101, 16]]);
+    ours.forEach((g, i) => expect(values(g)).toEqual(values(plain[i]!)));
+    // Not a zero gradient that would match anything: dwte[v] = Σ_m dy[m, v]·h[m].
+    expect(Math.max(...values(ours[1]!).map(Math.abs))).toBeGreaterThan(1);
+    tf.dispose([h, wte, dy, ...ours, ...plain]);
   });
 
   it('layer-normalises each row to mean 0 and variance 1 before gain and bias', () => {

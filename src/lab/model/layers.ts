@@ -40,6 +40,28 @@ export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return matMulT(a, b);
 }
 
+/**
+ * The output layer with tied embeddings: h [M, d] · wteᵀ → logits [M, V]. Its gradient is written so that neither
+ * product packs the [M, V] gradient as its right operand (tfjs-wasm's product repacks its right operand at every
+ * call, and this one is the largest tensor of a step): dh = dY·wte and dwte = dYᵀ·h, the explicit transpose of dY
+ * included. The same floats as matMul2d(h, wteᵀ) and its gradient (tested in layers.test.ts): every entry is the same
+ * products summed in the same order.
+ */
+export function unembed(h: tf.Tensor2D, wte: tf.Tensor2D): tf.Tensor2D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    save([x, w]);
+    return {
+      value: tf.matMul(x, tf.transpose(w)),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+        return [tf.matMul(dy as tf.Tensor2D, ws), tf.matMul(tf.transpose(dy) as tf.Tensor2D, xs)];
+      },
+    };
+  });
+  return op(h, wte) as tf.Tensor2D;
+}
+
 /** Rows of `table` [N, d] at `indices` [M] → [M, d]; the gradient scatter-adds each row back (ScatterNd sums duplicates). */
 export function gatherRows(table: tf.Tensor2D, indices: tf.Tensor1D): tf.Tensor2D {
   const [rows, width] = table.shape;
