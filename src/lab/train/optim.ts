@@ -161,6 +161,21 @@ export class Adam {
     const { beta1, beta2, eps } = this.settings;
     const c1 = 1 - beta1 ** this.t;
     const c2 = 1 - beta2 ** this.t;
+    if (tf.getKernel(ADAM_KERNEL, tf.getBackend())) {
+      // The backend's own kernel (wasm: src/worker/kernels/adamWasm.ts): the same floats in one kernel.
+      const vars = [...this.params.values()];
+      const inputs: tf.NamedTensorMap = { grad: tf.reshape(grad, [-1]), m: this.m, v: this.v, ...(ok ? { ok } : {}) };
+      vars.forEach((p, i) => (inputs[`w${i}`] = p));
+      const attrs: AdamKernelAttrs = { beta1, beta2, eps, lr, c1, c2 };
+      tf.tidy(() => {
+        const [mNext, vNext, ...next] = tf.engine().runKernel(ADAM_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        this.m.assign(mNext!);
+        this.v.assign(vNext!);
+        vars.forEach((p, i) => p.assign(next[i]!));
+      });
+      tf.dispose(inputs.grad);
+      return;
+    }
     tf.tidy(() => {
       const pick = (yes: number, no: number) => (ok ? tf.where(ok, tf.scalar(yes), tf.scalar(no)) : yes);
       const [b1, a1, b2, a2, step] = [pick(beta1, 1), pick(1 - beta1, 0), pick(beta2, 1), pick(1 - beta2, 0), pick(lr, 0)];
@@ -191,6 +206,22 @@ export class Adam {
     this.m.dispose();
     this.v.dispose();
   }
+}
+
+/**
+ * The kernel a backend may register for Adam's update (inputs: grad, the flat gradient; m and v; optionally ok, a
+ * bool scalar; w0, w1, … the parameters in the params map's order. Outputs m', v' and each w'). It must give the
+ * floats applyFlat's ops give.
+ */
+export const ADAM_KERNEL = 'RtoAdam';
+export interface AdamKernelAttrs {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  lr: number;
+  /** The bias corrections 1 − β1^t and 1 − β2^t. */
+  c1: number;
+  c2: number;
 }
 
 /** A loss, optionally with extra per-step numbers (accuracies, mean rewards…) read back with it. */

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapOf } from './batchMatMulWasm';
+import { heapModule, heapOffset as at } from './heapModule';
 import { TRANSPOSE_SUM_WASM } from './transposeSumWasmBinary';
 import { overrideWasmKernel } from './wasmOverride';
 
@@ -20,32 +20,7 @@ interface Module {
   transpose: (x: number, out: number, batch: number, rows: number, cols: number) => void;
 }
 
-const COMPILED = (() => {
-  try {
-    return new WebAssembly.Module(TRANSPOSE_SUM_WASM);
-  } catch {
-    return null; // no WebAssembly SIMD here: tfjs's kernels stay
-  }
-})();
-
-/** One instance per backend (a new wasm backend has a new heap), on its heap; null where that cannot be had. */
-const instances = new WeakMap<object, Module | null>();
-function moduleFor(backend: BackendWasm): Module | null {
-  if (!instances.has(backend)) {
-    const memory = heapOf(backend);
-    let module: Module | null = null;
-    try {
-      if (COMPILED && memory) module = new WebAssembly.Instance(COMPILED, { env: { memory } }).exports as unknown as Module;
-    } catch {
-      module = null; // a shared (threaded) heap, which the module's import refuses
-    }
-    instances.set(backend, module);
-  }
-  return instances.get(backend) ?? null;
-}
-
-/** The byte offset of a tensor in tfjs's heap (read after makeOutput, which may grow the heap). */
-const at = (backend: BackendWasm, t: tf.TensorInfo) => (backend.typedArrayFromHeap(t) as Float32Array).byteOffset;
+const KERNELS = heapModule<Module>(TRANSPOSE_SUM_WASM);
 
 /** Whether `perm` keeps the leading axes and swaps the last two. */
 function swapsLastTwo(perm: readonly number[]): boolean {
@@ -54,19 +29,19 @@ function swapsLastTwo(perm: readonly number[]): boolean {
 }
 
 export function registerTransposeWasm(): boolean {
-  const transpose = overrideWasmKernel(tf.Transpose, (original) => COMPILED && ((args) => {
+  const transpose = overrideWasmKernel(tf.Transpose, (original) => KERNELS.compiled ? ((args) => {
     const x = args.inputs.x as tf.TensorInfo;
     const { perm } = args.attrs as unknown as tf.TransposeAttrs;
     const backend = args.backend as BackendWasm;
-    const module = x.dtype === 'float32' && swapsLastTwo(perm) && tf.util.sizeFromShape(x.shape) > 0 ? moduleFor(backend) : null;
+    const module = x.dtype === 'float32' && swapsLastTwo(perm) && tf.util.sizeFromShape(x.shape) > 0 ? KERNELS.on(backend) : null;
     if (!module) return original(args);
     const r = x.shape.length;
     const [rows, cols] = [x.shape[r - 2]!, x.shape[r - 1]!];
     const out = backend.makeOutput([...x.shape.slice(0, r - 2), cols, rows], 'float32');
     module.transpose(at(backend, x), at(backend, out), tf.util.sizeFromShape(x.shape) / (rows * cols), rows, cols);
     return out;
-  }));
-  const sum = overrideWasmKernel(tf.Sum, (original) => COMPILED && ((args) => {
+  }) : null);
+  const sum = overrideWasmKernel(tf.Sum, (original) => KERNELS.compiled ? ((args) => {
     const x = args.inputs.x as tf.TensorInfo;
     const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
     const axes = tf.util.parseAxisParam(axis, x.shape);
@@ -74,14 +49,14 @@ export function registerTransposeWasm(): boolean {
     // another order).
     const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
     const backend = args.backend as BackendWasm;
-    const module = x.dtype === 'float32' && leading && tf.util.sizeFromShape(x.shape) > 0 ? moduleFor(backend) : null;
+    const module = x.dtype === 'float32' && leading && tf.util.sizeFromShape(x.shape) > 0 ? KERNELS.on(backend) : null;
     if (!module) return original(args);
     const kept = x.shape.slice(axes.length);
     const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...kept] : kept, 'float32');
     const cols = tf.util.sizeFromShape(kept);
     module.colsum(at(backend, x), at(backend, out), tf.util.sizeFromShape(x.shape) / cols, cols);
     return out;
-  }));
+  }) : null);
   return transpose && sum;
 }
 

@@ -1,0 +1,65 @@
+/**
+ * Adam's wasm kernel (adamWasm.ts) against Adam.applyFlat's tfjs ops, on the same backend: the same weights and
+ * moments to the bit, step after step, for an applied step (ok true, and no ok), a refused one (ok false) and
+ * parameters whose sizes are not multiples of four (the kernel's tail).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../cli/nodeBackend';
+import { createRng, normalArray } from '../../lab/rng';
+import { Adam, ADAM_KERNEL } from '../../lab/train/optim';
+import { registerAdamWasm } from './adamWasm';
+
+const SHAPES: [number, ...number[]][] = [[7, 5], [3], [16, 4], [1]];
+
+function model(): Map<string, tf.Variable> {
+  return new Map(SHAPES.map((shape, i) => [`p${i}`, tf.variable(tf.tensor(normalArray(createRng(`adam-kernel:${i}`), tf.util.sizeFromShape(shape)), shape), true, `adam-kernel-${i}-${Math.random()}`)]));
+}
+
+/** Each side's weights and moments, as plain numbers. */
+async function stateOf(params: Map<string, tf.Variable>, adam: Adam): Promise<number[][]> {
+  const state = await adam.exportState();
+  return [...[...params.values()].map((p) => Array.from(p.dataSync())), ...state.m.map((b) => Array.from(b.data)), ...state.v.map((b) => Array.from(b.data))];
+}
+
+describe("Adam's update as one wasm kernel", () => {
+  beforeAll(async () => {
+    await useNodeBackend('wasm');
+  });
+
+  it('gives the floats of the tfjs ops, for applied and refused steps, without leaking tensors', async () => {
+    expect(tf.getKernel(ADAM_KERNEL, 'wasm')).toBeDefined();
+    const sides = [0, 1].map(() => {
+      const params = model();
+      return { params, adam: new Adam(params) };
+    });
+    const n = SHAPES.reduce((a, s) => a + tf.util.sizeFromShape(s), 0);
+    const rng = createRng('adam-kernel:grads');
+    const before = tf.memory().numTensors;
+    for (const [k, okValue] of [true, undefined, false, true, true, false, undefined].entries()) {
+      const grad = tf.tensor1d(normalArray(rng, n).map((x) => x * (k + 1)));
+      const ok = okValue === undefined ? undefined : tf.scalar(okValue, 'bool');
+      for (const [side, { adam }] of sides.entries()) {
+        // Side 0 runs the tfjs ops (the kernel unregistered for the call), side 1 the kernel.
+        if (side === 0) tf.unregisterKernel(ADAM_KERNEL, 'wasm');
+        try {
+          adam.applyFlat(grad, 0.01 * (k + 1), ok);
+        } finally {
+          if (side === 0) registerAdamWasm();
+        }
+      }
+      tf.dispose([grad, ...(ok ? [ok] : [])]);
+      const [ops, kernel] = await Promise.all(sides.map((s) => stateOf(s.params, s.adam)));
+      expect(kernel).toEqual(ops);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    // The steps moved the weights: a kernel that copied its inputs would fail above only if the ops did too.
+    const [start, end] = [model(), sides[1]!.params];
+    expect([...end.values()].some((p, i) => Array.from(p.dataSync()).some((x, j) => x !== [...start.values()][i]!.dataSync()[j]))).toBe(true);
+    for (const { params, adam } of sides) {
+      adam.dispose();
+      tf.dispose([...params.values()]);
+    }
+    tf.dispose([...start.values()]);
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * Adam's update as one kernel on tfjs-backend-wasm (docs/profile.md, change 12; src/lab/train/optim.ts, ADAM_KERNEL).
+ * Adam.applyFlat's tfjs ops made about eighty kernels of every step (the weights flattened into one vector and
+ * split back, the moments and the update in about twenty passes over it): 2.5 ms of a small-preset step, 1.2 ms of
+ * a tiny one, most of it per-kernel overhead. adamWasm.wat makes the same IEEE float32 operations in the same order
+ * on each parameter's stretch of the flat gradient and moments, in tfjs's heap, so the same floats (tested in
+ * adamWasm.test.ts). Where `ok` is false the outputs are the inputs, exactly as the ops' gated update leaves them.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { ADAM_KERNEL, type AdamKernelAttrs } from '../../lab/train/optim';
+import { ADAM_WASM } from './adamWasmBinary';
+import { heapModule, heapOffset as at } from './heapModule';
+
+interface Module {
+  adam: (g: number, m: number, v: number, w: number, mo: number, vo: number, wo: number, n: number, b1: number, a1: number, b2: number, a2: number, c1: number, c2: number, eps: number, lr: number) => void;
+}
+
+const KERNELS = heapModule<Module>(ADAM_WASM);
+
+const adam: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const { grad, m, v, ok, ...rest } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const weights = Array.from({ length: Object.keys(rest).length }, (_, i) => rest[`w${i}`]);
+  const { beta1, beta2, eps, lr, c1, c2 } = attrs as unknown as AdamKernelAttrs;
+  const n = grad?.shape.reduce((a, b) => a * b, 1) ?? 0;
+  if (!grad || !m || !v || weights.some((w) => !w) || m.shape.join() !== `${n}` || v.shape.join() !== `${n}` || weights.reduce((a, w) => a + tf.util.sizeFromShape(w!.shape), 0) !== n) {
+    throw new RangeError(`${ADAM_KERNEL}: a gradient of ${n} numbers, moments [${m?.shape.join(', ')}] and [${v?.shape.join(', ')}], and weights that do not add up to it`);
+  }
+  const wasm = backend as BackendWasm;
+  const module = KERNELS.on(wasm);
+  if (!module) throw new Error(`${ADAM_KERNEL}: the kernel module is not available on this backend`);
+  const outs = [wasm.makeOutput(m.shape, 'float32'), wasm.makeOutput(v.shape, 'float32'), ...weights.map((w) => wasm.makeOutput(w!.shape, 'float32'))];
+  // Offsets and views after every makeOutput (which may grow, and so move, the heap).
+  const apply = ok === undefined || (wasm.typedArrayFromHeap(ok) as Uint8Array)[0] !== 0;
+  const [mo, vo, ...wo] = outs as [tf.TensorInfo, tf.TensorInfo, ...tf.TensorInfo[]];
+  if (!apply) {
+    [[m, mo], [v, vo], ...weights.map((w, i) => [w!, wo[i]!])].forEach(([from, to]) => (wasm.typedArrayFromHeap(to!) as Float32Array).set(wasm.typedArrayFromHeap(from!) as Float32Array));
+    return outs;
+  }
+  const [g0, m0, v0, mo0, vo0] = [at(wasm, grad), at(wasm, m), at(wasm, v), at(wasm, mo), at(wasm, vo)];
+  let offset = 0;
+  weights.forEach((w, i) => {
+    const size = tf.util.sizeFromShape(w!.shape);
+    const bytes = offset * 4;
+    module.adam(g0 + bytes, m0 + bytes, v0 + bytes, at(wasm, w!), mo0 + bytes, vo0 + bytes, at(wasm, wo[i]!), size, beta1, 1 - beta1, beta2, 1 - beta2, c1, c2, eps, lr);
+    offset += size;
+  });
+  return outs;
+};
+
+/** Registers the kernel with the wasm backend where its module compiles (once); Adam uses it whenever it is registered. */
+export function registerAdamWasm(): boolean {
+  if (!KERNELS.compiled) return false;
+  if (!tf.getKernel(ADAM_KERNEL, 'wasm')) tf.registerKernel({ kernelName: ADAM_KERNEL, backendName: 'wasm', kernelFunc: adam });
+  return true;
+}
+
+registerAdamWasm();
