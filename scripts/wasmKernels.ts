@@ -14,6 +14,7 @@ export const WASM_KERNELS = [
   { wat: `${KERNELS}batchMatMulWasm.wat`, out: `${KERNELS}batchMatMulWasmBinary.ts`, name: 'BATCH_MAT_MUL_WASM' },
   { wat: `${KERNELS}transposeSumWasm.wat`, out: `${KERNELS}transposeSumWasmBinary.ts`, name: 'TRANSPOSE_SUM_WASM' },
   { wat: `${KERNELS}adamWasm.wat`, out: `${KERNELS}adamWasmBinary.ts`, name: 'ADAM_WASM' },
+  { wat: `${KERNELS}layerNormWasm.wat`, out: `${KERNELS}layerNormWasmBinary.ts`, name: 'LAYER_NORM_WASM' },
 ] as const;
 
 /** Compiles a WAT file with the SIMD feature on; throws with wabt's message when it does not parse or validate. */

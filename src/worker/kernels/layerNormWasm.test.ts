@@ -1,0 +1,56 @@
+/**
+ * Layer normalisation's wasm kernels (layerNormWasm.ts) against layers.ts's tfjs ops on the same backend: the output
+ * and the three gradients to the bit, on 2-D and 3-D inputs, widths with and without a multiple of four, far from
+ * unit scale.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../cli/nodeBackend';
+import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNorm } from '../../lab/model/layers';
+import { createRng, normalArray } from '../../lab/rng';
+import { registerLayerNormWasm } from './layerNormWasm';
+
+/** layerNorm's output and gradients (x, gain, bias) under a random upstream gradient, as plain numbers. */
+function run(shape: number[], seed: string): number[][] {
+  const rng = createRng(seed);
+  const width = shape[shape.length - 1]!;
+  const size = tf.util.sizeFromShape(shape);
+  return tf.tidy(() => {
+    const x = tf.add(tf.mul(tf.tensor(normalArray(rng, size), shape), 3), 1.5);
+    const gain = tf.tensor1d(normalArray(rng, width));
+    const bias = tf.tensor1d(normalArray(rng, width));
+    const dy = tf.tensor(normalArray(rng, size), shape);
+    const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(layerNorm(a, g as tf.Tensor1D, b as tf.Tensor1D), dy));
+    const grads = tf.grads(f)([x, gain, bias]);
+    return [layerNorm(x, gain, bias), ...grads].map((t) => Array.from(t.dataSync()));
+  });
+}
+
+describe('layer normalisation as wasm kernels', () => {
+  beforeAll(async () => {
+    await useNodeBackend('wasm');
+  });
+
+  it('gives the floats of the tfjs ops, forward and backward', () => {
+    expect(tf.getKernel(LAYER_NORM_KERNEL, 'wasm')).toBeDefined();
+    expect(tf.getKernel(LAYER_NORM_GRAD_KERNEL, 'wasm')).toBeDefined();
+    for (const shape of [[37, 64], [3, 5, 6], [1, 7]]) {
+      const seed = `layer-norm-kernel:${shape.join('x')}`;
+      const before = tf.memory().numTensors;
+      const kernels = run(shape, seed);
+      tf.unregisterKernel(LAYER_NORM_KERNEL, 'wasm');
+      tf.unregisterKernel(LAYER_NORM_GRAD_KERNEL, 'wasm');
+      let ops: number[][];
+      try {
+        ops = run(shape, seed);
+      } finally {
+        registerLayerNormWasm();
+      }
+      expect(tf.memory().numTensors).toBe(before);
+      expect(kernels.map((v) => v.length)).toEqual([shape, shape, [shape.at(-1)!], [shape.at(-1)!]].map((s) => tf.util.sizeFromShape(s)));
+      kernels.forEach((values, i) => expect(values, `output ${i} of [${shape.join(', ')}]`).toEqual(ops[i]));
+      // Not trivially equal: every gradient has entries far from zero.
+      for (const values of kernels.slice(1)) expect(Math.max(...values.map(Math.abs))).toBeGreaterThan(0.1);
+    }
+  });
+});
