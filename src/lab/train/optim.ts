@@ -167,13 +167,16 @@ export class Adam {
       const inputs: tf.NamedTensorMap = { grad: tf.reshape(grad, [-1]), m: this.m, v: this.v, ...(ok ? { ok } : {}) };
       vars.forEach((p, i) => (inputs[`w${i}`] = p));
       const attrs: AdamKernelAttrs = { beta1, beta2, eps, lr, c1, c2 };
-      tf.tidy(() => {
-        const [mNext, vNext, ...next] = tf.engine().runKernel(ADAM_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-        this.m.assign(mNext!);
-        this.v.assign(vNext!);
-        vars.forEach((p, i) => p.assign(next[i]!));
-      });
-      tf.dispose(inputs.grad);
+      try {
+        tf.tidy(() => {
+          const [mNext, vNext, ...next] = tf.engine().runKernel(ADAM_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+          this.m.assign(mNext!);
+          this.v.assign(vNext!);
+          vars.forEach((p, i) => p.assign(next[i]!));
+        });
+      } finally {
+        tf.dispose(inputs.grad);
+      }
       return;
     }
     tf.tidy(() => {

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../cli/nodeBackend';
 import { createRng, normalArray } from '../../lab/rng';
 import { Adam, ADAM_KERNEL } from '../../lab/train/optim';
-import { registerAdamWasm } from './adamWasm';
+import { adamJs, registerAdamWasm } from './adamWasm';
 
 const SHAPES: [number, ...number[]][] = [[7, 5], [3], [16, 4], [1]];
 
@@ -61,5 +61,21 @@ describe("Adam's update as one wasm kernel", () => {
       tf.dispose([...params.values()]);
     }
     tf.dispose([...start.values()]);
+  });
+
+  it("has a JavaScript twin for a heap the module cannot use (the threaded build's), with the module's floats", () => {
+    const rng = createRng('adam-js');
+    const n = 23;
+    const [g, m, w] = [0, 1, 2].map(() => Float32Array.from(normalArray(rng, n)));
+    const v = Float32Array.from(normalArray(rng, n), (x) => x * x);
+    const hyper = { beta1: 0.9, beta2: 0.999, eps: 1e-8, lr: 0.03, c1: 1 - 0.9 ** 3, c2: 1 - 0.999 ** 3 };
+    const want = tf.tidy(() => {
+      const outs = tf.engine().runKernel(ADAM_KERNEL, { grad: tf.tensor1d(g!), m: tf.tensor1d(m!), v: tf.tensor1d(v), w0: tf.tensor1d(w!) }, hyper as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      return outs.map((t) => Array.from(t.dataSync()));
+    });
+    const got = [new Float32Array(n), new Float32Array(n), new Float32Array(n)] as const;
+    adamJs(g!, m!, v, w!, ...got, { b1: hyper.beta1, a1: 1 - hyper.beta1, b2: hyper.beta2, a2: 1 - hyper.beta2, c1: hyper.c1, c2: hyper.c2, eps: hyper.eps, lr: hyper.lr });
+    expect(got.map((a) => Array.from(a))).toEqual(want);
+    expect(want[2]!.some((x, i) => x !== w![i])).toBe(true);
   });
 });

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../cli/nodeBackend';
 import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNorm } from '../../lab/model/layers';
 import { createRng, normalArray } from '../../lab/rng';
-import { registerLayerNormWasm } from './layerNormWasm';
+import { layerNormGradJs, layerNormJs, registerLayerNormWasm } from './layerNormWasm';
 
 /** layerNorm's output and gradients (x, gain, bias) under a random upstream gradient, as plain numbers. */
 function run(shape: number[], seed: string): number[][] {
@@ -51,6 +51,25 @@ describe('layer normalisation as wasm kernels', () => {
       kernels.forEach((values, i) => expect(values, `output ${i} of [${shape.join(', ')}]`).toEqual(ops[i]));
       // Not trivially equal: every gradient has entries far from zero.
       for (const values of kernels.slice(1)) expect(Math.max(...values.map(Math.abs))).toBeGreaterThan(0.1);
+    }
+  });
+
+  it("has a JavaScript twin for a heap the module cannot use (the threaded build's), with the module's floats", () => {
+    const rng = createRng('layer-norm-js');
+    for (const [rows, width] of [[9, 64], [4, 7]] as const) {
+      const [x, gain, bias, dy] = [rows * width, width, width, rows * width].map((n) => Float32Array.from(normalArray(rng, n), (v) => v * 2 + 0.5));
+      const [want, dx, dgain, dbias] = tf.tidy(() => {
+        const xt = tf.tensor2d(x!, [rows, width]);
+        const out = tf.engine().runKernel(LAYER_NORM_KERNEL, { x: xt, gain: tf.tensor1d(gain!), bias: tf.tensor1d(bias!) }, { eps: 1e-5 }) as tf.Tensor;
+        const grads = tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { x: xt, gain: tf.tensor1d(gain!), dy: tf.tensor2d(dy!, [rows, width]) }, { eps: 1e-5 }) as tf.Tensor[];
+        return [out, ...grads].map((t) => t.dataSync() as Float32Array);
+      });
+      const out = new Float32Array(rows * width);
+      layerNormJs(x!, gain!, bias!, out, width, 1e-5);
+      expect(Array.from(out)).toEqual(Array.from(want!));
+      const got = [new Float32Array(rows * width), new Float32Array(width), new Float32Array(width)] as const;
+      layerNormGradJs(x!, gain!, dy!, ...got, width, 1e-5);
+      expect(got.map((a) => Array.from(a))).toEqual([dx!, dgain!, dbias!].map((a) => Array.from(a)));
     }
   });
 });
