@@ -9,7 +9,9 @@
  *   npx tsx scripts/abStage.ts --tfjs-wasm-kernels Transpose,Sum [--lab …] [--pairs 20]
  *
  * With --tfjs-wasm-kernels both sides are this tree's code; "old" runs with the named kernels of the lab
- * (src/worker/kernels/) switched back to tfjs-wasm's own, switched before each unit.
+ * (src/worker/kernels/) switched off before each unit: an override (Transpose, Sum, BatchMatMul, …) hands its calls
+ * back to tfjs-wasm's own kernel, a lab-only kernel (RtoAdam, RtoLayerNorm, RtoLayerNormGrad, RtoKvWrite) is
+ * unregistered, so the lab's tfjs ops run in its place.
  *
  * The units: an SFT step (the runner's batches), an RM step and a DPO step (32 pairs), the RM's scoring pass and
  * DPO's log-prob pass (128 pairs, as their evaluations batch them), and a PPO minibatch's policy pass with its
@@ -72,7 +74,7 @@ async function main(): Promise<void> {
   const rm = lab.rm!.model;
   const pairs = snapshot.pairs.train;
   const space = taskSampleOptions(task, 1);
-  console.log(`${labPath}: ${snapshot.task}, ${snapshot.preset} preset (${sft.config.layers} layers, width ${sft.config.width}); ${pairsN} pairs per unit, old ${old || `this tree with tfjs-wasm's ${tfjsKernels.join(', ')}`}`);
+  console.log(`${labPath}: ${snapshot.task}, ${snapshot.preset} preset (${sft.config.layers} layers, width ${sft.config.width}); ${pairsN} pairs per unit, old ${old || `this tree with the lab's ${tfjsKernels.join(', ')} switched off`}`);
 
   /** A unit per side: run(k) does the k-th unit and returns a number both sides should agree on. */
   type Unit = { name: string; make: (s: Side) => { run: (k: number) => Promise<Float32Array | number>; dispose: () => void } };

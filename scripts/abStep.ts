@@ -7,9 +7,10 @@
  *   npx tsx scripts/abStep.ts --old /tmp/old/src [--pairs 40] [--small]
  *   npx tsx scripts/abStep.ts --tfjs-wasm-kernels [NAMES] [--pairs 40] [--small]
  *
- * With --tfjs-wasm-kernels both sides are this tree; "old" runs its steps with tfjs-wasm's own kernels instead of
- * those the lab puts in front of them (src/worker/kernels/wasmOverride.ts), switched before each step: all of them,
- * or those NAMES (comma-separated kernel names, e.g. Transpose,Sum).
+ * With --tfjs-wasm-kernels both sides are this tree; "old" runs its steps without the lab's wasm kernels
+ * (src/worker/kernels/wasmOverride.ts: tfjs-wasm's own where the lab overrides one, the lab's tfjs ops where the
+ * kernel is the lab's alone), switched before each step: all of them, or those NAMES (comma-separated kernel names,
+ * e.g. Transpose,Sum or RtoAdam).
  *
  * The reference step (vocabulary 64, 33 positions, batch 32, all but position 0 scored) or, with --small, the small
  * preset's SFT shape (vocabulary 1,439, 22 positions, batch 64, the 16 response positions scored). Both models are

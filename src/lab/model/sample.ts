@@ -174,7 +174,7 @@ export function decodeRowsFor(live: number, batch: number): number {
  * Rows that have ended leave the batch: when the rows still decoding fit a smaller size of decodeRowsFor's ladder,
  * the cache keeps only those rows (and, to fill the size, the first ended ones), in their order. A row's numbers
  * do not depend on the other rows of the batch, and the choices are made row by row in prompt order as before, so
- * the tokens are the same. The small SFT model's responses average 8.4 of 16 tokens: 55 % of a batch's row-steps
+ * the tokens are the same. The small SFT model's responses average 8.4 of 16 tokens: 56 % of a batch's row-steps
  * are live ones, and a batch of 256 samples took ×0.77 the time (docs/profile.md, change 11).
  */
 export async function sampleResponses(

@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../cli/nodeBackend';
 import { createRng, normalArray } from '../../lab/rng';
 import { Adam, ADAM_KERNEL } from '../../lab/train/optim';
-import { adamJs, registerAdamWasm } from './adamWasm';
+import { adamJs } from './adamWasm';
+import { useLabWasmKernels } from './wasmOverride';
 
 const SHAPES: [number, ...number[]][] = [[7, 5], [3], [16, 4], [1]];
 
@@ -40,12 +41,12 @@ describe("Adam's update as one wasm kernel", () => {
       const grad = tf.tensor1d(normalArray(rng, n).map((x) => x * (k + 1)));
       const ok = okValue === undefined ? undefined : tf.scalar(okValue, 'bool');
       for (const [side, { adam }] of sides.entries()) {
-        // Side 0 runs the tfjs ops (the kernel unregistered for the call), side 1 the kernel.
-        if (side === 0) tf.unregisterKernel(ADAM_KERNEL, 'wasm');
+        // Side 0 runs the tfjs ops (the kernel switched off, so unregistered, for the call), side 1 the kernel.
+        useLabWasmKernels(true, side === 0 ? [ADAM_KERNEL] : []);
         try {
           adam.applyFlat(grad, 0.01 * (k + 1), ok);
         } finally {
-          if (side === 0) registerAdamWasm();
+          useLabWasmKernels(true);
         }
       }
       tf.dispose([grad, ...(ok ? [ok] : [])]);

@@ -13,6 +13,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { ADAM_KERNEL, type AdamKernelAttrs } from '../../lab/train/optim';
 import { ADAM_WASM } from './adamWasmBinary';
 import { heapModule, heapOffset as at } from './heapModule';
+import { registerLabWasmKernel } from './wasmOverride';
 
 interface Module {
   adam: (g: number, m: number, v: number, w: number, mo: number, vo: number, wo: number, n: number, b1: number, a1: number, b2: number, a2: number, c1: number, c2: number, eps: number, lr: number) => void;
@@ -72,11 +73,5 @@ const adam: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   return outs;
 };
 
-/** Registers the kernel with the wasm backend where its module compiles (once); Adam uses it whenever it is registered. */
-export function registerAdamWasm(): boolean {
-  if (!KERNELS.compiled) return false;
-  if (!tf.getKernel(ADAM_KERNEL, 'wasm')) tf.registerKernel({ kernelName: ADAM_KERNEL, backendName: 'wasm', kernelFunc: adam });
-  return true;
-}
-
-registerAdamWasm();
+// Where its module compiles (no SIMD: Adam's ops); Adam uses it whenever it is registered (useLabWasmKernels switches it).
+if (KERNELS.compiled) registerLabWasmKernel(ADAM_KERNEL, adam);

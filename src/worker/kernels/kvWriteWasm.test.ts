@@ -4,12 +4,13 @@ import { useNodeBackend } from '../../cli/nodeBackend';
 import { decodeStep, disposeKvCache, emptyKvCache, KV_WRITE_KERNEL } from '../../lab/model/decode';
 import { initGpt, type GptConfig } from '../../lab/model/gpt';
 import { createRng } from '../../lab/rng';
-import { registerKvWriteWasm } from './kvWriteWasm';
+import './kvWriteWasm';
+import { useLabWasmKernels } from './wasmOverride';
 
 beforeAll(async () => {
   await useNodeBackend('wasm');
 });
-afterEach(() => registerKvWriteWasm());
+afterEach(() => useLabWasmKernels(true));
 
 const randomTensor = (shape: number[], seed: string) => {
   const rng = createRng(seed);
@@ -71,7 +72,8 @@ describe('the wasm key/value cache write', () => {
     };
     const start = tf.memory().numTensors;
     const ours = run();
-    tf.unregisterKernel(KV_WRITE_KERNEL, 'wasm');
+    useLabWasmKernels(true, [KV_WRITE_KERNEL]); // the blend
+    expect(tf.getKernel(KV_WRITE_KERNEL, 'wasm')).toBeUndefined();
     const theirs = run();
     expect(ours).toEqual(theirs);
     expect(tf.memory().numTensors).toBe(start);

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { KV_WRITE_KERNEL } from '../../lab/model/decode';
+import { registerLabWasmKernel } from './wasmOverride';
 
 const kvWrite: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const { cache, x } = inputs as { cache: tf.TensorInfo; x: tf.TensorInfo };
@@ -28,9 +29,5 @@ const kvWrite: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   return out;
 };
 
-/** Registers the kernel with the wasm backend (once); the decoder uses it whenever it is registered. */
-export function registerKvWriteWasm(): void {
-  if (!tf.getKernel(KV_WRITE_KERNEL, 'wasm')) tf.registerKernel({ kernelName: KV_WRITE_KERNEL, backendName: 'wasm', kernelFunc: kvWrite });
-}
-
-registerKvWriteWasm();
+// The decoder uses it whenever it is registered (useLabWasmKernels switches it).
+registerLabWasmKernel(KV_WRITE_KERNEL, kvWrite);

@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../cli/nodeBackend';
 import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNorm } from '../../lab/model/layers';
 import { createRng, normalArray } from '../../lab/rng';
-import { layerNormGradJs, layerNormJs, registerLayerNormWasm } from './layerNormWasm';
+import { layerNormGradJs, layerNormJs } from './layerNormWasm';
+import { useLabWasmKernels } from './wasmOverride';
 
 /** layerNorm's output and gradients (x, gain, bias) under a random upstream gradient, as plain numbers. */
 function run(shape: number[], seed: string): number[][] {
@@ -38,13 +39,13 @@ describe('layer normalisation as wasm kernels', () => {
       const seed = `layer-norm-kernel:${shape.join('x')}`;
       const before = tf.memory().numTensors;
       const kernels = run(shape, seed);
-      tf.unregisterKernel(LAYER_NORM_KERNEL, 'wasm');
-      tf.unregisterKernel(LAYER_NORM_GRAD_KERNEL, 'wasm');
+      useLabWasmKernels(true, [LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL]);
       let ops: number[][];
       try {
+        expect(tf.getKernel(LAYER_NORM_KERNEL, 'wasm')).toBeUndefined();
         ops = run(shape, seed);
       } finally {
-        registerLayerNormWasm();
+        useLabWasmKernels(true);
       }
       expect(tf.memory().numTensors).toBe(before);
       expect(kernels.map((v) => v.length)).toEqual([shape, shape, [shape.at(-1)!], [shape.at(-1)!]].map((s) => tf.util.sizeFromShape(s)));

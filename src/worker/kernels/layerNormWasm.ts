@@ -14,6 +14,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL } from '../../lab/model/layers';
 import { LAYER_NORM_WASM } from './layerNormWasmBinary';
 import { heapModule, heapOffset as at } from './heapModule';
+import { registerLabWasmKernel } from './wasmOverride';
 
 interface Module {
   forward: (x: number, gain: number, bias: number, out: number, rows: number, width: number, eps: number) => void;
@@ -106,13 +107,8 @@ const grad: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   return [...outs];
 };
 
-/** Registers both kernels with the wasm backend where the module compiles (once). */
-export function registerLayerNormWasm(): boolean {
-  if (!KERNELS.compiled) return false;
-  for (const [kernelName, kernelFunc] of [[LAYER_NORM_KERNEL, forward], [LAYER_NORM_GRAD_KERNEL, grad]] as const) {
-    if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
-  }
-  return true;
+// Where the module compiles (no SIMD: layerNorm's ops); useLabWasmKernels switches them.
+if (KERNELS.compiled) {
+  registerLabWasmKernel(LAYER_NORM_KERNEL, forward);
+  registerLabWasmKernel(LAYER_NORM_GRAD_KERNEL, grad);
 }
-
-registerLayerNormWasm();
