@@ -4,13 +4,15 @@
  * and the rest of Chromium used in it: scripts/chromiumCpu.ts) and the total. A benchmark, not a test.
  * Also writes the README's pictures to e2e/screenshots/: the first screen (1280×900, before the demo starts), the
  * curves, the heatmap's default view and two of its channels, the stage cards and the theory panel.
- *   npm run build && npx tsx scripts/quickDemoTime.ts [--backend wasm] [--hash "#preset=tiny"] [--dist dist] [--port 4175]
+ * With --hidden the page's sections are hidden (display: none) once the demo starts, so the page draws nothing: what
+ * is left is the worker's time (docs/performance.md, "The Quick demo's floor"); no pictures are written then.
+ *   npm run build && npx tsx scripts/quickDemoTime.ts [--backend wasm] [--hash "#preset=tiny"] [--dist dist] [--port 4175] [--hidden]
  */
 import { parseArgs } from 'node:util';
 import { chromiumThreadCpu, describeCpu } from './chromiumCpu';
 import { openPreview } from './previewBrowser';
 
-const { values } = parseArgs({ options: { backend: { type: 'string' }, hash: { type: 'string', default: '' }, port: { type: 'string', default: '4175' }, dist: { type: 'string', default: 'dist' } } });
+const { values } = parseArgs({ options: { backend: { type: 'string' }, hash: { type: 'string', default: '' }, port: { type: 'string', default: '4175' }, dist: { type: 'string', default: 'dist' }, hidden: { type: 'boolean', default: false } } });
 const { base, page, close } = await openPreview(Number(values.port), values.dist);
 try {
   const t0 = performance.now();
@@ -21,12 +23,13 @@ try {
   const tReady = performance.now();
   console.log(`page loaded and backend chosen in ${((tReady - t0) / 1000).toFixed(1)} s (${backend.trim()})`);
   await page.mouse.move(0, 0);
-  await page.screenshot({ path: 'e2e/screenshots/first-screen.png' }); // the viewport only: what a visitor sees first
+  if (!values.hidden) await page.screenshot({ path: 'e2e/screenshots/first-screen.png' }); // the viewport only: what a visitor sees first
   await page.getByTestId('quick-demo').click();
+  if (values.hidden) await page.evaluate(() => document.querySelectorAll<HTMLElement>('section').forEach((el) => (el.style.display = 'none')));
   let last = tReady;
   let cpu = chromiumThreadCpu();
   for (const stage of ['rm', 'dpo', 'ppo', 'rto']) {
-    await page.waitForSelector(`[data-testid="stage-${stage}"][data-status="done"]`, { timeout: 600_000 });
+    await page.waitForSelector(`[data-testid="stage-${stage}"][data-status="done"]`, { timeout: 600_000, state: 'attached' });
     const now = performance.now();
     const cpuNow = chromiumThreadCpu();
     console.log(`${stage}: done after ${((now - last) / 1000).toFixed(1)} s (${describeCpu(cpu, cpuNow)})`);
@@ -35,6 +38,13 @@ try {
   }
   console.log(`Quick demo (load → RM → DPO → PPO → RTO): ${((last - tReady) / 1000).toFixed(1)} s; with page load and backend choice ${((last - t0) / 1000).toFixed(1)} s`);
   for (const stage of ['ppo', 'rto']) console.log(`${stage}: ${await page.getByTestId(`summary-${stage}`).textContent()}`);
+  if (!values.hidden) await pictures();
+} finally {
+  await close();
+}
+
+/** The README's pictures of a real run, from the page as the demo left it. */
+async function pictures(): Promise<void> {
   await page.screenshot({ path: 'test-results/quick-demo.png', fullPage: true });
   // The README's pictures of a real run: the curves, the heatmaps (total and DPO channels), and the theory panel.
   await page.mouse.move(0, 0); // no tooltip left open in the pictures
@@ -51,6 +61,4 @@ try {
   await page.getByTestId('theory-panel').screenshot({ path: 'e2e/screenshots/theory.png' });
   await page.locator('.stage-cards').screenshot({ path: 'e2e/screenshots/stages.png' });
   console.log('wrote e2e/screenshots/first-screen.png, curves.png, heatmap-terms.png, heatmap-total.png, heatmap-dpo.png, theory.png and stages.png');
-} finally {
-  await close();
 }

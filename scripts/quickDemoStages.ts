@@ -1,0 +1,131 @@
+/**
+ * The Quick demo's work without the page (a benchmark, not a test): the page worker's own code (session.ts's
+ * loadQuickDemo, rlhfJobs.ts's runStage) on tfjs-wasm under Node, with the job the Quick demo posts (tiny preset, no
+ * overrides), so the results are the page's to the digit. Prints each stage's time and results.
+ *
+ *   npx tsx scripts/quickDemoStages.ts            the four stages one after another, in this process
+ *   npx tsx scripts/quickDemoStages.ts --pairs    then what two cores give: RM and DPO, then PPO and RTO, each
+ *                                                 first alone and then two at once, each in its own process
+ *
+ * With --pairs every timed stage runs in a child process (`--only STAGE`) that first makes the stages it needs
+ * (untimed), says it is ready, and starts when told to, so the two of a pair start together. The page runs the
+ * stages one after another in one worker; this measures what running two at once would give on this machine.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { extname, join, normalize } from 'node:path';
+import { createInterface } from 'node:readline';
+import { useNodeBackend } from '../src/cli/nodeBackend';
+import type { RlhfStage, RunJob } from '../src/worker/protocol';
+import { runStage } from '../src/worker/rlhfJobs';
+import { loadQuickDemo } from '../src/worker/session';
+
+type TimedStage = Exclude<RlhfStage, 'preferences'>;
+const STAGES: readonly TimedStage[] = ['rm', 'dpo', 'ppo', 'rto'];
+const NEEDS: Record<TimedStage, TimedStage[]> = { rm: [], dpo: [], ppo: ['rm'], rto: ['rm', 'dpo'] };
+const PAIRS: readonly [TimedStage, TimedStage][] = [
+  ['rm', 'dpo'],
+  ['ppo', 'rto'],
+];
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** The app's public/ folder over HTTP on a free port: the worker's code fetches its files as in the page. */
+async function servePublic(): Promise<{ base: string; server: Server }> {
+  const root = join(process.cwd(), 'public');
+  const server = createServer((req, res) => {
+    const path = normalize(join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
+    if (!path.startsWith(root)) return void res.writeHead(403).end();
+    readFile(path).then(
+      (body) => res.writeHead(200, { 'content-type': extname(path) === '.json' ? 'application/json' : 'application/octet-stream' }).end(body),
+      () => res.writeHead(404).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('the file server has no port');
+  return { base: `http://127.0.0.1:${address.port}/`, server };
+}
+
+const jobOf = (stage: TimedStage, dataUrl: string): Extract<RunJob, { kind: 'stage' }> => ({ kind: 'stage', stage, preset: 'tiny', overrides: {}, dataUrl, ...(stage === 'rto' ? { method: 'rto' as const } : {}) });
+
+/** One stage as the worker runs it; its seconds (wall) and result values. */
+async function timeStage(stage: TimedStage, dataUrl: string): Promise<{ seconds: number; values: Record<string, number> }> {
+  const started = performance.now();
+  const result = await runStage({ runId: `bench-${stage}`, backend: 'wasm', post: () => {}, cancelled: () => false, pauseGate: () => Promise.resolve() }, jobOf(stage, dataUrl));
+  if (result.kind !== 'stage') throw new Error(`stage ${stage} gave a ${result.kind} result`);
+  return { seconds: (performance.now() - started) / 1000, values: result.values };
+}
+
+const shown = (v: Record<string, number>) =>
+  ['heldOutAccuracy', 'gold', 'kl', 'length']
+    .filter((k) => v[k] !== undefined)
+    .map((k) => `${k} ${v[k]!.toFixed(3)}`)
+    .join(', ');
+
+/** A child of --pairs: makes what `stage` needs, says "ready", waits for "go" on stdin, then times the stage. */
+async function child(stage: TimedStage, dataUrl: string): Promise<void> {
+  for (const need of NEEDS[stage]) await timeStage(need, dataUrl);
+  console.log('ready');
+  await new Promise<void>((resolve) => createInterface({ input: process.stdin }).once('line', () => resolve()));
+  const { seconds } = await timeStage(stage, dataUrl);
+  console.log(JSON.stringify({ stage, seconds }));
+}
+
+/** Runs children for `stages` (one or two), started together once all are ready; each one's seconds. */
+async function together(stages: readonly TimedStage[]): Promise<number[]> {
+  const children: ChildProcess[] = stages.map((s) => spawn(process.execPath, [...process.execArgv, process.argv[1]!, '--only', s], { stdio: ['pipe', 'pipe', 'inherit'] }));
+  const lines = children.map((c) => createInterface({ input: c.stdout! }));
+  const next = (i: number, match: (line: string) => boolean) => new Promise<string>((resolve, reject) => {
+    lines[i]!.on('line', (line) => match(line) && resolve(line));
+    children[i]!.once('exit', (code) => reject(new Error(`the ${stages[i]} process ended (code ${code}) before it finished`)));
+  });
+  try {
+    await Promise.all(stages.map((_, i) => next(i, (l) => l === 'ready')));
+    const results = stages.map((_, i) => next(i, (l) => l.startsWith('{')));
+    for (const c of children) c.stdin!.write('go\n');
+    return (await Promise.all(results)).map((line) => (JSON.parse(line) as { seconds: number }).seconds);
+  } finally {
+    for (const c of children) c.kill();
+  }
+}
+
+await useNodeBackend('wasm');
+const { base, server } = await servePublic();
+try {
+  const dataUrl = `${base}data/brown.json`;
+  const t0 = performance.now();
+  await loadQuickDemo(`${base}quick/sft.ckpt`, `${base}quick/prefs.json`, 'wasm', dataUrl);
+  const load = (performance.now() - t0) / 1000;
+  const only = flag('only');
+  if (only) {
+    if (!(STAGES as readonly string[]).includes(only)) throw new Error(`--only takes one of ${STAGES.join(', ')}, got ${only}`);
+    await child(only as TimedStage, dataUrl);
+  } else {
+    console.log(`Quick demo's stages under Node (tfjs-wasm, one thread), ${new Date().toISOString()}; load ${load.toFixed(1)} s`);
+    let total = load;
+    for (const stage of STAGES) {
+      const { seconds, values } = await timeStage(stage, dataUrl);
+      total += seconds;
+      console.log(`${stage}: ${seconds.toFixed(1)} s (${shown(values)})`);
+    }
+    console.log(`one after another, with the load: ${total.toFixed(1)} s`);
+    if (process.argv.includes('--pairs')) {
+      for (const pair of PAIRS) {
+        const alone: [number, number] = [(await together([pair[0]]))[0]!, (await together([pair[1]]))[0]!];
+        const both = await together(pair);
+        const serial = alone[0] + alone[1];
+        const parallel = Math.max(...both);
+        console.log(
+          `${pair.join(' and ')}: alone ${alone.map((s) => s.toFixed(1)).join(' + ')} = ${serial.toFixed(1)} s; two at once ${both.map((s) => s.toFixed(1)).join(' and ')} s, so ${parallel.toFixed(1)} s for both (×${(parallel / serial).toFixed(2)})`,
+        );
+      }
+    }
+  }
+} finally {
+  server.close();
+}
