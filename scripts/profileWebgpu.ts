@@ -8,12 +8,12 @@
  *
  *   npx tsx scripts/profileWebgpu.ts [--backend webgpu|webgl|wasm|cpu] [--what sft|rl] [--kernels 0] [--src /path/to/old/src]
  */
-import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
+import { serveFolder } from './staticServer';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -21,7 +21,6 @@ function flag(name: string, fallback: string): string {
 }
 
 const repo = resolve(import.meta.dirname, '..');
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 
 async function main(): Promise<void> {
   const backend = flag('backend', 'webgpu');
@@ -31,14 +30,7 @@ async function main(): Promise<void> {
   const kernels = flag('kernels', '1');
   if (what !== 'sft' && what !== 'rl') throw new Error(`--what is sft or rl, got ${what}`);
   const out = mkdtempSync(join(tmpdir(), 'profile-webgpu-'));
-  const server = createServer((req, res) => {
-    const path = join(out, decodeURIComponent((req.url ?? '/').split('?')[0]!.replace(/^\/$/, '/index.html')));
-    if (!path.startsWith(out) || !existsSync(path)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
-  });
+  let served: Awaited<ReturnType<typeof serveFolder>> | null = null;
   const browser = { current: null as Awaited<ReturnType<typeof chromium.launch>> | null };
   try {
     await build({
@@ -50,21 +42,20 @@ async function main(): Promise<void> {
       resolve: src ? { alias: [{ find: /^(\.\.\/)+src\/lab\//, replacement: `${resolve(src, 'lab')}/` }] } : {},
       build: { outDir: out, emptyOutDir: true, chunkSizeWarningLimit: 8000 },
     });
-    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-    const port = (server.address() as { port: number }).port;
+    served = await serveFolder(out);
     browser.current = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: ['--enable-unsafe-webgpu', '--enable-dawn-features=disable_workgroup_init', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
     const page = await browser.current.newPage();
-    await page.goto(`http://127.0.0.1:${port}/index.html?backend=${backend}&what=${what}&kernels=${kernels}`);
+    await page.goto(`${served.base}index.html?backend=${backend}&what=${what}&kernels=${kernels}`);
     await page.waitForFunction(() => window.__profile !== undefined || window.__profileError !== undefined, undefined, { timeout: what === 'rl' ? 1_800_000 : 540_000, polling: 500 });
     const error = await page.evaluate(() => window.__profileError);
     if (error) throw new Error(error);
     console.log(JSON.stringify(await page.evaluate(() => window.__profile), null, 1));
   } finally {
     await browser.current?.close();
-    server.close();
+    await served?.close();
     rmSync(out, { recursive: true, force: true });
   }
 }

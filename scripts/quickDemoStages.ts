@@ -12,14 +12,14 @@
  * stages one after another in one worker; this measures what running two at once would give on this machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
 import { useNodeBackend } from '../src/cli/nodeBackend';
 import type { RlhfStage, RunJob } from '../src/worker/protocol';
 import { runStage } from '../src/worker/rlhfJobs';
 import { loadQuickDemo } from '../src/worker/session';
+import { serveFolder } from './staticServer';
 
 type TimedStage = Exclude<RlhfStage, 'preferences'>;
 const STAGES: readonly TimedStage[] = ['rm', 'dpo', 'ppo', 'rto'];
@@ -29,27 +29,6 @@ const PAIRS: readonly [TimedStage, TimedStage][] = [
   ['ppo', 'rto'],
 ];
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-/** The app's public/ folder over HTTP on a free port: the worker's code fetches its files as in the page. */
-async function servePublic(): Promise<{ base: string; server: Server }> {
-  const root = join(process.cwd(), 'public');
-  const server = createServer((req, res) => {
-    const path = normalize(join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
-    if (!path.startsWith(root)) return void res.writeHead(403).end();
-    readFile(path).then(
-      (body) => res.writeHead(200, { 'content-type': extname(path) === '.json' ? 'application/json' : 'application/octet-stream' }).end(body),
-      () => res.writeHead(404).end(),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('the file server has no port');
-  return { base: `http://127.0.0.1:${address.port}/`, server };
-}
 
 const jobOf = (stage: TimedStage, dataUrl: string): Extract<RunJob, { kind: 'stage' }> => ({ kind: 'stage', stage, preset: 'tiny', overrides: {}, dataUrl, ...(stage === 'rto' ? { method: 'rto' as const } : {}) });
 
@@ -94,14 +73,16 @@ async function together(stages: readonly TimedStage[]): Promise<number[]> {
   }
 }
 
+const { values: args } = parseArgs({ options: { only: { type: 'string' }, pairs: { type: 'boolean', default: false } } });
 await useNodeBackend('wasm');
-const { base, server } = await servePublic();
+// The worker's code fetches the app's files (public/) as in the page.
+const { base, close } = await serveFolder(join(process.cwd(), 'public'));
 try {
   const dataUrl = `${base}data/brown.json`;
   const t0 = performance.now();
   await loadQuickDemo(`${base}quick/sft.ckpt`, `${base}quick/prefs.json`, 'wasm', dataUrl);
   const load = (performance.now() - t0) / 1000;
-  const only = flag('only');
+  const only = args.only;
   if (only) {
     if (!(STAGES as readonly string[]).includes(only)) throw new Error(`--only takes one of ${STAGES.join(', ')}, got ${only}`);
     await child(only as TimedStage, dataUrl);
@@ -114,7 +95,7 @@ try {
       console.log(`${stage}: ${seconds.toFixed(1)} s (${shown(values)})`);
     }
     console.log(`one after another, with the load: ${total.toFixed(1)} s`);
-    if (process.argv.includes('--pairs')) {
+    if (args.pairs) {
       for (const pair of PAIRS) {
         const alone: [number, number] = [(await together([pair[0]]))[0]!, (await together([pair[1]]))[0]!];
         const both = await together(pair);
@@ -127,5 +108,5 @@ try {
     }
   }
 } finally {
-  server.close();
+  await close();
 }

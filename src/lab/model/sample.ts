@@ -202,9 +202,9 @@ export async function sampleResponses(
   try {
     // The last response token sits at most at L − 1, so its choice is made at t = L − 2.
     for (let t = 0; t < L - 1 && done.some((d) => !d); t++) {
-      const size = decodeRowsFor(rows.filter((b) => !done[b]).length, B);
+      const live = rows.filter((b) => !done[b]);
+      const size = decodeRowsFor(live.length, B);
       if (size < rows.length) {
-        const live = rows.filter((b) => !done[b]);
         const keep = new Set([...live, ...rows.filter((b) => done[b]).slice(0, size - live.length)]);
         const at = Int32Array.from(rows.flatMap((b, i) => (keep.has(b) ? [i] : [])));
         const kept = keepCacheRows(cache, at);
