@@ -120,6 +120,12 @@ test('the Quick demo loads the shipped SFT model and pairs, then trains RM → D
   for (const stage of ['rm', 'dpo', 'ppo', 'rto']) {
     await expect(page.getByTestId(`stage-${stage}`)).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
   }
+  // On wasm with two cores two stages run at once: DPO first, in the lab's worker, the reward model beside it in a
+  // second worker (src/worker/sideRuns.ts), which the card says.
+  await expect(rm).toHaveAttribute('data-beside', 'yes');
+  await expect(page.getByTestId('stage-dpo')).not.toHaveAttribute('data-beside', 'yes');
+  await expect(page.getByTestId('summary-rm')).toContainText('in a second worker');
+  const besideRm = (await page.getByTestId('summary-rm').textContent())!;
   await expect(page.getByTestId('heatmap-rto').getByTestId('heat-token').first()).toBeVisible();
 
   // Score your own text: per-token DPO rewards for typed words, <eos> added, plus the RM score and gold.
@@ -145,6 +151,13 @@ test('the Quick demo loads the shipped SFT model and pairs, then trains RM → D
   await page.mouse.move(0, 0);
   await page.locator('.rl-charts').screenshot({ path: 'test-results/three-runs.png' });
   await page.getByTestId('rl-chart-sample-efficiency').screenshot({ path: 'test-results/sample-efficiency.png' });
+
+  // The reward model again, alone, so in the lab's own worker: the second worker's model was the same to the digit.
+  await page.getByTestId('start-rm').click();
+  await expect(rm).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  await expect(rm).not.toHaveAttribute('data-beside', 'yes');
+  const numbers = (text: string) => text.replace(/ · [\d.]+ s( in a second worker)?$/, '');
+  expect(numbers((await page.getByTestId('summary-rm').textContent())!)).toBe(numbers(besideRm));
   expect(watch.consoleErrors).toEqual([]);
 });
 

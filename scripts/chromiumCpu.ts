@@ -1,8 +1,9 @@
 /**
- * CPU seconds of headless Chromium's threads, read from /proc (Linux), for the timing scripts: the page's worker
- * ("DedicatedWorker"), the page's main thread (named after the binary, "chromium"), and the rest, grouped by
- * process type and thread name. On 2 cores the page's rendering takes CPU from the worker, so a stage's wall time
- * alone does not say whose work it was. Elsewhere (no /proc) it reports nothing.
+ * CPU seconds of headless Chromium's threads, read from /proc (Linux), for the timing scripts: the page's workers
+ * ("DedicatedWorker": the lab's worker and its side worker), the page's main thread (named after the binary,
+ * "chromium"), and the rest, grouped by process type and thread name. On 2 cores the page's rendering takes CPU
+ * from the workers, so a stage's wall time alone does not say whose work it was. Elsewhere (no /proc) it reports
+ * nothing.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
@@ -32,7 +33,7 @@ export function chromiumThreadCpu(): Map<string, number> {
   return out;
 }
 
-/** "worker 17.2 s, page 4.0 s, other 4.4 s" between two readings: what each used while a stage ran. */
+/** "workers 17.2 s, page 4.0 s, other 4.4 s" between two readings (the lab's worker and its side worker together). */
 export function describeCpu(before: Map<string, number>, after: Map<string, number>): string {
   if (after.size === 0) return 'CPU per thread: not available here';
   let worker = 0;
@@ -44,5 +45,5 @@ export function describeCpu(before: Map<string, number>, after: Map<string, numb
     else if (key === 'renderer: chromium') page += used;
     else other += used;
   }
-  return `CPU: worker ${worker.toFixed(1)} s, page's main thread ${page.toFixed(1)} s, other Chromium threads ${other.toFixed(1)} s`;
+  return `CPU: workers ${worker.toFixed(1)} s, page's main thread ${page.toFixed(1)} s, other Chromium threads ${other.toFixed(1)} s`;
 }

@@ -18,8 +18,9 @@ describe('lab UI state', () => {
     expect(s.worker).toBe('ready');
     s = labReducer(s, { type: 'selecting', choice: 'wasm' });
     expect(s.backendStatus).toBe('selecting');
-    s = apply(s, { type: 'backendSelected', requestId: 'r1', selection });
+    s = apply(s, { type: 'backendSelected', requestId: 'r1', selection, stagesAtOnce: 2 });
     expect(s.backendStatus).toBe('ready');
+    expect(s.stagesAtOnce).toBe(2);
     expect(s.selection?.info.backend).toBe('wasm');
   });
 
@@ -60,11 +61,11 @@ describe('lab UI state', () => {
   });
 
   it('reports a lost GPU device and caps the log', () => {
-    let s = apply(initialLabState('webgpu'), { type: 'backendSelected', requestId: 'r', selection });
+    let s = apply(initialLabState('webgpu'), { type: 'backendSelected', requestId: 'r', selection, stagesAtOnce: 1 });
     s = apply(s, { type: 'deviceLost', backend: 'webgpu', reason: 'unknown', message: 'GPU process crashed' });
     expect(s.backendStatus).toBe('failed');
     expect(s.deviceLost).toBe('The WebGPU device was lost: GPU process crashed. Choose a backend to continue.');
-    const gl = apply(apply(initialLabState('webgl'), { type: 'backendSelected', requestId: 'r', selection }), { type: 'deviceLost', backend: 'webgl', reason: 'unknown', message: 'no reason given by the browser' });
+    const gl = apply(apply(initialLabState('webgl'), { type: 'backendSelected', requestId: 'r', selection, stagesAtOnce: 1 }), { type: 'deviceLost', backend: 'webgl', reason: 'unknown', message: 'no reason given by the browser' });
     expect(gl.deviceLost).toBe('The WebGL context was lost: no reason given by the browser. Choose a backend to continue.');
     expect(apply(s, { type: 'deviceLost', backend: 'webgpu', reason: 'destroyed', message: 'x' }).deviceLost).toContain('WebGPU device was lost (destroyed): x.');
     for (let i = 0; i < 250; i++) s = apply(s, { type: 'uncaught', source: 'error', message: `e${i}`, stack: null });

@@ -46,6 +46,8 @@ export interface LabState {
   backendStatus: 'idle' | 'selecting' | 'ready' | 'failed';
   choice: BackendChoice;
   selection: BackendSelection | null;
+  /** How many stages the worker runs at once on this backend (2: one beside another, src/worker/sideRuns.ts). */
+  stagesAtOnce: number;
   backendError: string | null;
   /** Messages for the user that are not errors of the lab (a bad ?backend= value, a full storage quota). */
   notices: string[];
@@ -90,6 +92,7 @@ export const initialLabState = (choice: BackendChoice, notices: string[] = []): 
   backendStatus: 'idle',
   choice,
   selection: null,
+  stagesAtOnce: 1,
   backendError: null,
   notices,
   check: null,
@@ -128,7 +131,7 @@ function reduceEvent(state: LabState, event: Event): LabState {
     case 'workerReady':
       return { ...state, worker: 'ready', workerError: null };
     case 'backendSelected':
-      return { ...state, backendStatus: 'ready', selection: event.selection, backendError: null, deviceLost: null };
+      return { ...state, backendStatus: 'ready', selection: event.selection, stagesAtOnce: event.stagesAtOnce, backendError: null, deviceLost: null };
     case 'requestFailed':
     case 'textScored':
     case 'vocabulary':
@@ -241,7 +244,7 @@ export function labReducer(state: LabState, action: Action): LabState {
       };
     case 'labReset': {
       const fresh = initialLabState(state.choice, state.notices);
-      return { ...fresh, worker: state.worker, workerError: state.workerError, backendStatus: state.backendStatus, selection: state.selection, backendError: state.backendError, check: state.check, logs: state.logs, lab: action.id ? { id: action.id, savedBytes: action.bytes ?? null, saveMs: null, saveError: null } : null };
+      return { ...fresh, worker: state.worker, workerError: state.workerError, backendStatus: state.backendStatus, selection: state.selection, stagesAtOnce: state.stagesAtOnce, backendError: state.backendError, check: state.check, logs: state.logs, lab: action.id ? { id: action.id, savedBytes: action.bytes ?? null, saveMs: null, saveError: null } : null };
     }
     case 'runInterrupted':
       return { ...state, stages: interruptStageRun(state.stages, action.runId, action.iteration) };

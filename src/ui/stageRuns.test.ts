@@ -24,6 +24,15 @@ describe('later-stage runs in the UI state', () => {
     expect(run.tokens[0]?.rows[0]?.channels.score).toEqual([1]);
   });
 
+  it('marks a run the worker started beside another (its second worker), and only that one', () => {
+    let s = labReducer(initialLabState('auto'), { type: 'runRequested', runId: 'r1', job: job('ppo') });
+    s = labReducer(s, { type: 'runRequested', runId: 'r2', job: job('preferences') });
+    s = labReducer(s, { type: 'event', event: { type: 'runStarted', runId: 'r1', job: job('ppo'), backend: 'wasm', beside: true } });
+    s = labReducer(s, { type: 'event', event: { type: 'runStarted', runId: 'r2', job: job('preferences'), backend: 'wasm' } });
+    expect(s.stages.ppo).toMatchObject({ status: 'running', beside: true });
+    expect(s.stages.preferences?.beside).toBeUndefined();
+  });
+
   it('drops the runs built on pairs or an SFT model that were replaced, and fails running ones on a crash', () => {
     let s = labReducer(initialLabState('auto'), { type: 'runRequested', runId: 'r1', job: job('ppo') });
     s = labReducer(s, { type: 'event', event: { type: 'runFinished', runId: 'r1', result: { kind: 'stage', stage: 'ppo', seconds: 1, values: {} } } });

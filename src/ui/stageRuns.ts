@@ -35,6 +35,8 @@ export interface StageRun {
   overrides: Partial<Settings>;
   /** An RL run's method (src/lab/train/methods.ts); the PPO card runs PPO, the method card RTO unless another is picked. */
   method?: MethodName;
+  /** It ran in the worker's second worker, beside another stage (src/worker/sideRuns.ts). */
+  beside?: boolean;
 }
 
 /** One evaluation's response-table rows and SFT's rows for the same prompts (a `responses` event). */
@@ -67,7 +69,7 @@ function patch(runs: StageRuns, runId: string, f: (run: StageRun) => Partial<Sta
 export function reduceStageRuns(runs: StageRuns, event: Event, at = 0): StageRuns {
   switch (event.type) {
     case 'runStarted': // a continued run starts again under its id
-      return patch(runs, event.runId, (r) => (r.status === 'interrupted' ? { status: 'running', startedAt: at, etaSeconds: null } : {}));
+      return patch(runs, event.runId, (r) => ({ ...(r.status === 'interrupted' ? { status: 'running', startedAt: at, etaSeconds: null } : {}), ...(event.beside ? { beside: true } : {}) }));
     case 'runProgress':
       return patch(runs, event.runId, (r) => ({
         done: event.done,

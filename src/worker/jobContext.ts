@@ -1,5 +1,6 @@
 /** What every worker job gets: its run id, the active backend, a way to post events, and a cancel flag. */
 import type { BackendName } from './backendChoice';
+import type { RlResumeState } from '../lab/lab/snapshot';
 import type { Event } from './protocol';
 
 export class RunCancelled extends Error {}
@@ -11,4 +12,6 @@ export interface JobContext {
   cancelled: () => boolean;
   /** Resolves at once, or when the user resumes a paused run (or stops it). */
   pauseGate: () => Promise<void>;
+  /** Where an RL run's checkpoints go: by default into the lab's record of the run (labSession.ts); the side worker sends them to the lab worker. */
+  checkpoint?: (state: RlResumeState) => void;
 }

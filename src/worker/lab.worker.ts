@@ -16,6 +16,7 @@ import { scoreTypedText } from './scoreTextJob';
 import { exportSftCheckpoint, getSftModel, importSftCheckpoint, loadQuickDemo, taskFor } from './session';
 import { recordEvent, recordLoad, saveSoon, setPoster } from './labSession';
 import { closeLab, continueRun, deleteLab, exportLab, listLabs, openLab } from './labCommands';
+import { canRunBeside, runBeside, stagesAtOnce, tellSide } from './sideRuns';
 
 /** The few worker-global members used here (the project type-checks against the DOM lib). */
 interface WorkerScope {
@@ -67,7 +68,7 @@ async function handle(command: Command): Promise<void> {
           post({ type: 'deviceLost', ...loss });
           for (const abandon of abandonOnGpuLoss) abandon(lostRunMessage(loss));
         });
-        post({ type: 'backendSelected', requestId: command.requestId, selection });
+        post({ type: 'backendSelected', requestId: command.requestId, selection, stagesAtOnce: stagesAtOnce(activeBackend) });
       } catch (error) {
         post({ type: 'requestFailed', requestId: command.requestId, message: errorMessage(error) });
       }
@@ -211,22 +212,34 @@ function labAnswer(command: LabCommand): Promise<Event> {
   }
 }
 
-// Commands run one at a time (a backend switch must not interleave with a run); cancel acts at once.
+// Commands run one at a time (a backend switch must not interleave with a run); cancel acts at once. A stage
+// started while this worker's own run goes on runs beside it in the side worker when it can (sideRuns.ts).
 let queue: Promise<void> = Promise.resolve();
+let runsHere = 0; // runs queued or running in this worker
 scope.addEventListener('message', (e) => {
   const command = e.data;
   if (command.type === 'cancelRun') {
     cancelled.add(command.runId);
     resumeRun(command.runId); // a paused run must wake up to see that it was stopped
+    tellSide('cancel', command.runId);
     return;
   }
   if (command.type === 'pauseRun' || command.type === 'resumeRun') {
     if (command.type === 'pauseRun') pauseRun(command.runId);
     else resumeRun(command.runId);
+    tellSide(command.type === 'pauseRun' ? 'pause' : 'resume', command.runId);
     post({ type: 'runPaused', runId: command.runId, paused: command.type === 'pauseRun' });
     return;
   }
-  queue = queue.then(() => handle(command));
+  if (command.type === 'startRun' && runsHere > 0 && activeBackend && canRunBeside(activeBackend, command.job)) {
+    void runBeside(command.runId, command.job, activeBackend, post);
+    return;
+  }
+  const isRun = command.type === 'startRun' || command.type === 'continueRun';
+  if (isRun) runsHere += 1;
+  queue = queue.then(() => handle(command)).finally(() => {
+    if (isRun) runsHere -= 1;
+  });
 });
 post({ type: 'workerReady' });
 setInterval(() => scope.postMessage({ type: 'heartbeat' }), HEARTBEAT_MS);

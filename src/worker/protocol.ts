@@ -123,10 +123,12 @@ export type Event =
   | { type: 'workerReady' }
   /** Every second, so the page can tell a worker that stopped (crashed, killed) from a busy one. */
   | { type: 'heartbeat' }
-  | { type: 'backendSelected'; requestId: string; selection: BackendSelection }
+  /** `stagesAtOnce`: 2 when a stage can run beside another in a second worker (sideRuns.ts), else 1. */
+  | { type: 'backendSelected'; requestId: string; selection: BackendSelection; stagesAtOnce: number }
   | { type: 'memory'; requestId: string; backend: string; numTensors: number; numBytes: number }
   | { type: 'requestFailed'; requestId: string; message: string }
-  | { type: 'runStarted'; runId: string; job: RunJob; backend: BackendName }
+  /** `beside`: the run goes on in the side worker, beside another (sideRuns.ts). */
+  | { type: 'runStarted'; runId: string; job: RunJob; backend: BackendName; beside?: boolean }
   | { type: 'runProgress'; runId: string; done: number; total: number; label: string }
   | { type: 'runFinished'; runId: string; result: RunResult }
   | { type: 'stage'; runId: string; event: StageEvent }

@@ -122,7 +122,7 @@ async function stageValues(
         pauseGate: ctx.pauseGate,
         // Autosave: the run's state every autosaveEvery iterations, kept with its record and saved (labSession.ts).
         checkpointEvery: settings.autosaveEvery,
-        onCheckpoint: (state) => recordCheckpoint(ctx.runId, state),
+        onCheckpoint: (state) => (ctx.checkpoint ? ctx.checkpoint(state) : recordCheckpoint(ctx.runId, state)),
         ...(resume ? { resume } : {}),
       });
       r.params.forEach((v) => v.dispose());

@@ -8,7 +8,7 @@ import { rolloutTextOf } from '../../lab/rollouts/write';
 import { metricsCsv, metricsJson } from '../metricsExport';
 import { chainAfterSft, runAllPlan } from '../runAllPlan';
 import { runLabels } from '../runLabels';
-import type { QueuedRun } from '../runQueue';
+import { chainOrder, type QueuedRun } from '../runQueue';
 import { efficiencyPoints, isCompleteRlRun } from '../sampleEfficiency';
 import { overridesOf, sftJobOf, type Setup } from '../setup';
 import type { StageRun } from '../stageRuns';
@@ -88,19 +88,21 @@ export function RlhfPanel({
   // The method card runs RTO unless another method of the table is picked; a method without the DPO reward needs no DPO model.
   const [method, setMethod] = useState<MethodName>('rto');
   const needs = (s: RlhfStage) => (s === 'rto' && !methodOf(method).needsDpo ? ['rm' as const] : NEEDS[s]);
-  const canStart = (s: RlhfStage) => ready && !busy && settingsOk && needs(s).every(done);
+  const inputsReady = (s: RlhfStage) => ready && settingsOk && needs(s).every(done);
+  const canStart = (s: RlhfStage) => !busy && inputsReady(s);
   const start = (stage: RlhfStage, extra: Partial<Settings> = {}, picked: MethodName = method) =>
     lab.startRun({ kind: 'stage', stage, preset, overrides: { ...overrides, ...extra }, dataUrl: corpusUrl(), ...(stage === 'rto' ? { method: picked } : {}) });
 
   // "Run all", the Quick demo's chain and the fraction sweep: queues of the same stage runs the Start buttons post,
-  // advanced whenever nothing runs; a failed or stopped run empties the queue.
+  // advanced whenever a slot is free (two stages at once where the worker can: DPO beside the reward model, RTO
+  // beside PPO); a failed or stopped run empties the queue.
   const [loading, setLoading] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [sweep, setSweep] = useState<SweepState | null>(null);
   const queue = useRunQueue({
     busy,
     runs,
-    canStart,
+    canStart: inputsReady,
     // A fraction sweep compares PPO with RTO itself, whichever method is picked.
     start: (run) => start(run.stage, run.overrides, run.sweepIndex !== undefined ? 'rto' : method),
     onStarted: (run, runId) => {
@@ -114,14 +116,15 @@ export function RlhfPanel({
   const [chainSft, setChainSft] = useState<string | null>(null);
   const afterSft = chainAfterSft(chainSft, state.sft, state.sftModel);
   const chainQueued = useRef<string | null>(null);
+  const { stagesAtOnce } = state;
   useEffect(() => {
     if (afterSft !== 'go' || busy || chainQueued.current === chainSft) return;
     chainQueued.current = chainSft;
-    queue.enqueue(RLHF_STAGES.map((stage) => ({ stage })));
-  }, [afterSft, busy, chainSft, queue]);
+    queue.enqueue(chainOrder(RLHF_STAGES, stagesAtOnce), stagesAtOnce);
+  }, [afterSft, busy, chainSft, queue, stagesAtOnce]);
   const runAll = () => {
     if (allPlan.sft) setChainSft(lab.startRun(sftJobOf(setup, corpusUrl())));
-    else queue.enqueue(allPlan.stages.map((stage) => ({ stage })));
+    else queue.enqueue(chainOrder(allPlan.stages, state.stagesAtOnce), state.stagesAtOnce);
   };
   const plan = useMemo(() => sweepPlan(sweepInput.fractions), [sweepInput.fractions]);
   const runSweep = () => {
@@ -148,7 +151,7 @@ export function RlhfPanel({
     try {
       await lab.loadQuickDemo();
       // The stages run once the state shows the loaded model (the queue advances after the next render).
-      queue.enqueue(RLHF_STAGES.filter((s) => s !== 'preferences').map((stage) => ({ stage })));
+      queue.enqueue(chainOrder(RLHF_STAGES.filter((s) => s !== 'preferences'), state.stagesAtOnce), state.stagesAtOnce);
     } catch (error) {
       setLoadError(error instanceof Error ? error.message : String(error));
     } finally {
@@ -199,12 +202,13 @@ export function RlhfPanel({
   const references = useMemo(() => ({ sft: sftGold, dpo: dpoGold, dpoWinRate }), [sftGold, dpoGold, dpoWinRate]);
 
   // The Quick demo's progress: the stage running now, or done once RTO finished with nothing left to run.
-  const runningStage = RLHF_STAGES.find((s) => runs[s]?.status === 'running' || runs[s]?.status === 'paused');
+  const runningStages = RLHF_STAGES.filter((s) => runs[s]?.status === 'running' || runs[s]?.status === 'paused');
+  const runningStage = runningStages.length ? runningStages.map((s) => TITLES[s]).join(' and ') : undefined;
   const demoEnded = RLHF_STAGES.find((s) => runs[s]?.status === 'failed' || runs[s]?.status === 'cancelled');
   const demoStatus: QuickDemoStatus = !demoStarted
     ? { kind: 'idle' }
     : loading || runningStage || (!done('rto') && !demoEnded)
-      ? { kind: 'running', stage: loading ? 'loading the shipped models' : runningStage ? TITLES[runningStage] : 'the next stage' }
+      ? { kind: 'running', stage: loading ? 'loading the shipped models' : (runningStage ?? 'the next stage') }
       : done('rto')
         ? { kind: 'done' }
         : demoEnded

@@ -44,9 +44,10 @@ export function StageCard(props: {
   const eta = run?.etaSeconds ?? null;
   // A stage done without steps (pairs loaded by the Quick demo) shows a full bar, not an empty one.
   const progress = run?.status === 'done' && run.total === 0 ? 1 : run && run.total > 0 ? Math.min(1, run.done / run.total) : 0;
-  const status = !run ? null : run.status === 'paused' ? `paused at ${run.done}/${run.total || '?'}` : run.status === 'running' ? `${run.label} · ${run.done}/${run.total || '?'}${eta === null ? '' : ` · about ${Math.ceil(eta)} s left`}` : run.status === 'done' ? 'done' : run.status === 'interrupted' ? `interrupted: ${run.label} of ${run.total || '?'}; Continue goes on from there` : `${run.status}${run.error ? `: ${run.error}` : ''}`;
+  const where = run?.beside ? ' · in a second worker' : '';
+  const status = !run ? null : run.status === 'paused' ? `paused at ${run.done}/${run.total || '?'}${where}` : run.status === 'running' ? `${run.label} · ${run.done}/${run.total || '?'}${eta === null ? '' : ` · about ${Math.ceil(eta)} s left`}${where}` : run.status === 'done' ? 'done' : run.status === 'interrupted' ? `interrupted: ${run.label} of ${run.total || '?'}; Continue goes on from there` : `${run.status}${run.error ? `: ${run.error}` : ''}`;
   return (
-    <li className="stage-card" data-testid={`stage-${props.id}`} data-status={run?.status ?? 'not-run'}>
+    <li className="stage-card" data-testid={`stage-${props.id}`} data-status={run?.status ?? 'not-run'} data-beside={run?.beside ? 'yes' : undefined}>
       <div className="row">
         <strong>{props.title}</strong>
         {props.picker}
@@ -91,7 +92,7 @@ export function StageCard(props: {
           {Object.entries(run.summary.values)
             .map(([k, v]) => `${LABELS[k] ?? k} ${fmt(v)}`)
             .join(' · ')}{' '}
-          · {run.summary.seconds.toFixed(1)} s
+          · {run.summary.seconds.toFixed(1)} s{run.beside ? ' in a second worker' : ''}
         </p>
       )}
     </li>

@@ -1,0 +1,71 @@
+/**
+ * The side worker: a second tfjs on a second core, started by the lab worker (sideRuns.ts) to run one stage beside
+ * the lab worker's own run. Each run brings a copy of the lab's models (a snapshot) and runs with the lab worker's
+ * own stage code (rlhfJobs.ts), so its numbers are the ones the lab worker would get on the same backend. It saves
+ * nothing: its events, an RL run's checkpoints and the model a stage made go back to the lab worker, which posts,
+ * records and saves them as its own.
+ */
+import '../lab/zodJitless';
+import { Lab } from '../lab/lab/lab';
+import { NonFiniteError } from '../lab/train/finite';
+import { disposeParams } from '../lab/model/gpt';
+import { activateBackend } from './backend';
+import type { BackendName } from './backendChoice';
+import { RunCancelled } from './jobContext';
+import { currentLab, replaceLab, setAutosave } from './labSession';
+import { pauseGate, pauseRun, resumeRun } from './pauses';
+import { errorMessage, type Event } from './protocol';
+import { runStage } from './rlhfJobs';
+import type { SideCommand, SideReply } from './sideProtocol';
+
+interface SideScope {
+  postMessage(reply: SideReply): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent<SideCommand>) => void): void;
+}
+const scope = self as unknown as SideScope;
+const reply = (r: SideReply): void => scope.postMessage(r);
+
+setAutosave(false);
+let backend: BackendName | null = null;
+const cancelled = new Set<string>();
+
+async function run(command: Extract<SideCommand, { type: 'run' }>): Promise<void> {
+  const { runId, job } = command;
+  try {
+    if (backend !== command.backend) {
+      await activateBackend(command.backend);
+      backend = command.backend;
+    }
+    replaceLab(Lab.fromSnapshot(command.lab));
+    const result = await runStage(
+      {
+        runId,
+        backend,
+        post: (event: Event) => reply({ type: 'event', event }),
+        cancelled: () => cancelled.has(runId),
+        pauseGate: () => pauseGate(runId),
+        checkpoint: (state) => reply({ type: 'checkpoint', runId, state }),
+      },
+      job,
+    );
+    const made = currentLab()!.snapshot();
+    reply({ type: 'finished', runId, result, made: { rm: job.stage === 'rm' ? made.rm : null, dpo: job.stage === 'dpo' ? made.dpo : null } });
+  } catch (error) {
+    if (error instanceof NonFiniteError && error.params) disposeParams(error.params);
+    reply({ type: 'ended', runId, cancelled: error instanceof RunCancelled, message: errorMessage(error) });
+  } finally {
+    cancelled.delete(runId);
+    replaceLab(null); // the copy's tensors are freed; the next run brings the lab as it stands then
+  }
+}
+
+let queue: Promise<void> = Promise.resolve();
+scope.addEventListener('message', (e) => {
+  const command = e.data;
+  if (command.type === 'run') queue = queue.then(() => run(command));
+  else if (command.type === 'cancel') {
+    cancelled.add(command.runId);
+    resumeRun(command.runId);
+  } else if (command.type === 'pause') pauseRun(command.runId);
+  else resumeRun(command.runId);
+});

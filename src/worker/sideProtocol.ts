@@ -1,0 +1,29 @@
+/**
+ * What the lab worker and its side worker (side.worker.ts) say to each other. The side worker runs one stage of the
+ * lab at a time beside the lab worker's own run (sideRuns.ts says when), on a copy of the lab's models; it saves
+ * nothing, and hands back what the stage made (a reward model or a DPO policy) and an RL run's checkpoints.
+ */
+import type { BackendName } from './backendChoice';
+import type { LabSnapshot, RlResumeState } from '../lab/lab/snapshot';
+import type { Event, RunJob, RunResult } from './protocol';
+
+export type StageJob = Extract<RunJob, { kind: 'stage' }>;
+
+/** The models a stage made, as the lab keeps them (CPU-side blobs): the lab worker installs them. */
+export interface SideArtefacts {
+  rm: LabSnapshot['rm'];
+  dpo: LabSnapshot['dpo'];
+}
+
+export type SideCommand =
+  /** Runs `job` on `lab` (a snapshot without its runs' journal) under `backend`, which the side worker starts first. */
+  | { type: 'run'; runId: string; backend: BackendName; job: StageJob; lab: LabSnapshot }
+  | { type: 'cancel' | 'pause' | 'resume'; runId: string };
+
+export type SideReply =
+  /** An event of the run, for the lab worker to post as its own. */
+  | { type: 'event'; event: Event }
+  | { type: 'checkpoint'; runId: string; state: RlResumeState }
+  | { type: 'finished'; runId: string; result: RunResult; made: SideArtefacts }
+  /** `cancelled`: stopped by the user (runCancelled), otherwise failed with `message`. */
+  | { type: 'ended'; runId: string; cancelled: boolean; message: string };

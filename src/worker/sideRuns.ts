@@ -1,0 +1,96 @@
+/**
+ * Two stages at once: the lab worker runs a stage beside its own run in the side worker (side.worker.ts) when that
+ * makes the lab faster, that is when the backend computes on the CPU (wasm, cpu; a GPU backend has one device, which
+ * two stages would only share) and the machine has a second core. The reward model and DPO need only the SFT model
+ * and the pairs, PPO only the reward model, so the page's queue (src/ui/runQueue.ts) starts DPO while the reward
+ * model trains and RTO while PPO does (docs/performance.md, "Two stages at once").
+ *
+ * The side worker gets the lab as it stands (a snapshot of its models, without the runs' journal), runs the stage
+ * with the lab worker's own code and gives back its events, an RL run's checkpoints and the model it made, which
+ * are posted, recorded and installed here as if the stage had run in this worker. One side run at a time.
+ */
+import { paramsOfBlob } from '../lab/lab/lab';
+import type { BackendName } from './backendChoice';
+import { currentLab, recordCheckpoint } from './labSession';
+import { errorMessage, type Event, type RunJob } from './protocol';
+import type { SideCommand, SideReply, StageJob } from './sideProtocol';
+
+/** How many stages can run at once on this backend here: 2 with the side worker, else 1. */
+export function stagesAtOnce(backend: BackendName | null): number {
+  const cores = typeof navigator === 'undefined' ? 1 : (navigator.hardwareConcurrency ?? 1);
+  return (backend === 'wasm' || backend === 'cpu') && cores >= 2 && typeof Worker !== 'undefined' ? 2 : 1;
+}
+
+/**
+ * Whether `job` can go to the side worker now. Not the preferences stage: new pairs make the lab's reward model
+ * and DPO stale (lab.ts), which must not happen under another run.
+ */
+export function canRunBeside(backend: BackendName | null, job: RunJob): job is StageJob {
+  return stagesAtOnce(backend) > 1 && job.kind === 'stage' && job.stage !== 'preferences' && running === null;
+}
+
+interface SideRun {
+  runId: string;
+  settle: (reply: Extract<SideReply, { type: 'finished' | 'ended' }>) => void;
+}
+
+let side: Worker | null = null;
+let running: SideRun | null = null;
+
+function sideWorker(post: (event: Event) => void): Worker {
+  if (side) return side;
+  const worker = new Worker(new URL('./side.worker.ts', import.meta.url), { type: 'module' });
+  worker.addEventListener('message', (e: MessageEvent<SideReply>) => {
+    const r = e.data;
+    if (r.type === 'event') post(r.event);
+    else if (r.type === 'checkpoint') recordCheckpoint(r.runId, r.state);
+    else if (running?.runId === r.runId) running.settle(r);
+  });
+  // A side worker that dies (out of memory, a crash in tfjs) ends its run with the reason; the next run starts a new one.
+  worker.addEventListener('error', (e: ErrorEvent) => {
+    e.preventDefault();
+    side = null;
+    worker.terminate();
+    running?.settle({ type: 'ended', runId: running.runId, cancelled: false, message: `the second worker stopped (${e.message || 'no reason given'}); run the stage again` });
+  });
+  side = worker;
+  return worker;
+}
+
+/** Forwards Stop, Pause and Resume to the side worker when it runs `runId`. */
+export function tellSide(type: 'cancel' | 'pause' | 'resume', runId: string): void {
+  if (running?.runId === runId) side?.postMessage({ type, runId } satisfies SideCommand);
+}
+
+/** Runs `job` in the side worker and reports it as the lab worker reports its own runs (lab.worker.ts). */
+export async function runBeside(runId: string, job: StageJob, backend: BackendName, post: (event: Event) => void): Promise<void> {
+  const lab = currentLab();
+  post({ type: 'runStarted', runId, job, backend, beside: true });
+  if (!lab) {
+    post({ type: 'runFailed', runId, message: 'this stage needs an SFT model: train one in Stage 1 or load a checkpoint' });
+    return;
+  }
+  const reply = await new Promise<Extract<SideReply, { type: 'finished' | 'ended' }>>((settle) => {
+    running = { runId, settle };
+    try {
+      sideWorker(post).postMessage({ type: 'run', runId, backend, job, lab: { ...lab.snapshot(), runs: [] } } satisfies SideCommand);
+    } catch (error) {
+      settle({ type: 'ended', runId, cancelled: false, message: `could not start a second worker: ${errorMessage(error)}` });
+    }
+  });
+  running = null;
+  if (reply.type === 'ended') {
+    post(reply.cancelled ? { type: 'runCancelled', runId } : { type: 'runFailed', runId, message: reply.message });
+    return;
+  }
+  // The model the stage made joins the lab it was made from (the page cannot replace the lab while a run goes on).
+  try {
+    const { rm, dpo } = reply.made;
+    if (currentLab() === lab && rm) await lab.setRm(paramsOfBlob(rm.model, 'the reward model'), rm.model.config, rm.norm, rm.key, rm.summary);
+    if (currentLab() === lab && dpo) await lab.setDpo(paramsOfBlob(dpo.model, 'the DPO model'), dpo.model.config, dpo.beta, dpo.rto, dpo.key, dpo.summary);
+  } catch (error) {
+    post({ type: 'runFailed', runId, message: errorMessage(error) });
+    return;
+  }
+  post({ type: 'runFinished', runId, result: reply.result });
+}
