@@ -13,10 +13,10 @@ import type { JobContext } from './jobContext';
 import { describeGpuLoss, errorMessage, type Command, type Event, type RunJob, type RunResult } from './protocol';
 import { pauseGate, pauseRun, resumeRun } from './pauses';
 import { scoreTypedText } from './scoreTextJob';
-import { exportSftCheckpoint, getSftModel, importSftCheckpoint, loadQuickDemo, taskFor } from './session';
+import { exportSftCheckpoint, getSftModel, importSftCheckpoint, loadQuickDemo, taskFor, whenTaskBuilds } from './session';
 import { recordEvent, recordLoad, saveSoon, setPoster } from './labSession';
 import { closeLab, continueRun, deleteLab, exportLab, listLabs, openLab } from './labCommands';
-import { canRunBeside, runBeside, stagesAtOnce, tellSide } from './sideRuns';
+import { canRunBeside, runBeside, stagesAtOnce, tellSide, warmSide } from './sideRuns';
 
 /** The few worker-global members used here (the project type-checks against the DOM lib). */
 interface WorkerScope {
@@ -211,6 +211,9 @@ function labAnswer(command: LabCommand): Promise<Event> {
       return exportLab(command.requestId);
   }
 }
+
+// A task built here is built in the side worker too, so that a stage run beside another finds it ready.
+whenTaskBuilds((task, dataUrl, settings) => warmSide(activeBackend, task, dataUrl, settings, post));
 
 // Commands run one at a time (a backend switch must not interleave with a run); cancel acts at once. A stage
 // started while this worker's own run goes on runs beside it in the side worker when it can (sideRuns.ts).

@@ -35,10 +35,17 @@ async function loadCorpus(url: string): Promise<CorpusAsset> {
   return asset;
 }
 
+/** Told before a task is built (the lab worker has its side worker build the same one: sideRuns.ts). */
+let onBuild: ((name: TaskName, dataUrl: string, settings: Settings) => void) | null = null;
+export function whenTaskBuilds(listener: typeof onBuild): void {
+  onBuild = listener;
+}
+
 /** The task for these settings, built once and reused (sentiment needs the corpus; the oracle only its seed). */
 export async function taskFor(name: TaskName, dataUrl: string, settings: Settings): Promise<Task> {
   const key = `${name}|${dataUrl}|${settings.vocabSize}|${settings.seed}`;
   if (task?.key === key) return task.task;
+  onBuild?.(name, dataUrl, settings);
   const built = name === 'oracle' ? oracleTask({ seed: settings.seed }) : sentimentTask(await loadCorpus(dataUrl), { vocabSize: settings.vocabSize, seed: settings.seed });
   task = { key, task: built };
   return built;

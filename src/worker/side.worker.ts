@@ -16,6 +16,7 @@ import { currentLab, replaceLab, setAutosave } from './labSession';
 import { pauseGate, pauseRun, resumeRun } from './pauses';
 import { errorMessage, type Event } from './protocol';
 import { runStage } from './rlhfJobs';
+import { taskFor } from './session';
 import type { SideCommand, SideReply } from './sideProtocol';
 
 interface SideScope {
@@ -29,18 +30,33 @@ setAutosave(false);
 let backend: BackendName | null = null;
 const cancelled = new Set<string>();
 
+async function useBackend(name: BackendName): Promise<BackendName> {
+  if (backend !== name) {
+    await activateBackend(name);
+    backend = name;
+  }
+  return name;
+}
+
+/** A warm-up's failure is left to the run that needs the same (it reports it). */
+async function warm(command: Extract<SideCommand, { type: 'warm' }>): Promise<void> {
+  try {
+    await useBackend(command.backend);
+    await taskFor(command.task, command.dataUrl, command.settings);
+  } catch {
+    // the run will meet it again and say so
+  }
+}
+
 async function run(command: Extract<SideCommand, { type: 'run' }>): Promise<void> {
   const { runId, job } = command;
   try {
-    if (backend !== command.backend) {
-      await activateBackend(command.backend);
-      backend = command.backend;
-    }
+    const active = await useBackend(command.backend);
     replaceLab(Lab.fromSnapshot(command.lab));
     const result = await runStage(
       {
         runId,
-        backend,
+        backend: active,
         post: (event: Event) => reply({ type: 'event', event }),
         cancelled: () => cancelled.has(runId),
         pauseGate: () => pauseGate(runId),
@@ -63,6 +79,7 @@ let queue: Promise<void> = Promise.resolve();
 scope.addEventListener('message', (e) => {
   const command = e.data;
   if (command.type === 'run') queue = queue.then(() => run(command));
+  else if (command.type === 'warm') queue = queue.then(() => warm(command));
   else if (command.type === 'cancel') {
     cancelled.add(command.runId);
     resumeRun(command.runId);

@@ -3,6 +3,8 @@
  * lab at a time beside the lab worker's own run (sideRuns.ts says when), on a copy of the lab's models; it saves
  * nothing, and hands back what the stage made (a reward model or a DPO policy) and an RL run's checkpoints.
  */
+import type { Settings } from '../lab/config';
+import type { TaskName } from '../lab/tasks/task';
 import type { BackendName } from './backendChoice';
 import type { LabSnapshot, RlResumeState } from '../lab/lab/snapshot';
 import type { Event, RunJob, RunResult } from './protocol';
@@ -18,6 +20,8 @@ export interface SideArtefacts {
 export type SideCommand =
   /** Runs `job` on `lab` (a snapshot without its runs' journal) under `backend`, which the side worker starts first. */
   | { type: 'run'; runId: string; backend: BackendName; job: StageJob; lab: LabSnapshot }
+  /** Starts `backend` and builds the task the lab worker is building, so that a run beside it need not wait for them. */
+  | { type: 'warm'; backend: BackendName; task: TaskName; dataUrl: string; settings: Settings }
   | { type: 'cancel' | 'pause' | 'resume'; runId: string };
 
 export type SideReply =

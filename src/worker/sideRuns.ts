@@ -9,7 +9,9 @@
  * with the lab worker's own code and gives back its events, an RL run's checkpoints and the model it made, which
  * are posted, recorded and installed here as if the stage had run in this worker. One side run at a time.
  */
+import type { Settings } from '../lab/config';
 import { paramsOfBlob } from '../lab/lab/lab';
+import type { TaskName } from '../lab/tasks/task';
 import type { BackendName } from './backendChoice';
 import { currentLab, recordCheckpoint } from './labSession';
 import { errorMessage, type Event, type RunJob } from './protocol';
@@ -55,6 +57,20 @@ function sideWorker(post: (event: Event) => void): Worker {
   });
   side = worker;
   return worker;
+}
+
+/**
+ * Has the side worker start the backend and build the task the lab worker is building (session.ts tells), on the
+ * second core while this one builds it too: a stage started beside another then finds both ready. The Quick demo's
+ * load is where this pays (the task takes about half a second to build).
+ */
+export function warmSide(backend: BackendName | null, task: TaskName, dataUrl: string, settings: Settings, post: (event: Event) => void): void {
+  if (!backend || stagesAtOnce(backend) < 2) return;
+  try {
+    sideWorker(post).postMessage({ type: 'warm', backend, task, dataUrl, settings } satisfies SideCommand);
+  } catch {
+    // no second worker here: stages run one at a time
+  }
 }
 
 /** Forwards Stop, Pause and Resume to the side worker when it runs `runId`. */

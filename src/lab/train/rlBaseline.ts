@@ -3,6 +3,7 @@
  * evaluation prompts, and any other model (the DPO row of a table) evaluated as an RL policy is, on the same prompts
  * with the same sampling seed.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { evaluatePolicy, type GoldBaseline, type PolicyEvaluation } from '../eval/policyEval';
 import type { GptConfig, ParamTensors } from '../model/gpt';
 import type { Task } from '../tasks/task';
@@ -18,10 +19,29 @@ export interface LabModel {
  */
 export const EVAL_SEED = (seed: number | string) => `${seed}:eval`;
 
-/** SFT's responses to the evaluation prompts, the reference for gold/win_rate (and the SFT row of a table). */
-export async function sftBaseline(task: Task, sft: LabModel, evalPrompts: readonly (readonly number[])[], seed: number | string): Promise<GoldBaseline & { evaluation: PolicyEvaluation }> {
-  const evaluation = await evaluatePolicy(task, sft.params, null, lmConfig(sft.config), evalPrompts, EVAL_SEED(seed));
-  return { gold: evaluation.golds, evaluation: { ...evaluation, kl: 0, winRate: 0.5, winRateSe: 0 } };
+type Baseline = GoldBaseline & { evaluation: PolicyEvaluation };
+
+/**
+ * Baselines already computed, per SFT model (its parameters) and then per task, backend, seed, config and prompts:
+ * the DPO stage, PPO and RTO each ask for the same one, and the answer is the same to the bit (a fixed seed), so it is
+ * computed once per worker. A model that is freed takes its entries with it.
+ */
+const computed = new WeakMap<LabModel['params'], Map<string, Promise<Baseline>>>();
+
+/** SFT's responses to the evaluation prompts, the reference for gold/win_rate (and the SFT row of a table). Read-only: shared by its callers. */
+export function sftBaseline(task: Task, sft: LabModel, evalPrompts: readonly (readonly number[])[], seed: number | string): Promise<Baseline> {
+  const key = JSON.stringify([task.name, tf.getBackend(), String(seed), lmConfig(sft.config), evalPrompts]);
+  const known = computed.get(sft.params) ?? new Map<string, Promise<Baseline>>();
+  computed.set(sft.params, known);
+  const hit = known.get(key);
+  if (hit) return hit;
+  const made = evaluatePolicy(task, sft.params, null, lmConfig(sft.config), evalPrompts, EVAL_SEED(seed)).then((evaluation) => ({
+    gold: evaluation.golds,
+    evaluation: { ...evaluation, kl: 0, winRate: 0.5, winRateSe: 0 },
+  }));
+  known.set(key, made);
+  made.catch(() => known.delete(key)); // a failed one is computed again next time
+  return made;
 }
 
 /** Any model evaluated like an RL policy (the DPO row of a table). */
