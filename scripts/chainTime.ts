@@ -1,12 +1,12 @@
 /**
  * Times the whole chain from scratch as a user runs it: the production build in headless Debian Chromium, auto
  * backend, the preset and task from the address, then "Run the whole chain" (SFT → preferences → RM → DPO → PPO →
- * RTO). Prints each stage's time (with the CPU of the page's worker, its main thread and the rest of Chromium:
- * scripts/chromiumCpu.ts) and the total. A benchmark, not a test.
+ * RTO). Prints when each stage ended (two may run at once: src/worker/sideRuns.ts), the CPU of the page's workers,
+ * its main thread and the rest of Chromium (scripts/chromiumCpu.ts), and the total. A benchmark, not a test.
  *   npm run time:chain -- [--preset small] [--task sentiment|oracle] [--backend wasm] [--dist dist]
  */
 import { parseArgs } from 'node:util';
-import { chromiumThreadCpu, describeCpu } from './chromiumCpu';
+import { chromiumThreadCpu, describeCpu, stolenSeconds } from './chromiumCpu';
 import { openPreview } from './previewBrowser';
 
 const { values } = parseArgs({
@@ -32,17 +32,24 @@ try {
   await page.getByTestId('run-all').click();
   await page.waitForSelector('[data-testid="sft-summary"]', { timeout: 1_800_000 });
   let last = performance.now();
-  let cpuNow = chromiumThreadCpu();
+  const cpuNow = chromiumThreadCpu();
   console.log(`sft: done after ${seconds(last - tReady)} (${describeCpu(cpu, cpuNow)})`);
   cpu = cpuNow;
-  for (const stage of ['preferences', 'rm', 'dpo', 'ppo', 'rto']) {
-    await page.waitForSelector(`[data-testid="stage-${stage}"][data-status="done"]`, { timeout: 1_800_000 });
-    const now = performance.now();
-    cpuNow = chromiumThreadCpu();
-    console.log(`${stage}: done after ${seconds(now - last)} (${describeCpu(cpu, cpuNow)})`);
-    last = now;
-    cpu = cpuNow;
-  }
+  // Two stages may run at once (src/worker/sideRuns.ts), so each stage's end is timed from SFT's.
+  const sftDone = last;
+  const stolen = stolenSeconds();
+  const ends = await Promise.all(
+    ['preferences', 'rm', 'dpo', 'ppo', 'rto'].map(async (stage) => {
+      await page.waitForSelector(`[data-testid="stage-${stage}"][data-status="done"]`, { timeout: 1_800_000 });
+      const at = performance.now();
+      const beside = (await page.getByTestId(`stage-${stage}`).getAttribute('data-beside')) === 'yes';
+      console.log(`${stage}: done ${seconds(at - sftDone)} after SFT${beside ? ' (in the second worker)' : ''}`);
+      return at;
+    }),
+  );
+  last = Math.max(...ends);
+  const stolenNow = stolenSeconds();
+  console.log(`the stages after SFT: ${describeCpu(cpu, chromiumThreadCpu())}${stolen !== null && stolenNow !== null ? `; taken by the hypervisor (steal): ${(stolenNow - stolen).toFixed(1)} s` : ''}`);
   console.log(`whole chain (SFT → preferences → RM → DPO → PPO → RTO): ${seconds(last - tReady)}; with page load and backend choice ${seconds(last - t0)}`);
   for (const stage of ['preferences', 'rm', 'dpo', 'ppo', 'rto']) console.log(`${stage}: ${await page.getByTestId(`summary-${stage}`).textContent()}`);
   await page.screenshot({ path: 'test-results/chain.png', fullPage: true });

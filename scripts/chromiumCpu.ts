@@ -47,3 +47,14 @@ export function describeCpu(before: Map<string, number>, after: Map<string, numb
   }
   return `CPU: workers ${worker.toFixed(1)} s, page's main thread ${page.toFixed(1)} s, other Chromium threads ${other.toFixed(1)} s`;
 }
+
+/**
+ * CPU seconds the hypervisor gave to other machines so far ("steal" in /proc/stat, all CPUs together): on a shared
+ * virtual machine a run that was stolen from is slower for it, so the timing scripts print it beside their times.
+ * null where /proc/stat is not there.
+ */
+export function stolenSeconds(): number | null {
+  if (!existsSync('/proc/stat')) return null;
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  return Number(fields[8] ?? NaN) / TICKS_PER_SECOND;
+}

@@ -58,6 +58,8 @@ export interface StageSummary {
   stage: RlhfStage;
   seconds: number;
   values: Record<string, number>;
+  /** It ran in the side worker, beside another stage (sideRuns.ts); kept with the run, so a reopened lab says so too. */
+  beside?: boolean;
 }
 
 /** What a finished SFT run (or an imported SFT checkpoint) amounts to. */

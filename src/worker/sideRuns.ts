@@ -108,5 +108,5 @@ export async function runBeside(runId: string, job: StageJob, backend: BackendNa
     post({ type: 'runFailed', runId, message: errorMessage(error) });
     return;
   }
-  post({ type: 'runFinished', runId, result: reply.result });
+  post({ type: 'runFinished', runId, result: reply.result.kind === 'stage' ? { ...reply.result, beside: true } : reply.result });
 }

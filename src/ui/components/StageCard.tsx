@@ -44,10 +44,12 @@ export function StageCard(props: {
   const eta = run?.etaSeconds ?? null;
   // A stage done without steps (pairs loaded by the Quick demo) shows a full bar, not an empty one.
   const progress = run?.status === 'done' && run.total === 0 ? 1 : run && run.total > 0 ? Math.min(1, run.done / run.total) : 0;
-  const where = run?.beside ? ' · in a second worker' : '';
+  // Said while it runs (runStarted) and once it is done (its summary, kept in the lab's journal).
+  const beside = Boolean(run?.beside || run?.summary?.beside);
+  const where = beside ? ' · in a second worker' : '';
   const status = !run ? null : run.status === 'paused' ? `paused at ${run.done}/${run.total || '?'}${where}` : run.status === 'running' ? `${run.label} · ${run.done}/${run.total || '?'}${eta === null ? '' : ` · about ${Math.ceil(eta)} s left`}${where}` : run.status === 'done' ? 'done' : run.status === 'interrupted' ? `interrupted: ${run.label} of ${run.total || '?'}; Continue goes on from there` : `${run.status}${run.error ? `: ${run.error}` : ''}`;
   return (
-    <li className="stage-card" data-testid={`stage-${props.id}`} data-status={run?.status ?? 'not-run'} data-beside={run?.beside ? 'yes' : undefined}>
+    <li className="stage-card" data-testid={`stage-${props.id}`} data-status={run?.status ?? 'not-run'} data-beside={beside ? 'yes' : undefined}>
       <div className="row">
         <strong>{props.title}</strong>
         {props.picker}
@@ -82,7 +84,7 @@ export function StageCard(props: {
         </p>
       )}
       <p className="hint">{props.guidance}</p>
-      {run && (run.stage === 'rm' || run.stage === 'dpo') && <StageLossChart stage={run.stage} points={run.points} />}
+      {run && (run.stage === 'rm' || run.stage === 'dpo') && <StageLossChart stage={run.stage} points={run.points} live={run.status === 'running'} />}
       <details className="stage-settings">
         <summary>Settings</summary>
         {props.settings}
@@ -92,7 +94,7 @@ export function StageCard(props: {
           {Object.entries(run.summary.values)
             .map(([k, v]) => `${LABELS[k] ?? k} ${fmt(v)}`)
             .join(' · ')}{' '}
-          · {run.summary.seconds.toFixed(1)} s{run.beside ? ' in a second worker' : ''}
+          · {run.summary.seconds.toFixed(1)} s{beside ? ' in a second worker' : ''}
         </p>
       )}
     </li>

@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { MetricPoint } from '../stageRuns';
+import { CHART_EVERY_MS, useThrottled } from '../useThrottled';
 import { LEGEND_TOP, xLabel, yLabel } from './chartParts';
 
 /** Which metrics a preference-trained stage's chart shows: its loss and its held-out accuracy. */
@@ -14,7 +15,13 @@ const SERIES: Record<'rm' | 'dpo', { accuracy: string; label: string }> = {
  * model cannot yet tell the chosen response from the rejected one) and the accuracy at about 0.5. Memoised, as
  * LossChart: its points change only while its stage runs.
  */
-export const StageLossChart = memo(function StageLossChart({ stage, points }: { stage: 'rm' | 'dpo'; points: readonly MetricPoint[] }) {
+export function StageLossChart({ stage, points, live }: { stage: 'rm' | 'dpo'; points: readonly MetricPoint[]; live: boolean }) {
+  // Redrawn once a second while the stage trains (useThrottled.ts), at once when it ends; in between the plot below
+  // gets the same props and does not render at all.
+  return <StageLossPlot stage={stage} points={useThrottled(points, live ? CHART_EVERY_MS : 0)} />;
+}
+
+const StageLossPlot = memo(function StageLossPlot({ stage, points }: { stage: 'rm' | 'dpo'; points: readonly MetricPoint[] }) {
   if (points.length === 0) return null;
   const { accuracy, label } = SERIES[stage];
   const data = points.map((p) => ({ step: p.step, loss: p.values.loss, evalLoss: p.values['eval/loss'], evalAccuracy: p.values[accuracy] }));
