@@ -30,7 +30,10 @@ describe('later-stage runs in the UI state', () => {
     s = labReducer(s, { type: 'event', event: { type: 'runStarted', runId: 'r1', job: job('ppo'), backend: 'wasm', beside: true } });
     s = labReducer(s, { type: 'event', event: { type: 'runStarted', runId: 'r2', job: job('preferences'), backend: 'wasm' } });
     expect(s.stages.ppo).toMatchObject({ status: 'running', beside: true });
-    expect(s.stages.preferences?.beside).toBeUndefined();
+    expect(s.stages.preferences?.beside).toBe(false);
+    // A run the side worker could not start, started again in the lab's worker.
+    s = labReducer(s, { type: 'event', event: { type: 'runStarted', runId: 'r1', job: job('ppo'), backend: 'wasm' } });
+    expect(s.stages.ppo).toMatchObject({ status: 'running', beside: false });
   });
 
   it('drops the runs built on pairs or an SFT model that were replaced, and fails running ones on a crash', () => {

@@ -69,7 +69,8 @@ function patch(runs: StageRuns, runId: string, f: (run: StageRun) => Partial<Sta
 export function reduceStageRuns(runs: StageRuns, event: Event, at = 0): StageRuns {
   switch (event.type) {
     case 'runStarted': // a continued run starts again under its id
-      return patch(runs, event.runId, (r) => ({ ...(r.status === 'interrupted' ? { status: 'running', startedAt: at, etaSeconds: null } : {}), ...(event.beside ? { beside: true } : {}) }));
+      // Where it runs, as the worker says each time it starts it (a run the side worker could not start goes on here).
+      return patch(runs, event.runId, (r) => ({ ...(r.status === 'interrupted' ? { status: 'running', startedAt: at, etaSeconds: null } : {}), beside: event.beside === true }));
     case 'runProgress':
       return patch(runs, event.runId, (r) => ({
         done: event.done,

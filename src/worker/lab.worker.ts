@@ -235,14 +235,18 @@ scope.addEventListener('message', (e) => {
     return;
   }
   if (command.type === 'startRun' && runsHere > 0 && activeBackend && canRunBeside(activeBackend, command.job)) {
-    void runBeside(command.runId, command.job, activeBackend, post);
+    void runBeside(command.runId, command.job, activeBackend, post, () => enqueue(command));
     return;
   }
+  enqueue(command);
+});
+
+function enqueue(command: Command): void {
   const isRun = command.type === 'startRun' || command.type === 'continueRun';
   if (isRun) runsHere += 1;
   queue = queue.then(() => handle(command)).finally(() => {
     if (isRun) runsHere -= 1;
   });
-});
+}
 post({ type: 'workerReady' });
 setInterval(() => scope.postMessage({ type: 'heartbeat' }), HEARTBEAT_MS);

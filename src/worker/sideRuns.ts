@@ -28,7 +28,7 @@ export function stagesAtOnce(backend: BackendName | null): number {
  * and DPO stale (lab.ts), which must not happen under another run.
  */
 export function canRunBeside(backend: BackendName | null, job: RunJob): job is StageJob {
-  return stagesAtOnce(backend) > 1 && job.kind === 'stage' && job.stage !== 'preferences' && running === null;
+  return stagesAtOnce(backend) > 1 && !broken && job.kind === 'stage' && job.stage !== 'preferences' && running === null;
 }
 
 interface SideRun {
@@ -38,22 +38,30 @@ interface SideRun {
 
 let side: Worker | null = null;
 let running: SideRun | null = null;
+/** Whether the side worker ever answered: one that dies before it does cannot start here (a host's policy, say). */
+let answered = false;
+/** Why side runs are off in this page (a side worker that could not start); null while they are on. */
+let broken: string | null = null;
 
 function sideWorker(post: (event: Event) => void): Worker {
   if (side) return side;
   const worker = new Worker(new URL('./side.worker.ts', import.meta.url), { type: 'module' });
   worker.addEventListener('message', (e: MessageEvent<SideReply>) => {
     const r = e.data;
+    answered = true;
     if (r.type === 'event') post(r.event);
     else if (r.type === 'checkpoint') recordCheckpoint(r.runId, r.state);
     else if (running?.runId === r.runId) running.settle(r);
   });
-  // A side worker that dies (out of memory, a crash in tfjs) ends its run with the reason; the next run starts a new one.
+  // A side worker that dies (out of memory, a crash in tfjs) ends its run with the reason; the next run starts a new
+  // one. One that dies before it ever answered cannot start in this page: side runs are off, and its run goes on here.
   worker.addEventListener('error', (e: ErrorEvent) => {
     e.preventDefault();
     side = null;
     worker.terminate();
-    running?.settle({ type: 'ended', runId: running.runId, cancelled: false, message: `the second worker stopped (${e.message || 'no reason given'}); run the stage again` });
+    const reason = e.message || 'no reason given';
+    if (!answered) broken = reason;
+    running?.settle({ type: 'ended', runId: running.runId, cancelled: false, message: `the second worker stopped (${reason}); run the stage again` });
   });
   side = worker;
   return worker;
@@ -65,7 +73,7 @@ function sideWorker(post: (event: Event) => void): Worker {
  * load is where this pays (the task takes about half a second to build).
  */
 export function warmSide(backend: BackendName | null, task: TaskName, dataUrl: string, settings: Settings, post: (event: Event) => void): void {
-  if (!backend || stagesAtOnce(backend) < 2) return;
+  if (!backend || stagesAtOnce(backend) < 2 || broken) return;
   try {
     sideWorker(post).postMessage({ type: 'warm', backend, task, dataUrl, settings } satisfies SideCommand);
   } catch {
@@ -78,8 +86,12 @@ export function tellSide(type: 'cancel' | 'pause' | 'resume', runId: string): vo
   if (running?.runId === runId) side?.postMessage({ type, runId } satisfies SideCommand);
 }
 
-/** Runs `job` in the side worker and reports it as the lab worker reports its own runs (lab.worker.ts). */
-export async function runBeside(runId: string, job: StageJob, backend: BackendName, post: (event: Event) => void): Promise<void> {
+/**
+ * Runs `job` in the side worker and reports it as the lab worker reports its own runs (lab.worker.ts). If the side
+ * worker cannot start at all, `runHere` runs the job in the lab worker instead (after its own run), and so do all
+ * later ones: nothing is lost, the stages only run one at a time.
+ */
+export async function runBeside(runId: string, job: StageJob, backend: BackendName, post: (event: Event) => void, runHere: () => void): Promise<void> {
   const lab = currentLab();
   post({ type: 'runStarted', runId, job, backend, beside: true });
   if (!lab) {
@@ -91,10 +103,16 @@ export async function runBeside(runId: string, job: StageJob, backend: BackendNa
     try {
       sideWorker(post).postMessage({ type: 'run', runId, backend, job, lab: { ...lab.snapshot(), runs: [] } } satisfies SideCommand);
     } catch (error) {
-      settle({ type: 'ended', runId, cancelled: false, message: `could not start a second worker: ${errorMessage(error)}` });
+      broken = errorMessage(error);
+      settle({ type: 'ended', runId, cancelled: false, message: `could not start a second worker: ${broken}` });
     }
   });
   running = null;
+  if (reply.type === 'ended' && broken && !answered) {
+    post({ type: 'console', level: 'warn', message: `a second worker could not start here (${broken}): stages run one at a time` });
+    runHere();
+    return;
+  }
   if (reply.type === 'ended') {
     post(reply.cancelled ? { type: 'runCancelled', runId } : { type: 'runFailed', runId, message: reply.message });
     return;

@@ -1,0 +1,111 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Event } from './protocol';
+import type { SideCommand, SideReply, StageJob } from './sideProtocol';
+
+/** A stand-in for the side worker: `script` answers each command the lab worker posts. */
+type Script = (command: SideCommand, worker: FakeWorker) => void;
+let script: Script = () => {};
+class FakeWorker {
+  static made = 0;
+  private listeners: Record<string, ((e: unknown) => void)[]> = {};
+  terminated = false;
+  constructor() {
+    FakeWorker.made += 1;
+  }
+  addEventListener(type: string, f: (e: unknown) => void) {
+    (this.listeners[type] ??= []).push(f);
+  }
+  postMessage(command: SideCommand) {
+    queueMicrotask(() => script(command, this));
+  }
+  reply(r: SideReply) {
+    for (const f of this.listeners.message ?? []) f({ data: r });
+  }
+  die(message: string) {
+    for (const f of this.listeners.error ?? []) f({ message, preventDefault: () => {} });
+  }
+  terminate() {
+    this.terminated = true;
+  }
+}
+
+const job: StageJob = { kind: 'stage', stage: 'ppo', preset: 'tiny', overrides: {}, dataUrl: 'x' };
+
+/** sideRuns.ts afresh (its side worker and flags are module state), with a lab open and two cores. */
+async function fresh() {
+  vi.resetModules();
+  const { replaceLab } = await import('./labSession');
+  const { Lab } = await import('../lab/lab/lab');
+  replaceLab(new Lab({ id: 'lab-test', task: 'sentiment', preset: 'tiny', vocab: [], appVersion: 'test' }));
+  return import('./sideRuns');
+}
+
+describe('a stage run beside another, in the side worker', () => {
+  beforeEach(() => {
+    vi.stubGlobal('Worker', FakeWorker);
+    vi.stubGlobal('navigator', { hardwareConcurrency: 2 });
+    FakeWorker.made = 0;
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('is offered on wasm and cpu with two cores, never for the preferences stage, one at a time', async () => {
+    const side = await fresh();
+    expect(side.stagesAtOnce('wasm')).toBe(2);
+    expect(side.stagesAtOnce('cpu')).toBe(2);
+    expect(side.stagesAtOnce('webgpu')).toBe(1);
+    expect(side.canRunBeside('wasm', job)).toBe(true);
+    expect(side.canRunBeside('wasm', { ...job, stage: 'preferences' })).toBe(false);
+    expect(side.canRunBeside('wasm', { kind: 'backendCheck' })).toBe(false);
+    vi.stubGlobal('navigator', { hardwareConcurrency: 1 });
+    expect(side.stagesAtOnce('wasm')).toBe(1);
+  });
+
+  it("posts the side worker's events as its own and ends the run as the lab worker would, marked beside", async () => {
+    const side = await fresh();
+    script = (c, w) => {
+      if (c.type !== 'run') return;
+      expect(c.lab.runs).toEqual([]); // the models only, not the journal
+      w.reply({ type: 'event', event: { type: 'runProgress', runId: c.runId, done: 1, total: 2, label: 'iteration 1' } });
+      w.reply({ type: 'finished', runId: c.runId, result: { kind: 'stage', stage: 'ppo', seconds: 1, values: { gold: 0.5 } }, made: { rm: null, dpo: null } });
+    };
+    const posted: Event[] = [];
+    const runHere = vi.fn();
+    await side.runBeside('r1', job, 'wasm', (e) => posted.push(e), runHere);
+    expect(posted.map((e) => e.type)).toEqual(['runStarted', 'runProgress', 'runFinished']);
+    expect(posted[0]).toMatchObject({ beside: true });
+    expect(posted[2]).toMatchObject({ result: { values: { gold: 0.5 }, beside: true } });
+    expect(runHere).not.toHaveBeenCalled();
+    expect(side.canRunBeside('wasm', job)).toBe(true); // free again
+  });
+
+  it('fails a run whose side worker dies mid-run, and starts a new one for the next', async () => {
+    const side = await fresh();
+    script = (c, w) => {
+      if (c.type !== 'run') return;
+      w.reply({ type: 'event', event: { type: 'runProgress', runId: c.runId, done: 1, total: 9, label: 'step 1' } });
+      w.die('out of memory');
+    };
+    const posted: Event[] = [];
+    const runHere = vi.fn();
+    await side.runBeside('r2', job, 'wasm', (e) => posted.push(e), runHere);
+    expect(posted.at(-1)).toEqual({ type: 'runFailed', runId: 'r2', message: 'the second worker stopped (out of memory); run the stage again' });
+    expect(runHere).not.toHaveBeenCalled();
+    expect(side.canRunBeside('wasm', job)).toBe(true);
+    script = (c, w) => c.type === 'run' && w.reply({ type: 'ended', runId: c.runId, cancelled: true, message: '' });
+    await side.runBeside('r3', job, 'wasm', (e) => posted.push(e), runHere);
+    expect(FakeWorker.made).toBe(2);
+    expect(posted.at(-1)).toEqual({ type: 'runCancelled', runId: 'r3' });
+  });
+
+  it('runs the stage in the lab worker when a side worker cannot start at all, and every later one too', async () => {
+    const side = await fresh();
+    script = (_c, w) => w.die('blocked by the page policy');
+    const posted: Event[] = [];
+    const runHere = vi.fn();
+    await side.runBeside('r4', job, 'wasm', (e) => posted.push(e), runHere);
+    expect(runHere).toHaveBeenCalledTimes(1);
+    expect(posted.map((e) => e.type)).toEqual(['runStarted', 'console']);
+    expect(posted[1]).toMatchObject({ level: 'warn', message: expect.stringContaining('blocked by the page policy') });
+    expect(side.canRunBeside('wasm', job)).toBe(false);
+  });
+});
