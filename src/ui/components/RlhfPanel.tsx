@@ -15,7 +15,8 @@ import type { StageRun } from '../stageRuns';
 import { chartSweepIds, DEFAULT_SWEEP_FRACTIONS, fractionsText, parseSweepFractions, sweepPlan, type SweepState } from '../sweepPlan';
 import type { LabApi } from '../useLab';
 import { useRunQueue } from '../useRunQueue';
-import { CHART_EVERY_MS, useThrottled } from '../useThrottled';
+import { useInView } from '../useInView';
+import { chartEveryMs, useThrottled } from '../useThrottled';
 import { QuickDemoCard, type QuickDemoStatus } from './QuickDemoCard';
 import { ResponseTable } from './ResponseTable';
 import { RlCharts } from './RlCharts';
@@ -183,9 +184,11 @@ export function RlhfPanel({
     () => rlRuns.map(({ stage, run, color }, i) => ({ label: labels[i] ?? stage, color, visible: !hidden.has(labels[i] ?? stage), points: run.points.map((p) => ({ step: p.step, episodes: p.values.episodes ?? p.step, values: p.values })) })),
     [rlRuns, labels, hidden],
   );
-  // While an RL run streams in, the charts are redrawn once a second (useThrottled.ts); at once otherwise.
+  // While an RL run streams in, the charts are redrawn once a second when on screen and not at all off it
+  // (useThrottled.ts); at once otherwise.
   const rlLive = ppoRun?.status === 'running' || rtoRun?.status === 'running';
-  const shownChartRuns = useThrottled(chartRuns, rlLive ? CHART_EVERY_MS : 0);
+  const [chartsRef, chartsOnScreen] = useInView<HTMLDivElement>();
+  const shownChartRuns = useThrottled(chartRuns, chartEveryMs(rlLive, chartsOnScreen));
   // The heatmap shows the visible runs; a method with one visible run is named by the method alone.
   const heatmapRuns = useMemo(() => {
     const visibleRuns = rlRuns.map((r, i) => ({ ...r, label: labels[i] ?? r.stage })).filter((r) => !hidden.has(r.label));
@@ -307,7 +310,9 @@ export function RlhfPanel({
       {rlRuns.length > 0 && (
         <>
           <h3 id="rl-curves-title">PPO and RTO, episode by episode</h3>
-          <RlCharts runs={shownChartRuns} references={references} onToggle={toggle} task={task} />
+          <div ref={chartsRef}>
+            <RlCharts runs={shownChartRuns} references={references} onToggle={toggle} task={task} />
+          </div>
           <div className="row">
             <button type="button" data-testid="download-csv" onClick={() => downloadFile('rto-lab-metrics.csv', metricsCsv(exportRuns), 'text/csv')}>
               Download metrics (CSV)

@@ -1,7 +1,8 @@
 import { memo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { MetricPoint } from '../stageRuns';
-import { CHART_EVERY_MS, useThrottled } from '../useThrottled';
+import { useInView } from '../useInView';
+import { chartEveryMs, useThrottled } from '../useThrottled';
 import { LEGEND_TOP, xLabel, yLabel } from './chartParts';
 
 /** Which metrics a preference-trained stage's chart shows: its loss and its held-out accuracy. */
@@ -16,9 +17,15 @@ const SERIES: Record<'rm' | 'dpo', { accuracy: string; label: string }> = {
  * LossChart: its points change only while its stage runs.
  */
 export function StageLossChart({ stage, points, live }: { stage: 'rm' | 'dpo'; points: readonly MetricPoint[]; live: boolean }) {
-  // Redrawn once a second while the stage trains (useThrottled.ts), at once when it ends; in between the plot below
-  // gets the same props and does not render at all.
-  return <StageLossPlot stage={stage} points={useThrottled(points, live ? CHART_EVERY_MS : 0)} />;
+  // Redrawn once a second while the stage trains and the chart is on screen (useThrottled.ts), at once when it ends;
+  // in between the plot below gets the same props and does not render at all.
+  const [ref, onScreen] = useInView<HTMLDivElement>();
+  const shown = useThrottled(points, chartEveryMs(live, onScreen));
+  return (
+    <div ref={ref}>
+      <StageLossPlot stage={stage} points={shown} />
+    </div>
+  );
 }
 
 const StageLossPlot = memo(function StageLossPlot({ stage, points }: { stage: 'rm' | 'dpo'; points: readonly MetricPoint[] }) {
