@@ -5,15 +5,19 @@
  * A benchmark, not a test.
  * Also writes the README's pictures to e2e/screenshots/: the first screen (1280×900, before the demo starts), the
  * curves, the heatmap's default view and two of its channels, the stage cards and the theory panel.
+ * The page stays at its first screen, as a visitor's who has just pressed the button, so the charts below it are not
+ * redrawn during the run (src/ui/useInView.ts). With --watch the script follows the card's "Watch the stages" link
+ * once the demo starts, and the RL curves' heading once PPO starts, as a teacher showing the run would: the charts on
+ * screen are then drawn once a second.
  * With --hidden the page's sections are hidden (display: none) once the demo starts, so the page draws nothing: what
  * is left is the worker's time (docs/performance.md, "The Quick demo's floor"); no pictures are written then.
- *   npm run build && npx tsx scripts/quickDemoTime.ts [--backend wasm] [--hash "#preset=tiny"] [--dist dist] [--port 4175] [--hidden]
+ *   npm run build && npx tsx scripts/quickDemoTime.ts [--backend wasm] [--hash "#preset=tiny"] [--dist dist] [--port 4175] [--hidden | --watch]
  */
 import { parseArgs } from 'node:util';
 import { chromiumThreadCpu, describeCpu, stolenSeconds } from './chromiumCpu';
 import { openPreview } from './previewBrowser';
 
-const { values } = parseArgs({ options: { backend: { type: 'string' }, hash: { type: 'string', default: '' }, port: { type: 'string', default: '4175' }, dist: { type: 'string', default: 'dist' }, hidden: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { backend: { type: 'string' }, hash: { type: 'string', default: '' }, port: { type: 'string', default: '4175' }, dist: { type: 'string', default: 'dist' }, hidden: { type: 'boolean', default: false }, watch: { type: 'boolean', default: false } } });
 const { base, page, close } = await openPreview(Number(values.port), values.dist);
 try {
   const t0 = performance.now();
@@ -27,6 +31,15 @@ try {
   if (!values.hidden) await page.screenshot({ path: 'e2e/screenshots/first-screen.png' }); // the viewport only: what a visitor sees first
   await page.getByTestId('quick-demo').click();
   if (values.hidden) await page.evaluate(() => document.querySelectorAll<HTMLElement>('section').forEach((el) => (el.style.display = 'none')));
+  if (values.watch) {
+    await page.getByRole('link', { name: /Watch the stages/ }).click();
+    // The RL curves appear when PPO starts: then to them.
+    void page
+      .locator('#rl-curves-title')
+      .waitFor({ timeout: 600_000 })
+      .then(() => page.locator('#rl-curves-title').scrollIntoViewIfNeeded())
+      .catch(() => {});
+  }
   // Two stages may run at once (src/worker/sideRuns.ts), so each stage's end is timed from the click.
   const cpu = chromiumThreadCpu();
   const stolen = stolenSeconds();
