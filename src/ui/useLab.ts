@@ -61,6 +61,12 @@ const deferrable = (a: Action) => a.type === 'event' && (a.event.type === 'runPr
 /** How long a worker may stay silent (it posts a heartbeat every second) before the page reports it stopped. */
 const SILENT_MS = 12_000;
 
+/** The Quick demo's files, shipped with the app (made by `npm run lab -- quick-assets`), and the corpus. */
+const quickDemoFiles = () => {
+  const at = (path: string) => new URL(path, document.baseURI).href;
+  return { sftUrl: at('quick/sft.ckpt'), pairsUrl: at('quick/prefs.json'), dataUrl: corpusUrl() };
+};
+
 export function useLab(initialChoice: BackendChoice, initialNotices: string[]): LabApi {
   const [state, dispatchNow] = useReducer(labReducer, undefined, () => initialLabState(initialChoice, initialNotices));
   // Every action goes through the batcher: a step's metrics and progress wait up to RENDER_EVERY_MS and reach the
@@ -183,8 +189,7 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
   );
 
   const loadQuickDemo = useCallback(async () => {
-    const at = (path: string) => new URL(path, document.baseURI).href;
-    await request({ type: 'loadQuickDemo', sftUrl: at('quick/sft.ckpt'), pairsUrl: at('quick/prefs.json'), dataUrl: corpusUrl() });
+    await request({ type: 'loadQuickDemo', ...quickDemoFiles() });
   }, [request]);
 
   const restartWorker = useCallback((choice?: BackendChoice) => {
@@ -245,7 +250,9 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
     restored.current = generation;
     const fromUrl = labUrlOf(window.location.hash);
     const remembered = openLabChoice();
-    if (!fromUrl && remembered === 'none') return;
+    // A page that starts empty gets the Quick demo ready while the visitor reads (session.ts, prepareQuickDemo).
+    const startsEmpty = () => workerRef.current?.postMessage({ type: 'prepareQuickDemo', ...quickDemoFiles() } satisfies Command);
+    if (!fromUrl && remembered === 'none') return startsEmpty();
     const source: OpenSource = fromUrl ? { kind: 'url', url: fromUrl } : { kind: 'saved', id: remembered };
     openLab(source)
       .then(() => {
@@ -254,7 +261,7 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
       })
       .catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
-      if (!fromUrl && /no saved lab/.test(message)) return;
+      if (!fromUrl && /no saved lab/.test(message)) return startsEmpty();
       dispatch({ type: 'notice', message: `${fromUrl ? `Could not open the lab at ${fromUrl}` : 'Could not restore the last lab'}: ${message}` });
     });
   }, [state.backendStatus, generation, openLab, dispatch]);

@@ -13,7 +13,7 @@ import type { JobContext } from './jobContext';
 import { describeGpuLoss, errorMessage, type Command, type Event, type RunJob, type RunResult } from './protocol';
 import { pauseGate, pauseRun, resumeRun } from './pauses';
 import { scoreTypedText } from './scoreTextJob';
-import { exportSftCheckpoint, getSftModel, importSftCheckpoint, loadQuickDemo, taskFor, whenTaskBuilds } from './session';
+import { exportSftCheckpoint, getSftModel, importSftCheckpoint, loadQuickDemo, prepareQuickDemo, taskFor, whenTaskBuilds } from './session';
 import { recordEvent, recordLoad, saveSoon, setPoster } from './labSession';
 import { closeLab, continueRun, deleteLab, exportLab, listLabs, openLab } from './labCommands';
 import { canRunBeside, runBeside, stagesAtOnce, tellSide, warmSide } from './sideRuns';
@@ -114,6 +114,14 @@ async function handle(command: Command): Promise<void> {
         post(event);
       } catch (error) {
         post({ type: 'requestFailed', requestId: command.requestId, message: `could not load the Quick demo: ${errorMessage(error)}` });
+      }
+      return;
+    }
+    case 'prepareQuickDemo': {
+      try {
+        await prepareQuickDemo(command.sftUrl, command.pairsUrl, command.dataUrl);
+      } catch {
+        // the Quick demo's load fetches and builds again, and says what went wrong
       }
       return;
     }

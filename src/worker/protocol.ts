@@ -97,6 +97,8 @@ export type Command =
   | { type: 'importCheckpoint'; requestId: string; stage: 'sft'; bytes: ArrayBuffer; dataUrl: string }
   /** The Quick demo: the SFT checkpoint and preference pairs the app ships (made by `npm run lab -- quick-assets`). */
   | { type: 'loadQuickDemo'; requestId: string; sftUrl: string; pairsUrl: string; dataUrl: string }
+  /** The page starts empty: fetch the Quick demo's files and build its task now, so its click finds them ready (no answer). */
+  | { type: 'prepareQuickDemo'; sftUrl: string; pairsUrl: string; dataUrl: string }
   /** The labs saved in this browser (IndexedDB), newest first. */
   | { type: 'listLabs'; requestId: string }
   /**

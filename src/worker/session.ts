@@ -134,10 +134,39 @@ export async function importSftCheckpoint(bytes: Uint8Array, backend: string, da
 
 const presetOf = (meta: Record<string, unknown>): PresetName => (typeof meta.preset === 'string' && isPresetName(meta.preset) ? meta.preset : 'tiny');
 
+/** The Quick demo's two files, fetched once (prepareQuickDemo may have started it); a failed fetch is tried again. */
+let quickFiles: { key: string; files: Promise<[ArrayBuffer, unknown]> } | null = null;
+function fetchQuickFiles(sftUrl: string, pairsUrl: string): Promise<[ArrayBuffer, unknown]> {
+  const key = `${sftUrl}|${pairsUrl}`;
+  if (quickFiles?.key === key) return quickFiles.files;
+  const files = Promise.all([fetchOk(sftUrl, "the Quick demo's SFT model").then((r) => r.arrayBuffer()), fetchOk(pairsUrl, "the Quick demo's pairs").then((r) => r.json() as Promise<unknown>)]);
+  const entry = { key, files };
+  quickFiles = entry;
+  files.catch(() => {
+    if (quickFiles === entry) quickFiles = null;
+  });
+  return files;
+}
+
+/**
+ * Gets the Quick demo ready while the page waits for its click: its files fetched and its task built, here and (by
+ * whenTaskBuilds) in the side worker, which is most of what the load did after the click (docs/performance.md).
+ * Changes no state that anyone sees: the lab stays as it is, and nothing happens when a lab is already open (its task
+ * is the one worth keeping). A failure is left to the load itself, which reports it.
+ */
+export async function prepareQuickDemo(sftUrl: string, pairsUrl: string, dataUrl: string): Promise<void> {
+  if (currentLab()) return;
+  const [ckpt] = await fetchQuickFiles(sftUrl, pairsUrl);
+  const { header } = checkpointFromBinary(new Uint8Array(ckpt));
+  const settings = (header.meta as Partial<SftSummary>).settings;
+  if (header.kind !== 'sft' || !settings || typeof settings !== 'object' || currentLab()) return;
+  await taskFor(taskOfCheckpoint(header.meta, header.vocab), dataUrl, settings);
+}
+
 /** The Quick demo's SFT model and pairs (both fetched from the app itself); the pairs must fit the model. */
 export async function loadQuickDemo(sftUrl: string, pairsUrl: string, backend: string, dataUrl: string): Promise<{ summary: SftSummary; pairs: StageSummary }> {
   const started = performance.now();
-  const [ckpt, pairsJson] = await Promise.all([fetchOk(sftUrl, "the Quick demo's SFT model").then((r) => r.arrayBuffer()), fetchOk(pairsUrl, "the Quick demo's pairs").then((r) => r.json() as Promise<unknown>)]);
+  const [ckpt, pairsJson] = await fetchQuickFiles(sftUrl, pairsUrl);
   const vocab = checkpointFromBinary(new Uint8Array(ckpt)).header.vocab.length;
   const pairs = parsePairsFile(pairsJson, vocab);
   const summary = await importSftCheckpoint(new Uint8Array(ckpt), backend, dataUrl);

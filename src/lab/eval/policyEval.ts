@@ -20,7 +20,7 @@ import { BOS } from '../data/tokenizer';
 import type { ResponseRow, SftResponseRow } from '../events';
 import { actionLogitBias } from '../model/actionMask';
 import { scalarAt, tokenLogProbsAt, type GptConfig, type ParamTensors } from '../model/gpt';
-import { sampleResponses, taskSampleOptions } from '../model/sample';
+import { sampleResponses, taskSampleOptions, type SampleBatch } from '../model/sample';
 import { createRng } from '../rng';
 import type { Task } from '../tasks/task';
 import { normalisedScore, type ScoreNorm } from '../train/rm';
@@ -31,6 +31,34 @@ export interface GoldBaseline {
   gold: number[];
   /** SFT's own evaluation (sftBaseline): its responses sit beside the policy's in the response table. */
   evaluation?: Pick<PolicyEvaluation, 'responses' | 'golds'>;
+  /** The responses it was computed from and what drew them (sftBaseline): an RL run's iteration 0 reuses them. */
+  sample?: EvaluationSample;
+}
+
+/** An evaluation's sampled responses, with the model, config, prompts and seed that drew them. */
+export interface EvaluationSample {
+  policy: ParamTensors;
+  config: GptConfig;
+  prompts: readonly (readonly number[])[];
+  seed: string;
+  batch: SampleBatch;
+}
+
+/** One response per prompt from `policy` at temperature 1, drawn with `seed`: what every evaluation scores. */
+export async function sampleForEvaluation(task: Task, policy: ParamTensors, config: GptConfig, prompts: readonly (readonly number[])[], seed: string): Promise<EvaluationSample> {
+  const batch = await sampleResponses(policy, config, prompts, taskSampleOptions(task, 1), createRng(seed));
+  return { policy, config, prompts, seed, batch };
+}
+
+/**
+ * `sample`'s responses when they are the ones `policy` would draw here: drawn by the same parameter tensors (so the
+ * same weights, on this backend), config, prompts and seed. The sampler is deterministic, so it would draw them again
+ * to the token; null when anything differs.
+ */
+export function sameSample(sample: EvaluationSample | undefined, policy: ParamTensors, config: GptConfig, prompts: readonly (readonly number[])[], seed: string): SampleBatch | null {
+  if (!sample || sample.policy !== policy || sample.seed !== seed || JSON.stringify(sample.config) !== JSON.stringify(config)) return null;
+  const same = sample.prompts.length === prompts.length && sample.prompts.every((p, i) => p.length === prompts[i]!.length && p.every((t, j) => t === prompts[i]![j]));
+  return same ? sample.batch : null;
 }
 
 export interface PolicyEvaluation {
@@ -81,7 +109,10 @@ export async function evaluatePolicy(
   return { gold: e.gold, goldSe: e.goldSe, winRate: e.winRate, winRateSe: e.winRateSe, kl: e.kl, length: e.length, responses: e.responses, golds: e.golds };
 }
 
-/** evaluatePolicy with each response's KL, length and (given `rewardModel`) normalised RM score. */
+/**
+ * evaluatePolicy with each response's KL, length and (given `rewardModel`) normalised RM score. `sampled`: the
+ * responses `policy` draws on `prompts` with `seed`, when the caller already holds them (sameSample); else drawn here.
+ */
 export async function evaluateResponses(
   task: Task,
   policy: ParamTensors,
@@ -91,9 +122,10 @@ export async function evaluateResponses(
   seed: string,
   baseline?: GoldBaseline,
   rewardModel?: ResponseScorer,
+  sampled?: SampleBatch,
 ): Promise<ResponseEvaluation> {
   const options = taskSampleOptions(task, 1);
-  const batch = await sampleResponses(policy, config, prompts, options, createRng(seed));
+  const batch = sampled ?? (await sampleForEvaluation(task, policy, config, prompts, seed)).batch;
   const golds = batch.responses.map((r) => task.goldReward(r));
   const B = prompts.length;
   let kl = NaN;

@@ -152,6 +152,7 @@ export async function trainDpo(run: DpoRun): Promise<DpoResult> {
   const schedule = { peakLr: s.lr, totalSteps: total, warmupFraction: s.warmupFraction, floorFraction: s.floorFraction };
   const n = run.train.length;
   let step = 0;
+  let lastHeldOut: { step: number; evaluation: DpoEvaluation } | null = null;
   try {
     // A reference that is not finite (a broken SFT model) would poison every step: refused before the first one.
     assertFinite({ ...guard(1), advice: 'The SFT model gives a preference pair a non-finite log-probability: retrain it with a lower learning rate.' }, { 'reference log-prob (train pairs)': refTrain, 'reference log-prob (held-out pairs)': refHeldOut });
@@ -179,12 +180,14 @@ export async function trainDpo(run: DpoRun): Promise<DpoResult> {
         };
         if ((step + 1) % s.evalEvery === 0 || step + 1 === total) {
           const h = await evaluateDpo(params, config, run.heldOut, refHeldOut, s.beta, space);
+          lastHeldOut = { step: step + 1, evaluation: h };
           Object.assign(values, { 'eval/loss': h.loss, 'eval/rewards/margins': h.margin, 'eval/rewards/accuracies': h.accuracy });
         }
         run.onEvent?.({ type: 'metrics', stage: 'dpo', step: step + 1, totalSteps: total, values });
       }
     }
-    const heldOut = await evaluateDpo(params, config, run.heldOut, refHeldOut, s.beta, space);
+    // The last step's held-out evaluation is already of these weights, unless the run stopped between evaluations.
+    const heldOut = lastHeldOut?.step === step ? lastHeldOut.evaluation : await evaluateDpo(params, config, run.heldOut, refHeldOut, s.beta, space);
     const train = await evaluateDpo(params, config, run.train, refTrain, s.beta, space);
     return { params, config, steps: step, heldOut, train };
   } catch (error) {

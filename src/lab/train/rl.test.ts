@@ -156,6 +156,40 @@ describe('the RL loop (PPO, RTO and the ablations) on untrained models', () => {
     }
   });
 
+  it("iteration 0 scores the SFT baseline's own responses, and they are what drawing them again gives, to the bit", async () => {
+    const baseline = await sftBaseline(task, { params: sft, config }, evalPrompts, 7);
+    expect(baseline.sample?.batch.responses).toEqual(baseline.evaluation.responses);
+    // Iteration 0's metrics and response rows, with the baseline's responses (as the page runs) and drawn afresh.
+    const atZero = async (b: typeof baseline) => {
+      const seen: StageEvent[] = [];
+      await trainRl({
+        task,
+        sft: { params: sft, config },
+        rewardModel: { params: rm, config: { ...config, scalarHead: true }, norm: { mean: 0.1, std: 2 } },
+        settings: { ...settings, iterations: 1, mode: 'ppo' },
+        seed: 7,
+        prompts,
+        evalPrompts,
+        baseline: b,
+        onEvent: (e) => {
+          if ((e.type === 'metrics' || e.type === 'responses') && e.step === 0) seen.push(e);
+        },
+      });
+      return seen;
+    };
+    const reused = await atZero(baseline);
+    expect(reused.map((e) => e.type)).toEqual(['responses', 'metrics']);
+    expect(reused).toEqual(await atZero({ gold: baseline.gold, evaluation: baseline.evaluation }));
+    // The sample is read when it says it was drawn by the SFT weights with the run's prompts and seed (a stand-in
+    // batch shows it), and ignored when it was drawn with another seed.
+    const other = await sftBaseline(task, { params: dpo, config }, evalPrompts, 7);
+    const standIn = { ...baseline, sample: { ...baseline.sample!, batch: other.sample!.batch } };
+    const rows = (events: StageEvent[]) => events.flatMap((e) => (e.type === 'responses' ? e.rows.map((r) => r.response) : []));
+    expect(rows(await atZero(standIn))).toEqual(other.evaluation.responses.map((r) => task.tokenizer.decode(r)));
+    expect(other.evaluation.responses).not.toEqual(baseline.evaluation.responses);
+    expect(rows(await atZero({ ...standIn, sample: { ...standIn.sample, seed: 'another' } }))).toEqual(rows(reused));
+  });
+
   it('refuses settings that cannot run, with a message that says why', async () => {
     await expect(run({ promptsPerRollout: 10, minibatches: 4 })).rejects.toThrow(/divisible/);
     await expect(run({ mode: 'rto', beta1: 0 })).rejects.toThrow(/β1/);

@@ -20,10 +20,10 @@
 import type { EventSink, TokenRow } from '../events';
 import type { RlResumeState } from '../lab/snapshot';
 import { cloneParams, disposeParams, type Params } from '../model/gpt';
-import { taskSampleOptions, type SampleOptions } from '../model/sample';
+import { taskSampleOptions, type SampleBatch, type SampleOptions } from '../model/sample';
 import { createRng, restoreRng, type Rng } from '../rng';
 import type { Task } from '../tasks/task';
-import { evaluateResponses, responseRows, type GoldBaseline } from '../eval/policyEval';
+import { evaluateResponses, responseRows, sameSample, type GoldBaseline } from '../eval/policyEval';
 import { rolloutTargets, type RolloutTargets } from './advantages';
 import { methodWith } from './methods';
 import { epochOrder } from './batch';
@@ -133,8 +133,8 @@ export async function trainRl(run: RlRun): Promise<RlResult> {
     models: critic ? 2 : 1,
     advice: critic ? `Lower the learning rates (actor ${s.actorLr}, critic ${s.criticLr}).` : `Lower the actor's learning rate (now ${s.actorLr}).`,
   });
-  const evaluate = async (table = true) => {
-    const e = await evaluateResponses(task, actor, run.sft.params, config, run.evalPrompts, EVAL_SEED(run.seed), run.baseline, run.rewardModel);
+  const evaluate = async (table = true, sampled?: SampleBatch) => {
+    const e = await evaluateResponses(task, actor, run.sft.params, config, run.evalPrompts, EVAL_SEED(run.seed), run.baseline, run.rewardModel, sampled);
     const point: RlEvaluationPoint = { iteration, episodes, gold: e.gold, goldSe: e.goldSe, winRate: e.winRate, winRateSe: e.winRateSe, kl: e.kl, length: e.length };
     history.push(point);
     // The response table: this evaluation's responses to the first held-out prompts, beside SFT's (sent with the
@@ -144,8 +144,9 @@ export async function trainRl(run: RlRun): Promise<RlResult> {
   };
   try {
     if (!resume) {
-      // Iteration 0: the policy is still SFT; its evaluation is the curves' starting point.
-      const start = await evaluate();
+      // Iteration 0: the policy is still SFT (a copy of its weights); its evaluation is the curves' starting point. The
+      // baseline's responses are the ones it would draw (same weights, prompts and seed): scored, not drawn again.
+      const start = await evaluate(true, sameSample(run.baseline.sample, run.sft.params, config, run.evalPrompts, EVAL_SEED(run.seed)) ?? undefined);
       run.onEvent?.({ type: 'metrics', stage, run: name, step: 0, totalSteps: s.iterations, values: { episodes: 0, ...evalMetrics(start), 'eval/length_cap': task.horizon } });
     }
     for (; iteration < s.iterations && !run.shouldStop?.(); ) {

@@ -4,7 +4,7 @@
  * with the same sampling seed.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { evaluatePolicy, type GoldBaseline, type PolicyEvaluation } from '../eval/policyEval';
+import { evaluatePolicy, evaluateResponses, sampleForEvaluation, type GoldBaseline, type PolicyEvaluation } from '../eval/policyEval';
 import type { GptConfig, ParamTensors } from '../model/gpt';
 import type { Task } from '../tasks/task';
 
@@ -15,7 +15,8 @@ export interface LabModel {
 
 /**
  * The one sampling seed of every evaluation of a run: the SFT baseline, iteration 0, every later point and the DPO
- * row (common random numbers, policyEval.ts). So iteration 0, still the SFT policy, reproduces the baseline exactly.
+ * row (common random numbers, policyEval.ts). So iteration 0, still the SFT policy, would draw the baseline's
+ * responses again to the token: it scores the baseline's own (GoldBaseline.sample) instead.
  */
 export const EVAL_SEED = (seed: number | string) => `${seed}:eval`;
 
@@ -35,10 +36,12 @@ export function sftBaseline(task: Task, sft: LabModel, evalPrompts: readonly (re
   computed.set(sft.params, known);
   const hit = known.get(key);
   if (hit) return hit;
-  const made = evaluatePolicy(task, sft.params, null, lmConfig(sft.config), evalPrompts, EVAL_SEED(seed)).then((evaluation) => ({
-    gold: evaluation.golds,
-    evaluation: { ...evaluation, kl: 0, winRate: 0.5, winRateSe: 0 },
-  }));
+  const made = (async (): Promise<Baseline> => {
+    const sample = await sampleForEvaluation(task, sft.params, lmConfig(sft.config), evalPrompts, EVAL_SEED(seed));
+    const e = await evaluateResponses(task, sft.params, null, sample.config, evalPrompts, sample.seed, undefined, undefined, sample.batch);
+    const evaluation: PolicyEvaluation = { gold: e.gold, goldSe: e.goldSe, winRate: 0.5, winRateSe: 0, kl: 0, length: e.length, responses: e.responses, golds: e.golds };
+    return { gold: e.golds, evaluation, sample };
+  })();
   known.set(key, made);
   made.catch(() => known.delete(key)); // a failed one is computed again next time
   return made;

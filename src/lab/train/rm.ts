@@ -118,6 +118,7 @@ export async function trainRewardModel(run: RmRun): Promise<RmResult> {
   const total = s.epochs * perEpoch;
   const schedule = { peakLr: s.lr, totalSteps: total, warmupFraction: s.warmupFraction, floorFraction: s.floorFraction };
   let step = 0;
+  let lastHeldOut: { step: number; evaluation: Awaited<ReturnType<typeof evaluateRewardModel>> } | null = null;
   try {
     for (let epoch = 0; epoch < s.epochs && !run.shouldStop?.(); epoch++) {
       const order = epochOrder(run.train.length, () => rng.next());
@@ -137,13 +138,15 @@ export async function trainRewardModel(run: RmRun): Promise<RmResult> {
         const values: Record<string, number> = { loss: out.loss, accuracy, 'rewards/chosen': chosen, 'rewards/rejected': rejected, 'grad/norm': out.gradNorm };
         if ((step + 1) % s.evalEvery === 0 || step + 1 === total) {
           const h = await evaluateRewardModel(params, config, run.heldOut);
+          lastHeldOut = { step: step + 1, evaluation: h };
           Object.assign(values, { 'eval/loss': h.loss, 'eval/accuracy': h.accuracy });
         }
         run.onEvent?.({ type: 'metrics', stage: 'rm', step: step + 1, totalSteps: total, values });
       }
     }
     const train = await evaluateRewardModel(params, config, run.train);
-    const heldOut = await evaluateRewardModel(params, config, run.heldOut);
+    // The last step's held-out evaluation is already of these weights, unless the run stopped between evaluations.
+    const heldOut = lastHeldOut?.step === step ? lastHeldOut.evaluation : await evaluateRewardModel(params, config, run.heldOut);
     const scores = heldOut.scores.length ? heldOut.scores : train.scores;
     const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
     const std = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / scores.length) || 1;
