@@ -238,8 +238,8 @@ scope.addEventListener('message', (e) => {
   if (command.type === 'pauseRun' || command.type === 'resumeRun') {
     if (command.type === 'pauseRun') pauseRun(command.runId);
     else resumeRun(command.runId);
-    tellSide(command.type === 'pauseRun' ? 'pause' : 'resume', command.runId);
-    post({ type: 'runPaused', runId: command.runId, paused: command.type === 'pauseRun' });
+    // A run in the side worker says so itself, once the events of the steps it took before have come (sideRuns.ts).
+    if (!tellSide(command.type === 'pauseRun' ? 'pause' : 'resume', command.runId)) post({ type: 'runPaused', runId: command.runId, paused: command.type === 'pauseRun' });
     return;
   }
   if (command.type === 'startRun' && runsHere > 0 && activeBackend && canRunBeside(activeBackend, command.job)) {

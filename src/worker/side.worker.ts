@@ -83,6 +83,10 @@ scope.addEventListener('message', (e) => {
   else if (command.type === 'cancel') {
     cancelled.add(command.runId);
     resumeRun(command.runId);
-  } else if (command.type === 'pause') pauseRun(command.runId);
-  else resumeRun(command.runId);
+  } else {
+    if (command.type === 'pause') pauseRun(command.runId);
+    else resumeRun(command.runId);
+    // Said from here, after the events of every step taken before it: the lab worker posts it in that order.
+    reply({ type: 'event', event: { type: 'runPaused', runId: command.runId, paused: command.type === 'pause' } });
+  }
 });

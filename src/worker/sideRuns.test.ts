@@ -78,6 +78,32 @@ describe('a stage run beside another, in the side worker', () => {
     expect(side.canRunBeside('wasm', job)).toBe(true); // free again
   });
 
+  it("forwards Pause and Resume only for the side worker's run, whose runPaused comes after the events before it", async () => {
+    const side = await fresh();
+    const told: SideCommand[] = [];
+    let worker: FakeWorker | null = null;
+    script = (c, w) => {
+      told.push(c);
+      worker = w;
+      if (c.type === 'run') w.reply({ type: 'event', event: { type: 'runProgress', runId: c.runId, done: 1, total: 9, label: 'step 1' } });
+      // side.worker.ts answers Pause and Resume itself, through the same port as the run's events
+      if (c.type === 'pause' || c.type === 'resume') w.reply({ type: 'event', event: { type: 'runPaused', runId: c.runId, paused: c.type === 'pause' } });
+    };
+    const posted: Event[] = [];
+    const ran = side.runBeside('r5', job, 'wasm', (e) => posted.push(e), vi.fn());
+    await new Promise((r) => setTimeout(r, 0));
+    expect(side.tellSide('pause', 'another-run')).toBe(false); // a run of the lab worker: it says so itself
+    expect(side.tellSide('pause', 'r5')).toBe(true);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(side.tellSide('resume', 'r5')).toBe(true);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(told.map((c) => c.type)).toEqual(['run', 'pause', 'resume']);
+    worker!.reply({ type: 'finished', runId: 'r5', result: { kind: 'stage', stage: 'ppo', seconds: 1, values: {} }, made: { rm: null, dpo: null } });
+    await ran;
+    expect(posted.map((e) => (e.type === 'runPaused' ? `runPaused ${e.paused}` : e.type))).toEqual(['runStarted', 'runProgress', 'runPaused true', 'runPaused false', 'runFinished']);
+    expect(side.tellSide('pause', 'r5')).toBe(false); // ended
+  });
+
   it('fails a run whose side worker dies mid-run, and starts a new one for the next', async () => {
     const side = await fresh();
     script = (c, w) => {

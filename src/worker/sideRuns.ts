@@ -81,9 +81,15 @@ export function warmSide(backend: BackendName | null, task: TaskName, dataUrl: s
   }
 }
 
-/** Forwards Stop, Pause and Resume to the side worker when it runs `runId`. */
-export function tellSide(type: 'cancel' | 'pause' | 'resume', runId: string): void {
-  if (running?.runId === runId) side?.postMessage({ type, runId } satisfies SideCommand);
+/**
+ * Forwards Stop, Pause and Resume to the side worker when it runs `runId`; false when it does not. The side worker
+ * answers Pause and Resume with the run's runPaused event itself, after the events of the steps it took before them,
+ * so the page never sees a paused run's progress move on.
+ */
+export function tellSide(type: 'cancel' | 'pause' | 'resume', runId: string): boolean {
+  if (running?.runId !== runId || !side) return false;
+  side.postMessage({ type, runId } satisfies SideCommand);
+  return true;
 }
 
 /**
