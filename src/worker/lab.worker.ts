@@ -16,7 +16,7 @@ import { scoreTypedText } from './scoreTextJob';
 import { exportSftCheckpoint, getSftModel, importSftCheckpoint, loadQuickDemo, prepareQuickDemo, taskFor, whenTaskBuilds } from './session';
 import { recordEvent, recordLoad, saveSoon, setPoster } from './labSession';
 import { closeLab, continueRun, deleteLab, exportLab, listLabs, openLab } from './labCommands';
-import { canRunBeside, runBeside, stagesAtOnce, tellSide, warmSide } from './sideRuns';
+import { canRunBeside, releaseSide, runBeside, stagesAtOnce, tellSide, warmSide } from './sideRuns';
 
 /** The few worker-global members used here (the project type-checks against the DOM lib). */
 interface WorkerScope {
@@ -63,6 +63,7 @@ async function handle(command: Command): Promise<void> {
       try {
         const selection = await selectBackend(command.choice, command.cachedProbe);
         activeBackend = selection.info.backend;
+        releaseSide(activeBackend);
         watchGpu((loss) => {
           activeBackend = null;
           post({ type: 'deviceLost', ...loss });

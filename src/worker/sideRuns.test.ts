@@ -104,6 +104,17 @@ describe('a stage run beside another, in the side worker', () => {
     expect(side.tellSide('pause', 'r5')).toBe(false); // ended
   });
 
+  it('is ended after a switch to a backend that runs one stage at a time, and started again for the next side run', async () => {
+    const side = await fresh();
+    script = (c, w) => c.type === 'run' && w.reply({ type: 'finished', runId: c.runId, result: { kind: 'stage', stage: 'ppo', seconds: 1, values: {} }, made: { rm: null, dpo: null } });
+    await side.runBeside('r6', job, 'wasm', () => {}, vi.fn());
+    side.releaseSide('wasm'); // still two at once: kept
+    expect(FakeWorker.made).toBe(1);
+    side.releaseSide('webgpu');
+    await side.runBeside('r7', job, 'wasm', () => {}, vi.fn());
+    expect(FakeWorker.made).toBe(2); // the first was ended, so a new one ran r7
+  });
+
   it('fails a run whose side worker dies mid-run, and starts a new one for the next', async () => {
     const side = await fresh();
     script = (c, w) => {

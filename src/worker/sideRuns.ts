@@ -82,6 +82,16 @@ export function warmSide(backend: BackendName | null, task: TaskName, dataUrl: s
 }
 
 /**
+ * After a backend switch: on a backend that runs one stage at a time (a GPU one) the side worker, idle, is ended, and
+ * with it the backend and task it holds; a later switch back starts a new one. A side run still going is left to end.
+ */
+export function releaseSide(backend: BackendName | null): void {
+  if (!side || running || stagesAtOnce(backend) > 1) return;
+  side.terminate();
+  side = null;
+}
+
+/**
  * Forwards Stop, Pause and Resume to the side worker when it runs `runId`; false when it does not. The side worker
  * answers Pause and Resume with the run's runPaused event itself, after the events of the steps it took before them,
  * so the page never sees a paused run's progress move on.
