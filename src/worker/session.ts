@@ -134,7 +134,7 @@ export async function importSftCheckpoint(bytes: Uint8Array, backend: string, da
 
 const presetOf = (meta: Record<string, unknown>): PresetName => (typeof meta.preset === 'string' && isPresetName(meta.preset) ? meta.preset : 'tiny');
 
-/** The Quick demo's two files, fetched once (prepareQuickDemo may have started it); a failed fetch is tried again. */
+/** The Quick demo's two files, fetched once for the next load (prepareQuickDemo may start it); a failed fetch is tried again. */
 let quickFiles: { key: string; files: Promise<[ArrayBuffer, unknown]> } | null = null;
 function fetchQuickFiles(sftUrl: string, pairsUrl: string): Promise<[ArrayBuffer, unknown]> {
   const key = `${sftUrl}|${pairsUrl}`;
@@ -167,6 +167,7 @@ export async function prepareQuickDemo(sftUrl: string, pairsUrl: string, dataUrl
 export async function loadQuickDemo(sftUrl: string, pairsUrl: string, backend: string, dataUrl: string): Promise<{ summary: SftSummary; pairs: StageSummary }> {
   const started = performance.now();
   const [ckpt, pairsJson] = await fetchQuickFiles(sftUrl, pairsUrl);
+  quickFiles = null; // read once: the lab holds what it needs, and a later load fetches (from the app's cache) afresh
   const vocab = checkpointFromBinary(new Uint8Array(ckpt)).header.vocab.length;
   const pairs = parsePairsFile(pairsJson, vocab);
   const summary = await importSftCheckpoint(new Uint8Array(ckpt), backend, dataUrl);

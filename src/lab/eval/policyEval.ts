@@ -53,12 +53,12 @@ export async function sampleForEvaluation(task: Task, policy: ParamTensors, conf
 /**
  * `sample`'s responses when they are the ones `policy` would draw here: drawn by the same parameter tensors (so the
  * same weights, on this backend), config, prompts and seed. The sampler is deterministic, so it would draw them again
- * to the token; null when anything differs.
+ * to the token; undefined when anything differs.
  */
-export function sameSample(sample: EvaluationSample | undefined, policy: ParamTensors, config: GptConfig, prompts: readonly (readonly number[])[], seed: string): SampleBatch | null {
-  if (!sample || sample.policy !== policy || sample.seed !== seed || JSON.stringify(sample.config) !== JSON.stringify(config)) return null;
+export function sameSample(sample: EvaluationSample | undefined, policy: ParamTensors, config: GptConfig, prompts: readonly (readonly number[])[], seed: string): SampleBatch | undefined {
+  if (!sample || sample.policy !== policy || sample.seed !== seed || JSON.stringify(sample.config) !== JSON.stringify(config)) return undefined;
   const same = sample.prompts.length === prompts.length && sample.prompts.every((p, i) => p.length === prompts[i]!.length && p.every((t, j) => t === prompts[i]![j]));
-  return same ? sample.batch : null;
+  return same ? sample.batch : undefined;
 }
 
 export interface PolicyEvaluation {
@@ -95,7 +95,7 @@ export interface ResponseScorer {
   norm: ScoreNorm;
 }
 
-/** Samples from `policy` on the prompts with a seed; `reference` (if given) yields the KL. */
+/** Samples from `policy` on the prompts with a seed (or scores `sampled`, as evaluateResponses); `reference` (if given) yields the KL. */
 export async function evaluatePolicy(
   task: Task,
   policy: ParamTensors,
@@ -104,8 +104,9 @@ export async function evaluatePolicy(
   prompts: readonly (readonly number[])[],
   seed: string,
   baseline?: GoldBaseline,
+  sampled?: SampleBatch,
 ): Promise<PolicyEvaluation> {
-  const e = await evaluateResponses(task, policy, reference, config, prompts, seed, baseline);
+  const e = await evaluateResponses(task, policy, reference, config, prompts, seed, baseline, undefined, sampled);
   return { gold: e.gold, goldSe: e.goldSe, winRate: e.winRate, winRateSe: e.winRateSe, kl: e.kl, length: e.length, responses: e.responses, golds: e.golds };
 }
 

@@ -146,7 +146,7 @@ export async function trainRl(run: RlRun): Promise<RlResult> {
     if (!resume) {
       // Iteration 0: the policy is still SFT (a copy of its weights); its evaluation is the curves' starting point. The
       // baseline's responses are the ones it would draw (same weights, prompts and seed): scored, not drawn again.
-      const start = await evaluate(true, sameSample(run.baseline.sample, run.sft.params, config, run.evalPrompts, EVAL_SEED(run.seed)) ?? undefined);
+      const start = await evaluate(true, sameSample(run.baseline.sample, run.sft.params, config, run.evalPrompts, EVAL_SEED(run.seed)));
       run.onEvent?.({ type: 'metrics', stage, run: name, step: 0, totalSteps: s.iterations, values: { episodes: 0, ...evalMetrics(start), 'eval/length_cap': task.horizon } });
     }
     for (; iteration < s.iterations && !run.shouldStop?.(); ) {

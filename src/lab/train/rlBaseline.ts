@@ -4,7 +4,7 @@
  * with the same sampling seed.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { evaluatePolicy, evaluateResponses, sampleForEvaluation, type GoldBaseline, type PolicyEvaluation } from '../eval/policyEval';
+import { evaluatePolicy, sampleForEvaluation, type GoldBaseline, type PolicyEvaluation } from '../eval/policyEval';
 import type { GptConfig, ParamTensors } from '../model/gpt';
 import type { Task } from '../tasks/task';
 
@@ -38,9 +38,8 @@ export function sftBaseline(task: Task, sft: LabModel, evalPrompts: readonly (re
   if (hit) return hit;
   const made = (async (): Promise<Baseline> => {
     const sample = await sampleForEvaluation(task, sft.params, lmConfig(sft.config), evalPrompts, EVAL_SEED(seed));
-    const e = await evaluateResponses(task, sft.params, null, sample.config, evalPrompts, sample.seed, undefined, undefined, sample.batch);
-    const evaluation: PolicyEvaluation = { gold: e.gold, goldSe: e.goldSe, winRate: 0.5, winRateSe: 0, kl: 0, length: e.length, responses: e.responses, golds: e.golds };
-    return { gold: e.golds, evaluation, sample };
+    const evaluation = await evaluatePolicy(task, sft.params, null, sample.config, evalPrompts, sample.seed, undefined, sample.batch);
+    return { gold: evaluation.golds, evaluation: { ...evaluation, kl: 0, winRate: 0.5, winRateSe: 0 }, sample };
   })();
   known.set(key, made);
   made.catch(() => known.delete(key)); // a failed one is computed again next time
