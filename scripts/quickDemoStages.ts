@@ -6,6 +6,10 @@
  *   npx tsx scripts/quickDemoStages.ts            the four stages one after another, in this process
  *   npx tsx scripts/quickDemoStages.ts --pairs    then what two cores give: RM and DPO, then PPO and RTO, each
  *                                                 first alone and then two at once, each in its own process
+ *   npx tsx scripts/quickDemoStages.ts --prepared  first what the page does while its visitor reads (quickDemo.ts's
+ *                                                 prepareQuickDemo and its work ahead), timed apart from the stages
+ *   npx tsx scripts/quickDemoStages.ts --events F  writes every event the four stages post to F (JSON lines, the
+ *                                                 stages' `seconds` left out), to compare two runs to the bit
  *
  * With --pairs every timed stage runs in a child process (`--only STAGE`) that first makes the stages it needs
  * (untimed), says it is ready, and starts when told to, so the two of a pair start together. The page runs the
@@ -18,7 +22,8 @@ import { parseArgs } from 'node:util';
 import { useNodeBackend } from '../src/cli/nodeBackend';
 import type { RlhfStage, RunJob } from '../src/worker/protocol';
 import { runStage } from '../src/worker/rlhfJobs';
-import { loadQuickDemo } from '../src/worker/session';
+import { writeFileSync } from 'node:fs';
+import { loadQuickDemo, prepareQuickDemo, settleQuickDemo } from '../src/worker/quickDemo';
 import { serveFolder } from './staticServer';
 
 type TimedStage = Exclude<RlhfStage, 'preferences'>;
@@ -32,11 +37,16 @@ const PAIRS: readonly [TimedStage, TimedStage][] = [
 
 const jobOf = (stage: TimedStage, dataUrl: string): Extract<RunJob, { kind: 'stage' }> => ({ kind: 'stage', stage, preset: 'tiny', overrides: {}, dataUrl, ...(stage === 'rto' ? { method: 'rto' as const } : {}) });
 
+/** Every event the stages posted, and each stage's result values (--events). */
+const events: string[] = [];
+
 /** One stage as the worker runs it; its seconds (wall) and result values. */
 async function timeStage(stage: TimedStage, dataUrl: string): Promise<{ seconds: number; values: Record<string, number> }> {
   const started = performance.now();
-  const result = await runStage({ runId: `bench-${stage}`, backend: 'wasm', post: () => {}, cancelled: () => false, pauseGate: () => Promise.resolve() }, jobOf(stage, dataUrl));
+  const post = (event: unknown) => events.push(JSON.stringify(event));
+  const result = await runStage({ runId: `bench-${stage}`, backend: 'wasm', post, cancelled: () => false, pauseGate: () => Promise.resolve() }, jobOf(stage, dataUrl));
   if (result.kind !== 'stage') throw new Error(`stage ${stage} gave a ${result.kind} result`);
+  events.push(JSON.stringify({ stage, values: result.values }));
   return { seconds: (performance.now() - started) / 1000, values: result.values };
 }
 
@@ -73,21 +83,29 @@ async function together(stages: readonly TimedStage[]): Promise<number[]> {
   }
 }
 
-const { values: args } = parseArgs({ options: { only: { type: 'string' }, pairs: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { only: { type: 'string' }, pairs: { type: 'boolean', default: false }, prepared: { type: 'boolean', default: false }, events: { type: 'string' } } });
 await useNodeBackend('wasm');
 // The worker's code fetches the app's files (public/) as in the page.
 const { base, close } = await serveFolder(join(process.cwd(), 'public'));
 try {
   const dataUrl = `${base}data/brown.json`;
+  const files = [`${base}quick/sft.ckpt`, `${base}quick/prefs.json`] as const;
+  let ahead = '';
+  if (args.prepared) {
+    const t = performance.now();
+    await prepareQuickDemo(...files, dataUrl, 'wasm');
+    await settleQuickDemo();
+    ahead = `; before the click ${((performance.now() - t) / 1000).toFixed(1)} s`;
+  }
   const t0 = performance.now();
-  await loadQuickDemo(`${base}quick/sft.ckpt`, `${base}quick/prefs.json`, 'wasm', dataUrl);
+  await loadQuickDemo(...files, 'wasm', dataUrl);
   const load = (performance.now() - t0) / 1000;
   const only = args.only;
   if (only) {
     if (!(STAGES as readonly string[]).includes(only)) throw new Error(`--only takes one of ${STAGES.join(', ')}, got ${only}`);
     await child(only as TimedStage, dataUrl);
   } else {
-    console.log(`Quick demo's stages under Node (tfjs-wasm, one thread), ${new Date().toISOString()}; load ${load.toFixed(1)} s`);
+    console.log(`Quick demo's stages under Node (tfjs-wasm, one thread), ${new Date().toISOString()}${ahead}; load ${load.toFixed(1)} s`);
     let total = load;
     for (const stage of STAGES) {
       const { seconds, values } = await timeStage(stage, dataUrl);
@@ -95,6 +113,7 @@ try {
       console.log(`${stage}: ${seconds.toFixed(1)} s (${shown(values)})`);
     }
     console.log(`one after another, with the load: ${total.toFixed(1)} s`);
+    if (args.events) writeFileSync(args.events, `${events.join('\n')}\n`);
     if (args.pairs) {
       for (const pair of PAIRS) {
         const alone: [number, number] = [(await together([pair[0]]))[0]!, (await together([pair[1]]))[0]!];

@@ -11,7 +11,7 @@
  * screen are then drawn once a second.
  * Times run from the click, which comes as soon as the Quick demo's button is ready (and the first screen's picture is
  * taken), or --read SECONDS later, as a visitor who reads the first screen first: a page that starts empty gets the
- * demo ready meanwhile (src/worker/session.ts, prepareQuickDemo).
+ * demo ready meanwhile (src/worker/quickDemo.ts, prepareQuickDemo).
  * With --hidden the page's sections are hidden (display: none) once the demo starts, so the page draws nothing: what
  * is left is the worker's time (docs/performance.md, "The Quick demo's floor"); no pictures are written then.
  *   npm run build && npx tsx scripts/quickDemoTime.ts [--backend wasm] [--hash "#preset=tiny"] [--dist dist] [--port 4175] [--hidden | --watch] [--read 3]

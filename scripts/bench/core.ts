@@ -22,7 +22,8 @@ import { dpoSettingsOf, modelOf, preferenceSettingsOf, rlPromptsOf, rmSettingsOf
 import type { Task } from '../../src/lab/tasks/task';
 import { evaluateResponses } from '../../src/lab/eval/policyEval';
 import { epochOrder, packExamples } from '../../src/lab/train/batch';
-import { dpoLoss, pairLogProbs } from '../../src/lab/train/dpo';
+import { dpoLoss } from '../../src/lab/train/dpo';
+import { pairLogProbs } from '../../src/lab/train/pairLogProbs';
 import { Adam, optimiserStep } from '../../src/lab/train/optim';
 import { packPairs } from '../../src/lab/train/pairBatch';
 import { makePreferencePairs } from '../../src/lab/train/preferences';

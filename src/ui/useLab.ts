@@ -250,7 +250,7 @@ export function useLab(initialChoice: BackendChoice, initialNotices: string[]): 
     restored.current = generation;
     const fromUrl = labUrlOf(window.location.hash);
     const remembered = openLabChoice();
-    // A page that starts empty gets the Quick demo ready while the visitor reads (session.ts, prepareQuickDemo).
+    // A page that starts empty gets the Quick demo ready while the visitor reads (quickDemo.ts, prepareQuickDemo).
     const startsEmpty = () => workerRef.current?.postMessage({ type: 'prepareQuickDemo', ...quickDemoFiles() } satisfies Command);
     if (!fromUrl && remembered === 'none') return startsEmpty();
     const source: OpenSource = fromUrl ? { kind: 'url', url: fromUrl } : { kind: 'saved', id: remembered };

@@ -13,7 +13,8 @@ import type { JobContext } from './jobContext';
 import { describeGpuLoss, errorMessage, type Command, type Event, type RunJob, type RunResult } from './protocol';
 import { pauseGate, pauseRun, resumeRun } from './pauses';
 import { scoreTypedText } from './scoreTextJob';
-import { exportSftCheckpoint, getSftModel, importSftCheckpoint, loadQuickDemo, prepareQuickDemo, taskFor, whenTaskBuilds } from './session';
+import { exportSftCheckpoint, getSftModel, importSftCheckpoint, taskFor, whenTaskBuilds } from './session';
+import { loadQuickDemo, prepareQuickDemo, settleQuickDemo } from './quickDemo';
 import { recordEvent, recordLoad, saveSoon, setPoster } from './labSession';
 import { closeLab, continueRun, deleteLab, exportLab, listLabs, openLab } from './labCommands';
 import { canRunBeside, releaseSide, runBeside, stagesAtOnce, tellSide, warmSide } from './sideRuns';
@@ -61,6 +62,7 @@ async function handle(command: Command): Promise<void> {
   switch (command.type) {
     case 'selectBackend': {
       try {
+        await settleQuickDemo(); // the Quick demo's work ahead ends on the backend it began on
         const selection = await selectBackend(command.choice, command.cachedProbe);
         activeBackend = selection.info.backend;
         releaseSide(activeBackend);
@@ -120,7 +122,7 @@ async function handle(command: Command): Promise<void> {
     }
     case 'prepareQuickDemo': {
       try {
-        await prepareQuickDemo(command.sftUrl, command.pairsUrl, command.dataUrl);
+        await prepareQuickDemo(command.sftUrl, command.pairsUrl, command.dataUrl, tf.getBackend());
       } catch {
         // the Quick demo's load fetches and builds again, and says what went wrong
       }

@@ -47,10 +47,17 @@ export function newLabId(): string {
   return `lab-${Date.now().toString(36)}-${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
 }
 
+/** Told when a lab becomes the worker's (quickDemo.ts frees the Quick demo it prepared for an empty page). */
+let onOpen: (() => void) | null = null;
+export function whenLabOpens(listener: typeof onOpen): void {
+  onOpen = listener;
+}
+
 /** Makes `next` the worker's lab (the previous one's tensors are freed) and adopts the named pending runs. */
 export function replaceLab(next: Lab | null, adopt: string[] = []): void {
   if (lab && lab !== next) lab.dispose();
   lab = next;
+  if (next) onOpen?.();
   for (const runId of adopt) {
     const record = pending.get(runId);
     pending.delete(runId);

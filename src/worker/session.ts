@@ -13,9 +13,8 @@ import { assertSameVocabulary, SPECIAL_TOKENS, tokenizerFromVocab } from '../lab
 import { artefactKey, Lab } from '../lab/lab/lab';
 import { heldOutNll } from '../lab/train/sft';
 import { APP_VERSION, currentLab, newLabId, replaceLab } from './labSession';
-import { parsePairsFile } from '../lab/train/pairsFile';
 import { fetchOk } from './fetchFile';
-import type { SftSummary, StageSummary } from './protocol';
+import type { SftSummary } from './protocol';
 
 export interface TrainedModel {
   params: Params;
@@ -93,11 +92,18 @@ export async function exportSftCheckpoint(): Promise<Uint8Array> {
   return checkpointToBinary(ckpt);
 }
 
+/** An SFT checkpoint read and checked, its held-out loss measured again; it owns its parameters until adopted. */
+export interface DecodedSft {
+  model: TrainedModel;
+  preset: PresetName;
+  task: Task;
+}
+
 /**
- * Loads an SFT checkpoint file; a file that is not one, is damaged or holds non-finite weights is refused with the
+ * Reads an SFT checkpoint file; a file that is not one, is damaged or holds non-finite weights is refused with the
  * reason. The held-out loss is measured again on the task (a file's stored numbers are not trusted).
  */
-export async function importSftCheckpoint(bytes: Uint8Array, backend: string, dataUrl: string): Promise<SftSummary> {
+export async function decodeSftCheckpoint(bytes: Uint8Array, backend: string, dataUrl: string): Promise<DecodedSft> {
   const ckpt = checkpointFromBinary(bytes);
   if (ckpt.header.kind !== 'sft') throw new Error(`this checkpoint holds a "${ckpt.header.kind}" model, not an SFT policy`);
   tokenizerFromVocab(ckpt.header.vocab);
@@ -124,56 +130,27 @@ export async function importSftCheckpoint(bytes: Uint8Array, backend: string, da
       preset: presetOf(ckpt.header.meta),
       backend,
     };
-    await setSftModel({ params, config: ckpt.header.config, vocab: ckpt.header.vocab, summary }, presetOf(ckpt.header.meta), task);
-    return summary;
+    return { model: { params, config: ckpt.header.config, vocab: ckpt.header.vocab, summary }, preset: summary.preset, task };
   } catch (error) {
     disposeParams(params);
     throw error;
   }
 }
 
+/** A decoded checkpoint becomes the SFT model of a new lab (its parameters are the lab's from then on, or freed). */
+export async function adoptSft(decoded: DecodedSft): Promise<SftSummary> {
+  try {
+    await setSftModel(decoded.model, decoded.preset, decoded.task);
+    return decoded.model.summary;
+  } catch (error) {
+    disposeParams(decoded.model.params);
+    throw error;
+  }
+}
+
+/** Loads an SFT checkpoint file as the SFT model of a new lab (decodeSftCheckpoint says what it refuses). */
+export async function importSftCheckpoint(bytes: Uint8Array, backend: string, dataUrl: string): Promise<SftSummary> {
+  return adoptSft(await decodeSftCheckpoint(bytes, backend, dataUrl));
+}
+
 const presetOf = (meta: Record<string, unknown>): PresetName => (typeof meta.preset === 'string' && isPresetName(meta.preset) ? meta.preset : 'tiny');
-
-/** The Quick demo's two files, fetched once for the next load (prepareQuickDemo may start it); a failed fetch is tried again. */
-let quickFiles: { key: string; files: Promise<[ArrayBuffer, unknown]> } | null = null;
-function fetchQuickFiles(sftUrl: string, pairsUrl: string): Promise<[ArrayBuffer, unknown]> {
-  const key = `${sftUrl}|${pairsUrl}`;
-  if (quickFiles?.key === key) return quickFiles.files;
-  const files = Promise.all([fetchOk(sftUrl, "the Quick demo's SFT model").then((r) => r.arrayBuffer()), fetchOk(pairsUrl, "the Quick demo's pairs").then((r) => r.json() as Promise<unknown>)]);
-  const entry = { key, files };
-  quickFiles = entry;
-  files.catch(() => {
-    if (quickFiles === entry) quickFiles = null;
-  });
-  return files;
-}
-
-/**
- * Gets the Quick demo ready while the page waits for its click: its files fetched and its task built, here and (by
- * whenTaskBuilds) in the side worker, which is most of what the load did after the click (docs/performance.md).
- * Changes no state that anyone sees: the lab stays as it is, and nothing happens when a lab is already open (its task
- * is the one worth keeping). A failure is left to the load itself, which reports it.
- */
-export async function prepareQuickDemo(sftUrl: string, pairsUrl: string, dataUrl: string): Promise<void> {
-  if (currentLab()) return;
-  const [ckpt] = await fetchQuickFiles(sftUrl, pairsUrl);
-  const { header } = checkpointFromBinary(new Uint8Array(ckpt));
-  const settings = (header.meta as Partial<SftSummary>).settings;
-  if (header.kind !== 'sft' || !settings || typeof settings !== 'object' || currentLab()) return;
-  await taskFor(taskOfCheckpoint(header.meta, header.vocab), dataUrl, settings);
-}
-
-/** The Quick demo's SFT model and pairs (both fetched from the app itself); the pairs must fit the model. */
-export async function loadQuickDemo(sftUrl: string, pairsUrl: string, backend: string, dataUrl: string): Promise<{ summary: SftSummary; pairs: StageSummary }> {
-  const started = performance.now();
-  const [ckpt, pairsJson] = await fetchQuickFiles(sftUrl, pairsUrl);
-  quickFiles = null; // read once: the lab holds what it needs, and a later load fetches (from the app's cache) afresh
-  const vocab = checkpointFromBinary(new Uint8Array(ckpt)).header.vocab.length;
-  const pairs = parsePairsFile(pairsJson, vocab);
-  const summary = await importSftCheckpoint(new Uint8Array(ckpt), backend, dataUrl);
-  const lab = currentLab();
-  const task = await taskOfSft(getSftModel()!, dataUrl);
-  lab?.setPairs({ key: artefactKey('prefs', summary.task, task, summary.settings), summary: { shipped: true }, train: pairs.train, heldOut: pairs.heldOut, stats: pairs.stats });
-  const st = pairs.stats.train;
-  return { summary, pairs: { stage: 'preferences', seconds: (performance.now() - started) / 1000, values: { pairs: pairs.train.length, heldOutPairs: pairs.heldOut.length, tieRate: st.tieRate, agreement: st.agreement } } };
-}

@@ -23,8 +23,8 @@ import { epochOrder } from './batch';
 import { assertFinite, keepOnError, type FiniteContext } from './finite';
 import { Adam, cosineLr, optimiserStep, type RecipeSettings } from './optim';
 import { packPairs } from './pairBatch';
+import { pairLogProbs, referenceLogProbs } from './pairLogProbs';
 import type { PreferencePair } from './preferences';
-import { yieldTurn } from '../yieldTurn';
 
 export interface DpoSettings extends RecipeSettings {
   epochs: number;
@@ -61,26 +61,6 @@ export function dpoLoss(policy: tf.Tensor1D, reference: tf.Tensor1D, beta: numbe
     const accuracy = tf.mean(tf.cast(tf.greater(margin, 0), 'float32'));
     return { loss, metrics: tf.stack([tf.mean(chosen), tf.mean(rejected), tf.mean(margin), accuracy]) as tf.Tensor1D };
   });
-}
-
-/**
- * log π(y | x) of every pair's chosen and rejected response in the action space `space` (the task's sampling rules,
- * taskSampleOptions), laid out [chosen..., rejected...]. No gradients. Throws if a response holds an illegal action.
- */
-export async function pairLogProbs(params: ParamTensors, config: GptConfig, pairs: readonly PreferencePair[], space: SampleOptions, batchSize = 128): Promise<Float32Array> {
-  const out = new Float32Array(2 * pairs.length);
-  for (let i = 0; i < pairs.length; i += batchSize) {
-    const slice = pairs.slice(i, i + batchSize);
-    const b = packPairs(slice, config.contextLength);
-    assertLegalActions(b.ids, maskedActions(b.mask, b.batch, b.length), space);
-    const lp = tf.tidy(() => sequenceLogProbs(params, config, tf.tensor2d(b.ids, [b.batch, b.length], 'int32'), b.mask, space));
-    const values = await lp.data<'float32'>();
-    lp.dispose();
-    out.set(values.subarray(0, slice.length), i);
-    out.set(values.subarray(slice.length), pairs.length + i);
-    await yieldTurn();
-  }
-  return out;
 }
 
 /** DPO loss and metrics of a policy on pairs, given the reference's log-probs (from pairLogProbs in the same space). */
@@ -138,10 +118,11 @@ export async function trainDpo(run: DpoRun): Promise<DpoResult> {
   const { settings: s, sft } = run;
   if (run.train.length === 0) throw new Error('DPO needs preference pairs, and there are none (all tied?)');
   const config = { ...sft.config, scalarHead: false };
-  // The reference never changes: its log-probs are computed once (which also refuses a pair with an illegal action).
+  // The reference never changes: its log-probs are computed once per worker (which also refuses a pair with an illegal
+  // action), and may be ready before the run (the page's Quick demo computes them while the visitor reads).
   const space = run.actionSpace;
-  const refTrain = await pairLogProbs(sft.params, config, run.train, space);
-  const refHeldOut = await pairLogProbs(sft.params, config, run.heldOut, space);
+  const refTrain = await referenceLogProbs(sft.params, config, run.train, space);
+  const refHeldOut = await referenceLogProbs(sft.params, config, run.heldOut, space);
   const guard = (step: number): FiniteContext => ({ stage: 'dpo', step, unit: 'step', models: 1, advice: `Lower the learning rate (now ${s.lr}).` });
   // The policy starts as a copy of SFT (without any scalar head).
   const params = cloneParams(new Map([...sft.params].filter(([name]) => name !== 'head.w')));
