@@ -59,10 +59,12 @@ const abandonOnGpuLoss = new Set<(message: string) => void>();
 const lostRunMessage = (loss: GpuLoss): string => `${describeGpuLoss(loss)}. The run stopped; the lab reopens from its last save.`;
 
 async function handle(command: Command): Promise<void> {
+  // The Quick demo's work ahead (quickDemo.ts) ends before any other command runs: a backend switch, a check's
+  // timing or a lab opened never share the worker with it. Its own load does not wait: the stages it starts need it.
+  if (command.type !== 'loadQuickDemo') await settleQuickDemo();
   switch (command.type) {
     case 'selectBackend': {
       try {
-        await settleQuickDemo(); // the Quick demo's work ahead ends on the backend it began on
         const selection = await selectBackend(command.choice, command.cachedProbe);
         activeBackend = selection.info.backend;
         releaseSide(activeBackend);

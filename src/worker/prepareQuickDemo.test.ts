@@ -34,7 +34,7 @@ describe('the Quick demo made ready while the page waits', () => {
     globalThis.fetch = (async (input: string | URL | Request) => {
       const url = String(input);
       asked.set(url, (asked.get(url) ?? 0) + 1);
-      const path = url.slice(BASE.length);
+      const path = url.slice(BASE.length).replace(/\?.*$/, '');
       return SHIPPED.has(path) ? new Response(readFileSync(join(process.cwd(), 'public', path))) : new Response('not here', { status: 404 });
     }) as typeof fetch;
     whenTaskBuilds((task) => builds.push(task));
@@ -120,6 +120,21 @@ describe('the Quick demo made ready while the page waits', () => {
     replaceLab(other);
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(tf.memory().numTensors).toBe(before);
+    replaceLab(null);
+  });
+
+  it("on a GPU backend only fetches and builds the task: no model is made ahead, no read-back waits for that GPU", async () => {
+    replaceLab(null);
+    asked.clear();
+    const before = tf.memory().numTensors;
+    const gpu = [`${urls[0]}?gpu`, `${urls[1]}?gpu`] as const; // files of their own: nothing fetched before counts
+    await prepareQuickDemo(...gpu, urls[2], 'webgl');
+    await settleQuickDemo();
+    expect(tf.memory().numTensors).toBe(before);
+    expect([...asked.keys()]).toEqual(gpu);
+    const loaded = await loadQuickDemo(...gpu, 'wasm', urls[2]);
+    expect(loaded.summary.task).toBe('sentiment');
+    expect([...asked.values()]).toEqual([1, 1]);
     replaceLab(null);
   });
 });

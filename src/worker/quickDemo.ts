@@ -1,10 +1,12 @@
 /**
  * The Quick demo's load: the shipped SFT model and preference pairs become a new lab. A page that starts with no lab
- * prepares it while the visitor reads (docs/performance.md, "Ready before the click"): the files are fetched, the
- * task is built (here and, by whenTaskBuilds, in the side worker) and the model is read and checked, so the load
- * after the click only hands them to a lab. Then, while the page still waits, the work the demo's first stage begins
- * with is done ahead: DPO's reference log-probs over every pair and the SFT baseline's evaluation, both kept in the
- * caches the stages read (pairLogProbs.ts, rlBaseline.ts), so they are the same numbers to the bit.
+ * prepares it while the visitor reads (docs/performance.md, "Ready before the click"): the files are fetched and the
+ * task is built (here and, by whenTaskBuilds, in the side worker). On wasm and cpu the model is also made and checked,
+ * so the load after the click only hands it to a lab, and then the work the demo's DPO stage begins with is done
+ * ahead: DPO's reference log-probs over every pair and the SFT baseline's evaluation, both kept in the caches the
+ * stages read (pairLogProbs.ts, rlBaseline.ts), so they are the same numbers to the bit. Not on a GPU backend: a
+ * read-back on a lost WebGL context or WebGPU device may never settle, and work nobody asked for must not hold the
+ * worker (its commands wait for the work ahead: settleQuickDemo).
  *
  * Nothing anyone sees changes before the click: the prepared model is held here, not in a lab, and is freed when
  * another lab opens first.
@@ -21,7 +23,24 @@ import { lmConfig, sftBaseline } from '../lab/train/rlBaseline';
 import { fetchOk } from './fetchFile';
 import { currentLab, whenLabOpens } from './labSession';
 import type { SftSummary, StageSummary } from './protocol';
-import { adoptSft, decodeSftCheckpoint, type DecodedSft } from './session';
+import { adoptSft, decodeSftCheckpoint, readSftCheckpoint, type DecodedSft } from './session';
+
+/** The backends the work ahead runs on: those whose read-backs always settle. */
+const WORK_AHEAD: ReadonlySet<string> = new Set(['wasm', 'cpu']);
+
+/** The Quick demo's two files, fetched once for the next load; a failed fetch is not kept (the load tries again). */
+let files: { key: string; files: Promise<[ArrayBuffer, unknown]> } | null = null;
+function fetchFiles(sftUrl: string, pairsUrl: string): Promise<[ArrayBuffer, unknown]> {
+  const key = `${sftUrl}|${pairsUrl}`;
+  if (files?.key === key) return files.files;
+  const fetched = Promise.all([fetchOk(sftUrl, "the Quick demo's SFT model").then((r) => r.arrayBuffer()), fetchOk(pairsUrl, "the Quick demo's pairs").then((r) => r.json() as Promise<unknown>)]);
+  const entry = { key, files: fetched };
+  files = entry;
+  fetched.catch(() => {
+    if (files === entry) files = null;
+  });
+  return fetched;
+}
 
 interface Prepared {
   key: string;
@@ -39,7 +58,7 @@ function prepare(sftUrl: string, pairsUrl: string, dataUrl: string, backend: str
   if (prepared?.key === key && prepared.backend === backend) return prepared;
   dropPrepared();
   const made = (async () => {
-    const [ckpt, pairsJson] = await Promise.all([fetchOk(sftUrl, "the Quick demo's SFT model").then((r) => r.arrayBuffer()), fetchOk(pairsUrl, "the Quick demo's pairs").then((r) => r.json() as Promise<unknown>)]);
+    const [ckpt, pairsJson] = await fetchFiles(sftUrl, pairsUrl);
     const sft = await decodeSftCheckpoint(new Uint8Array(ckpt), backend, dataUrl);
     try {
       return { sft, pairs: parsePairsFile(pairsJson, sft.model.vocab.length) };
@@ -76,20 +95,25 @@ async function warm({ sft, pairs }: Awaited<Prepared['made']>): Promise<void> {
 }
 
 /**
- * Gets the Quick demo ready while the page waits for its click. Resolves once the model is read (the load after it
- * waits for no more); the work ahead goes on after that, between the commands that come (settleQuickDemo waits for
- * it). Nothing happens over an open lab (its task is the one worth keeping). A failure is left to the load itself,
- * which reports it.
+ * Gets the Quick demo ready while the page waits for its click. Resolves once the files are read, the task built and
+ * (on wasm and cpu) the model made; the work ahead goes on after that, and the worker's next command waits for it
+ * (settleQuickDemo), except the Quick demo's own load. Nothing happens over an open lab (its task is the one worth
+ * keeping). A failure is left to the load itself, which reports it.
  */
 export async function prepareQuickDemo(sftUrl: string, pairsUrl: string, dataUrl: string, backend: string = tf.getBackend()): Promise<void> {
   if (currentLab()) return;
+  if (!WORK_AHEAD.has(backend)) {
+    const [ckpt] = await fetchFiles(sftUrl, pairsUrl);
+    if (!currentLab()) await readSftCheckpoint(new Uint8Array(ckpt), dataUrl);
+    return;
+  }
   const entry = prepare(sftUrl, pairsUrl, dataUrl, backend);
   const ready = await entry.made;
   if (prepared !== entry || currentLab()) return;
   warming = warm(ready).catch(() => {}); // the stages compute what failed here again, and say why
 }
 
-/** Resolves once no work ahead is in flight: a backend switch waits for it, so that no cached answer mixes two. */
+/** Resolves once no work ahead is in flight (at most about a second of the CPU's work: never a GPU's read-back). */
 export function settleQuickDemo(): Promise<void> {
   return warming;
 }
@@ -100,6 +124,7 @@ export async function loadQuickDemo(sftUrl: string, pairsUrl: string, backend: s
   const entry = prepare(sftUrl, pairsUrl, dataUrl, backend);
   prepared = null; // taken: the lab owns the model from here on
   const { sft, pairs } = await entry.made;
+  files = null; // read once: the lab holds what it needs, and a later load fetches (from the app's cache) afresh
   const summary = await adoptSft(sft);
   currentLab()?.setPairs({ key: artefactKey('prefs', summary.task, sft.task, summary.settings), summary: { shipped: true }, train: pairs.train, heldOut: pairs.heldOut, stats: pairs.stats });
   const st = pairs.stats.train;

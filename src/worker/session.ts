@@ -100,20 +100,25 @@ export interface DecodedSft {
 }
 
 /**
- * Reads an SFT checkpoint file; a file that is not one, is damaged or holds non-finite weights is refused with the
- * reason. The held-out loss is measured again on the task (a file's stored numbers are not trusted).
+ * Reads an SFT checkpoint file and builds its task; a file that is not one, is damaged or holds non-finite weights is
+ * refused with the reason. Makes no tensor.
  */
-export async function decodeSftCheckpoint(bytes: Uint8Array, backend: string, dataUrl: string): Promise<DecodedSft> {
+export async function readSftCheckpoint(bytes: Uint8Array, dataUrl: string): Promise<{ ckpt: ReturnType<typeof checkpointFromBinary>; task: Task }> {
   const ckpt = checkpointFromBinary(bytes);
   if (ckpt.header.kind !== 'sft') throw new Error(`this checkpoint holds a "${ckpt.header.kind}" model, not an SFT policy`);
   tokenizerFromVocab(ckpt.header.vocab);
   assertFiniteModel(ckpt.data, 'this checkpoint');
   const saved = ckpt.header.meta as Partial<SftSummary>;
   if (!saved.settings || typeof saved.settings !== 'object') throw new Error('this checkpoint does not say which settings it was trained with (its metadata has no "settings")');
-  const taskName = taskOfCheckpoint(ckpt.header.meta, ckpt.header.vocab);
-  const settings = saved.settings as Settings;
-  const task = await taskFor(taskName, dataUrl, settings);
+  const task = await taskFor(taskOfCheckpoint(ckpt.header.meta, ckpt.header.vocab), dataUrl, saved.settings as Settings);
   assertSameVocabulary(ckpt.header.vocab, task.tokenizer.vocab, 'this checkpoint');
+  return { ckpt, task };
+}
+
+/** An SFT checkpoint read (readSftCheckpoint) and its model made, its held-out loss measured again on the task (a file's stored numbers are not trusted). */
+export async function decodeSftCheckpoint(bytes: Uint8Array, backend: string, dataUrl: string): Promise<DecodedSft> {
+  const { ckpt, task } = await readSftCheckpoint(bytes, dataUrl);
+  const saved = ckpt.header.meta as Partial<SftSummary>;
   const params = paramsFromCheckpoint(ckpt);
   try {
     const heldOutLoss = await heldOutNll(params, ckpt.header.config, task, 512);
@@ -125,8 +130,8 @@ export async function decodeSftCheckpoint(bytes: Uint8Array, backend: string, da
       unigramLoss: saved.unigramLoss ?? NaN,
       parameters: parameterCount(params),
       seconds: saved.seconds ?? 0,
-      settings,
-      task: taskName,
+      settings: saved.settings as Settings,
+      task: task.name,
       preset: presetOf(ckpt.header.meta),
       backend,
     };
