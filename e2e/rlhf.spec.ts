@@ -106,6 +106,7 @@ test('the Quick demo loads the shipped SFT model and pairs, then trains RM → D
   await page.getByTestId('quick-demo').click();
   await expect(page.getByTestId('sft-summary')).toHaveAttribute('data-steps', '300');
   await expect(page.getByTestId('summary-preferences')).toContainText('pairs 3202');
+  await expect(page.getByTestId('summary-preferences')).toContainText('shipped with the lab'); // not a load time that reads as a stage's
 
   // Pause holds the reward model between steps; Resume lets it (and the rest of the chain) go on.
   const rm = page.getByTestId('stage-rm');

@@ -42,8 +42,9 @@ export function StageCard(props: {
 }) {
   const { run } = props;
   const eta = run?.etaSeconds ?? null;
-  // A stage done without steps (pairs loaded by the Quick demo) shows a full bar, not an empty one.
-  const progress = run?.status === 'done' && run.total === 0 ? 1 : run && run.total > 0 ? Math.min(1, run.done / run.total) : 0;
+  // A stage done without steps (pairs loaded by the Quick demo) shows a full bar, not an empty one, and no time of its own.
+  const loaded = run?.status === 'done' && run.total === 0;
+  const progress = loaded ? 1 : run && run.total > 0 ? Math.min(1, run.done / run.total) : 0;
   // Said while it runs (runStarted) and once it is done (its summary, kept in the lab's journal).
   const beside = Boolean(run?.beside || run?.summary?.beside);
   const where = beside ? ' · in a second worker' : '';
@@ -94,7 +95,7 @@ export function StageCard(props: {
           {Object.entries(run.summary.values)
             .map(([k, v]) => `${LABELS[k] ?? k} ${fmt(v)}`)
             .join(' · ')}{' '}
-          · {run.summary.seconds.toFixed(1)} s{beside ? ' in a second worker' : ''}
+          · {loaded ? 'shipped with the lab' : `${run.summary.seconds.toFixed(1)} s${beside ? ' in a second worker' : ''}`}
         </p>
       )}
     </li>
