@@ -101,7 +101,8 @@ test('runs SFT → preferences → RM → DPO → PPO and RTO in the worker, wit
 
 test('the Quick demo loads the shipped SFT model and pairs, then trains RM → DPO → PPO → RTO', async ({ page, watch }) => {
   // The shipped assets with short RL settings; the full Quick demo's time is measured by scripts/quickDemoTime.ts.
-  await page.goto('/?backend=wasm#preset=tiny&rmEpochs=4&dpoEpochs=1&rlIterations=2&rlPrompts=8&rlMinibatches=2&rlEvalPrompts=8&rlEvalEvery=1&rlTokensEvery=1');
+  // The URL leaves rlEvalEvery to the demo's own setting (src/lab/quickDemoSettings.ts).
+  await page.goto('/?backend=wasm#preset=tiny&rmEpochs=4&dpoEpochs=1&rlIterations=4&rlPrompts=8&rlMinibatches=2&rlEvalPrompts=8&rlTokensEvery=1');
   expect(await waitForBackend(page)).toBe('wasm');
   await page.getByTestId('quick-demo').click();
   await expect(page.getByTestId('sft-summary')).toHaveAttribute('data-steps', '300');
@@ -121,6 +122,8 @@ test('the Quick demo loads the shipped SFT model and pairs, then trains RM → D
   for (const stage of ['rm', 'dpo', 'ppo', 'rto']) {
     await expect(page.getByTestId(`stage-${stage}`)).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
   }
+  // PPO and RTO evaluated every 4th iteration, as the demo does: at iterations 0 and 4 (every 2nd would add a third point).
+  await expect(page.getByTestId('rl-chart-gold-reward')).toHaveAttribute('data-points', '4');
   // On wasm with two cores two stages run at once: DPO first, in the lab's worker, the reward model beside it in a
   // second worker (src/worker/sideRuns.ts), which the card says.
   await expect(rm).toHaveAttribute('data-beside', 'yes');

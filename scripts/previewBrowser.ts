@@ -93,7 +93,8 @@ export async function openPreview(port: number, dist = 'dist', config?: string):
   let browser: Browser | null = null;
   try {
     await waitForServer(base, server);
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--enable-unsafe-webgpu'] });
+    // CHROMIUM_EXTRA_ARGS (space-separated) adds flags for a diagnosis, e.g. "--js-flags=--no-wasm-dynamic-tiering".
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--enable-unsafe-webgpu', ...(process.env.CHROMIUM_EXTRA_ARGS ?? '').split(' ').filter(Boolean)] });
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const opened = browser;
     return {

@@ -1,7 +1,8 @@
 /**
  * The Quick demo's work without the page (a benchmark, not a test): the page worker's own code (session.ts's
- * loadQuickDemo, rlhfJobs.ts's runStage) on tfjs-wasm under Node, with the job the Quick demo posts (tiny preset, no
- * overrides), so the results are the page's to the digit. Prints each stage's time and results.
+ * loadQuickDemo, rlhfJobs.ts's runStage) on tfjs-wasm under Node, with the jobs the Quick demo posts (the tiny preset
+ * and the demo's own settings, src/lab/quickDemoSettings.ts), so the results are the page's to the digit. Prints each
+ * stage's time and results.
  *
  *   npx tsx scripts/quickDemoStages.ts            the four stages one after another, in this process
  *   npx tsx scripts/quickDemoStages.ts --pairs    then what two cores give: RM and DPO, then PPO and RTO, each
@@ -25,6 +26,7 @@ import { runStage } from '../src/worker/rlhfJobs';
 import { writeFileSync } from 'node:fs';
 import { loadQuickDemo, prepareQuickDemo, settleQuickDemo } from '../src/worker/quickDemo';
 import { serveFolder } from './staticServer';
+import { QUICK_DEMO_SETTINGS } from '../src/lab/quickDemoSettings';
 
 type TimedStage = Exclude<RlhfStage, 'preferences'>;
 const STAGES: readonly TimedStage[] = ['rm', 'dpo', 'ppo', 'rto'];
@@ -35,7 +37,7 @@ const PAIRS: readonly [TimedStage, TimedStage][] = [
 ];
 
 
-const jobOf = (stage: TimedStage, dataUrl: string): Extract<RunJob, { kind: 'stage' }> => ({ kind: 'stage', stage, preset: 'tiny', overrides: {}, dataUrl, ...(stage === 'rto' ? { method: 'rto' as const } : {}) });
+const jobOf = (stage: TimedStage, dataUrl: string): Extract<RunJob, { kind: 'stage' }> => ({ kind: 'stage', stage, preset: 'tiny', overrides: { ...QUICK_DEMO_SETTINGS }, dataUrl, ...(stage === 'rto' ? { method: 'rto' as const } : {}) });
 
 /** Every event the stages posted, and each stage's result values (--events). */
 const events: string[] = [];

@@ -8,6 +8,9 @@ describe('run labels', () => {
     expect(runLabels([{ stage: 'ppo', preset: 'tiny', overrides: { ppoBeta2: 0.05, beta2: 0.2, ppoActorLr: 5e-4, actorLr: 5e-4 } }, { stage: 'rto', preset: 'tiny', overrides: { beta1: 1, beta2: 0.2, ppoActorLr: 5e-4, actorLr: 5e-4 } }])).toEqual(['PPO (β2 0.05)', 'RTO (β1 1, c 0.26, β2 0.2)']);
     expect(runLabels([{ stage: 'ppo', preset: 'tiny', overrides: { beta2: 0.05, ppoBeta2: 0.2 } }, { stage: 'ppo', preset: 'tiny', overrides: { ppoBeta2: 0.2 } }])).toEqual(['PPO #1', 'PPO #2']);
     expect(runLabels([{ stage: 'ppo', preset: 'tiny', overrides: {} }, { stage: 'ppo', preset: 'tiny', overrides: {} }])).toEqual(['PPO #1', 'PPO #2']);
+    // How often a run is evaluated changes none of its numbers: the Quick demo's PPO and a Start button's are one setting.
+    expect(runLabels([{ stage: 'ppo', preset: 'tiny', overrides: { rlEvalEvery: 4 } }, { stage: 'ppo', preset: 'tiny', overrides: {} }])).toEqual(['PPO #1', 'PPO #2']);
+    expect(runLabels([{ stage: 'ppo', preset: 'tiny', overrides: { rlEvalEvery: 4 } }, { stage: 'ppo', preset: 'tiny', overrides: { rlEvalPrompts: 128 } }])).toEqual(['PPO (rlEvalPrompts 256)', 'PPO (rlEvalPrompts 128)']);
     // Each task's own defaults: the oracle's tuned β2 are 0.0037 (PPO) and 0.015 (RTO).
     expect(runLabels([{ stage: 'ppo', preset: 'tiny', overrides: {}, task: 'oracle' }, { stage: 'rto', preset: 'tiny', overrides: {}, task: 'oracle' }])).toEqual(['PPO (actor lr 0.00048, β2 0.0037)', 'RTO (β1 0.59, c 0.17, actor lr 0.00049, β2 0.015)']);
   });

@@ -18,7 +18,10 @@ export interface LabelledRun {
 const SHORT: Partial<Record<keyof Settings, string>> = { beta1: 'β1', rtoClip: 'c', beta2: 'β2', beta3: 'β3', actorLr: 'actor lr', criticLr: 'critic lr', rlPromptFraction: 'prompts ×', groupSize: 'G' };
 // PPO's own β2 and actor LR are compared as β2 and actor LR (what each run trains with), not as separate keys.
 const PPO_OWN: Partial<Record<keyof Settings, keyof Settings>> = { beta2: 'ppoBeta2', actorLr: 'ppoActorLr' };
-const RL_KEYS = SETTINGS.filter((s) => (s.group === 'rl' || s.key === 'seed') && !Object.values(PPO_OWN).includes(s.key)).map((s) => s.key);
+// How often a run is evaluated changes no weight and no point it evaluates (rl.test.ts): the Quick demo's runs,
+// evaluated every 4th iteration (src/lab/quickDemoSettings.ts), are not told apart from a Start button's by it.
+const SAME_NUMBERS: readonly string[] = ['rlEvalEvery'];
+const RL_KEYS = SETTINGS.filter((s) => (s.group === 'rl' || s.key === 'seed') && !Object.values(PPO_OWN).includes(s.key) && !SAME_NUMBERS.includes(s.key)).map((s) => s.key);
 const DENSE_KEYS: readonly string[] = ['beta1', 'rtoClip', 'beta3'];
 const methodOfRun = (run: LabelledRun): Method => methodOf(run.method ?? run.stage);
 const effective = (m: Method, s: Settings, key: keyof Settings) => s[(m.name === 'ppo' && PPO_OWN[key]) || key];

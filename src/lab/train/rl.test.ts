@@ -190,6 +190,24 @@ describe('the RL loop (PPO, RTO and the ablations) on untrained models', () => {
     expect(rows(await atZero({ ...standIn, sample: { ...standIn.sample, seed: 'another' } }))).toEqual(rows(reused));
   });
 
+  it('how often it evaluates changes no weight and no point it evaluates (the Quick demo evaluates half as often)', async () => {
+    // Evaluations draw from their own seed, so skipping some leaves the training draws, the weights and the other
+    // points as they were, to the bit (src/lab/quickDemoSettings.ts relies on it).
+    const trained = async (evalEvery: number) => {
+      const r = await run({ mode: 'rto', iterations: 4, evalEvery });
+      const weights = await Promise.all([...r.params].map(async ([name, v]) => [name, Array.from(await v.data())] as const));
+      disposeParams(r.params);
+      return { weights, history: r.history, final: r.final };
+    };
+    const every = await trained(1);
+    const fewer = await trained(3);
+    expect(every.history.map((p) => p.iteration)).toEqual([0, 1, 2, 3, 4]);
+    expect(fewer.history.map((p) => p.iteration)).toEqual([0, 3, 4]);
+    expect(fewer.history).toEqual(every.history.filter((p) => p.iteration !== 1 && p.iteration !== 2));
+    expect(fewer.final).toEqual(every.final);
+    expect(fewer.weights).toEqual(every.weights);
+  });
+
   it('refuses settings that cannot run, with a message that says why', async () => {
     await expect(run({ promptsPerRollout: 10, minibatches: 4 })).rejects.toThrow(/divisible/);
     await expect(run({ mode: 'rto', beta1: 0 })).rejects.toThrow(/β1/);

@@ -9,6 +9,7 @@ import { metricsCsv, metricsJson } from '../metricsExport';
 import { chainAfterSft, runAllPlan } from '../runAllPlan';
 import { runLabels } from '../runLabels';
 import { chainOrder, type QueuedRun } from '../runQueue';
+import { quickDemoOverrides } from '../../lab/quickDemoSettings';
 import { efficiencyPoints, isCompleteRlRun } from '../sampleEfficiency';
 import { overridesOf, sftJobOf, type Setup } from '../setup';
 import type { StageRun } from '../stageRuns';
@@ -152,8 +153,10 @@ export function RlhfPanel({
     setLoadError(null);
     try {
       await lab.loadQuickDemo();
-      // The stages run once the state shows the loaded model (the queue advances after the next render).
-      queue.enqueue(chainOrder(RLHF_STAGES.filter((s) => s !== 'preferences'), state.stagesAtOnce), state.stagesAtOnce);
+      // The stages run once the state shows the loaded model (the queue advances after the next render), with the
+      // demo's own settings where the visitor set none (src/lab/quickDemoSettings.ts).
+      const demo = quickDemoOverrides(overrides);
+      queue.enqueue(chainOrder(RLHF_STAGES.filter((s) => s !== 'preferences'), state.stagesAtOnce).map((run) => ({ ...run, overrides: demo })), state.stagesAtOnce);
     } catch (error) {
       setLoadError(error instanceof Error ? error.message : String(error));
     } finally {
