@@ -35,7 +35,8 @@ ${METHODS.map((m) => `           ${m.name.padEnd(12)}${m.label}: ${m.help} (arXi
          groupSize times each
          --sweep (repeatable; the grid of all combinations) runs every mode at every value, labelled e.g. "rto beta1=0.5"
          --quick-demo: every seed starts from the Quick demo's shipped SFT model and pairs (public/quick; sentiment,
-         tiny) and trains RM, DPO and RL with its own seed, as the page's Quick demo does at #seed=S"
+         tiny) and trains RM, DPO and RL with its own seed, as the page's Quick demo does at #seed=S (evaluated every
+         2nd iteration, the tiny preset's; the page's demo evaluates every 4th: the same final numbers)"
        npm run experiment -- --merge results1.json results2.json ... [--kl-budgets 1,2,4]
        (KL budgets of the matched-KL table default to the quartiles of the runs' final KLs)`;
 
