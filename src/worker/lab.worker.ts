@@ -241,10 +241,15 @@ scope.addEventListener('message', (e) => {
     return;
   }
   if (command.type === 'pauseRun' || command.type === 'resumeRun') {
-    if (command.type === 'pauseRun') pauseRun(command.runId);
-    else resumeRun(command.runId);
-    // A run in the side worker says so itself, once the events of the steps it took before have come (sideRuns.ts).
-    if (!tellSide(command.type === 'pauseRun' ? 'pause' : 'resume', command.runId)) post({ type: 'runPaused', runId: command.runId, paused: command.type === 'pauseRun' });
+    const { runId } = command;
+    // A run in the side worker says so itself, once it holds (sideRuns.ts); a run here, once it reaches its gate.
+    const beside = tellSide(command.type === 'pauseRun' ? 'pause' : 'resume', runId);
+    const said = (paused: boolean) => !beside && post({ type: 'runPaused', runId, paused });
+    if (command.type === 'pauseRun') pauseRun(runId, () => said(true));
+    else {
+      resumeRun(runId);
+      said(false);
+    }
     return;
   }
   if (command.type === 'startRun' && runsHere > 0 && activeBackend && canRunBeside(activeBackend, command.job)) {

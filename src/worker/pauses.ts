@@ -1,13 +1,19 @@
 import { saveInFlight, savesDone } from './labSession';
 
-/** Paused runs: a run awaits its gate before every step; Resume (or Stop) opens it. */
-const paused = new Map<string, { promise: Promise<void>; open: () => void }>();
+/**
+ * Paused runs: a run awaits its gate before every step; Resume (or Stop) opens it. `held` is called once, when the
+ * run reaches its gate and stops there: the worker says "paused" then, after the events of every step the run took,
+ * so the page never sees a paused run's progress move on. Saying it when the command came was not enough: a step
+ * that yields to the event loop inside (SFT's held-out evaluation) let the command in mid-step, and the page then
+ * showed "paused at step 49" turn into "paused at step 50" (e2e, CI, 2026-12-07).
+ */
+const paused = new Map<string, { promise: Promise<void>; open: () => void; held: (() => void) | null }>();
 
-export function pauseRun(runId: string): void {
+export function pauseRun(runId: string, held: () => void = () => {}): void {
   if (paused.has(runId)) return;
   let open = () => {};
   const promise = new Promise<void>((resolve) => (open = resolve));
-  paused.set(runId, { promise, open });
+  paused.set(runId, { promise, open, held });
 }
 
 export function resumeRun(runId: string): void {
@@ -32,5 +38,9 @@ export async function pauseGate(runId: string): Promise<void> {
     };
     channel.port2.postMessage(null);
   });
-  await paused.get(runId)?.promise;
+  const pause = paused.get(runId);
+  if (!pause) return;
+  pause.held?.();
+  pause.held = null;
+  await pause.promise;
 }

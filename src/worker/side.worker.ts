@@ -84,9 +84,12 @@ scope.addEventListener('message', (e) => {
     cancelled.add(command.runId);
     resumeRun(command.runId);
   } else {
-    if (command.type === 'pause') pauseRun(command.runId);
-    else resumeRun(command.runId);
-    // Said from here, after the events of every step taken before it: the lab worker posts it in that order.
-    reply({ type: 'event', event: { type: 'runPaused', runId: command.runId, paused: command.type === 'pause' } });
+    const said = (paused: boolean) => reply({ type: 'event', event: { type: 'runPaused', runId: command.runId, paused } });
+    // Paused is said when the run holds at its gate, after the events of every step it took (pauses.ts).
+    if (command.type === 'pause') pauseRun(command.runId, () => said(true));
+    else {
+      resumeRun(command.runId);
+      said(false);
+    }
   }
 });
