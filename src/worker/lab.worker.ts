@@ -11,7 +11,7 @@ import { disposeParams } from '../lab/model/gpt';
 import { NonFiniteError } from '../lab/train/finite';
 import type { JobContext } from './jobContext';
 import { describeGpuLoss, errorMessage, type Command, type Event, type RunJob, type RunResult } from './protocol';
-import { pauseGate, pauseRun, resumeRun } from './pauses';
+import { pauseCommand, pauseGate, resumeRun } from './pauses';
 import { scoreTypedText } from './scoreTextJob';
 import { exportSftCheckpoint, getSftModel, importSftCheckpoint, taskFor, whenTaskBuilds } from './session';
 import { loadQuickDemo, prepareQuickDemo, settleQuickDemo } from './quickDemo';
@@ -244,12 +244,7 @@ scope.addEventListener('message', (e) => {
     const { runId } = command;
     // A run in the side worker says so itself, once it holds (sideRuns.ts); a run here, once it reaches its gate.
     const beside = tellSide(command.type === 'pauseRun' ? 'pause' : 'resume', runId);
-    const said = (paused: boolean) => !beside && post({ type: 'runPaused', runId, paused });
-    if (command.type === 'pauseRun') pauseRun(runId, () => said(true));
-    else {
-      resumeRun(runId);
-      said(false);
-    }
+    pauseCommand(runId, command.type === 'pauseRun', (paused) => !beside && post({ type: 'runPaused', runId, paused }));
     return;
   }
   if (command.type === 'startRun' && runsHere > 0 && activeBackend && canRunBeside(activeBackend, command.job)) {

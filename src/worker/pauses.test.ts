@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { pauseGate, pauseRun, resumeRun } from './pauses';
+import { pauseCommand, pauseGate, pauseRun, resumeRun } from './pauses';
 
 const settled = async (p: Promise<unknown>) => {
   let done = false;
@@ -34,6 +34,18 @@ describe('Pause and Resume of a run', () => {
     expect(held).toHaveBeenCalledTimes(2);
     resumeRun('run-1');
     expect(await settled(again)).toBe(true);
+  });
+
+  it("as the workers' commands: Pause said at the gate, Resume at once", async () => {
+    const said: boolean[] = [];
+    pauseCommand('run-c', true, (p) => said.push(p));
+    expect(said).toEqual([]);
+    const gate = pauseGate('run-c');
+    expect(await settled(gate)).toBe(false);
+    expect(said).toEqual([true]);
+    pauseCommand('run-c', false, (p) => said.push(p));
+    expect(said).toEqual([true, false]);
+    expect(await settled(gate)).toBe(true);
   });
 
   it('leave other runs alone', async () => {

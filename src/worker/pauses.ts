@@ -16,6 +16,13 @@ export function pauseRun(runId: string, held: () => void = () => {}): void {
   paused.set(runId, { promise, open, held });
 }
 
+/** A Pause or Resume command for a run in this worker: Pause is said (`say(true)`) when the run holds, Resume at once. */
+export function pauseCommand(runId: string, pause: boolean, say: (paused: boolean) => void): void {
+  if (pause) return pauseRun(runId, () => say(true));
+  resumeRun(runId);
+  say(false);
+}
+
 export function resumeRun(runId: string): void {
   paused.get(runId)?.open();
   paused.delete(runId);

@@ -13,7 +13,7 @@ import { activateBackend } from './backend';
 import type { BackendName } from './backendChoice';
 import { RunCancelled } from './jobContext';
 import { currentLab, replaceLab, setAutosave } from './labSession';
-import { pauseGate, pauseRun, resumeRun } from './pauses';
+import { pauseCommand, pauseGate, resumeRun } from './pauses';
 import { errorMessage, type Event } from './protocol';
 import { runStage } from './rlhfJobs';
 import { taskFor } from './session';
@@ -84,12 +84,7 @@ scope.addEventListener('message', (e) => {
     cancelled.add(command.runId);
     resumeRun(command.runId);
   } else {
-    const said = (paused: boolean) => reply({ type: 'event', event: { type: 'runPaused', runId: command.runId, paused } });
     // Paused is said when the run holds at its gate, after the events of every step it took (pauses.ts).
-    if (command.type === 'pause') pauseRun(command.runId, () => said(true));
-    else {
-      resumeRun(command.runId);
-      said(false);
-    }
+    pauseCommand(command.runId, command.type === 'pause', (paused) => reply({ type: 'event', event: { type: 'runPaused', runId: command.runId, paused } }));
   }
 });
