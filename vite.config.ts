@@ -1,7 +1,7 @@
 import { defineConfig, type Plugin } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 import { VitePWA } from 'vite-plugin-pwa';
-import { packedShapes } from './scripts/vite/packedShapes';
+import { tfjsDeopts } from './scripts/vite/tfjsDeopts';
 
 // The page and its module worker are built by Vite; the same lab/ code runs under Vitest in Node.
 // No COOP/COEP headers on purpose: without cross-origin isolation tfjs-backend-wasm stays on its
@@ -52,8 +52,8 @@ export default defineConfig({
   plugins: [
     react(),
     cspMeta(),
-    // One array layout for every tfjs shape: V8 stops deoptimising tfjs's hot functions (docs/performance.md).
-    packedShapes(),
+    // Three spots of tfjs rewritten so that V8 stops deoptimising and recompiling them (docs/performance.md).
+    tfjsDeopts(),
     // The offline copy (src/ui/serviceWorker.ts registers it): a Workbox precache of every file the lab needs.
     VitePWA({
       // 'prompt': the new service worker never takes over by itself (no skipWaiting), so a page never runs a mix of
@@ -77,8 +77,8 @@ export default defineConfig({
       },
     }),
   ],
-  // The workers are bundled on their own: tfjs runs there, so they take the shapes' patch too.
-  worker: { format: 'es', plugins: () => [packedShapes()] },
+  // The workers are bundled on their own: tfjs runs there, so they take tfjsDeopts too.
+  worker: { format: 'es', plugins: () => [tfjsDeopts()] },
   optimizeDeps: {
     include: [
       '@tensorflow/tfjs-core',

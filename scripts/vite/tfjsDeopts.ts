@@ -1,0 +1,89 @@
+/**
+ * A Vite plugin that rewrites three spots of tfjs where Chromium's V8 deoptimised the same functions over and over,
+ * compiling them anew each time on its background threads (docs/performance.md, "Deoptimisation loops in tfjs").
+ * Each is a row of PATCHES; none changes a value.
+ *
+ * - Shapes. Most shapes tfjs made were arrays of V8's HOLEY_ELEMENTS kind, the rest (scalars' [], shapes the lab
+ *   writes) PACKED_SMI_ELEMENTS. Functions that read both, sizeFromShape first (called for every tensor and kernel
+ *   output), were deoptimised for "wrong map" and compiled again: 868 times for sizeFromShape in one Quick demo. Each
+ *   shape is now copied, where tfjs keeps it, into a fresh array of the same numbers: the Tensor and TensorBuffer
+ *   constructors (tfjs-core's tensor.js) and the wasm backend's move and makeOutput (every tensor's storage and
+ *   every kernel's output).
+ * - The gradient tape. getFilteredNodesXToY (tape.js), run once per gradient, walked each node's inputs with for-in;
+ *   V8 deoptimised the loop's keyed load for "wrong map" (each kernel's inputs object has its own map) and compiled
+ *   the function again, 282 times in one Quick demo (0.64 s of compiling). The loops now take Object.values and
+ *   Object.entries of the inputs: the same own enumerable properties in the same order (a node's inputs are plain
+ *   objects, with nothing enumerable inherited).
+ *
+ * Only the page's build is changed (the plugin is in vite.config.ts's plugins and worker.plugins); Node and Vitest
+ * run the packages as published. A package whose files no longer hold the expected text fails the build.
+ */
+import type { Plugin } from 'vite';
+
+/** Every shape copy goes through this function, appended to each file that copies shapes. */
+export const PACKED_SHAPE = 'function rtoLabPackedShape(shape) { const packed = []; for (let i = 0; i < shape.length; i++) packed.push(shape[i]); return packed; }';
+
+export interface Patch {
+  file: string;
+  /** Each text, how many times the file must hold it, and what replaces it. */
+  edits: { find: string; count: number; replace: string }[];
+  /** Whether the file calls rtoLabPackedShape (appended to it). */
+  packedShape: boolean;
+}
+
+export const PATCHES: readonly Patch[] = [
+  {
+    file: '@tensorflow/tfjs-core/dist/tensor.js',
+    // TensorBuffer's and Tensor's constructors; the constructors then read the copy (size, strides).
+    edits: [{ find: 'this.shape = shape.slice();', count: 2, replace: 'shape = rtoLabPackedShape(shape); this.shape = shape;' }],
+    packedShape: true,
+  },
+  {
+    file: '@tensorflow/tfjs-backend-wasm/dist/backend_wasm.js',
+    // write() goes through move(); kernels' outputs through makeOutput(), which returns the shape it was given.
+    edits: [
+      { find: 'move(dataId, values, shape, dtype, refCount) {', count: 1, replace: 'move(dataId, values, shape, dtype, refCount) { shape = rtoLabPackedShape(shape);' },
+      { find: 'makeOutput(shape, dtype, memoryOffset, values) {', count: 1, replace: 'makeOutput(shape, dtype, memoryOffset, values) { shape = rtoLabPackedShape(shape);' },
+    ],
+    packedShape: true,
+  },
+  {
+    file: '@tensorflow/tfjs-core/dist/tape.js',
+    // getFilteredNodesXToY's three walks over a node's inputs.
+    edits: [
+      { find: 'for (const inputName in nodeInputs) {\n            const input = nodeInputs[inputName];', count: 1, replace: 'for (const input of Object.values(nodeInputs)) {' },
+      { find: 'for (const inputName in nodeInputs) {\n                    tensorsLeadToY[nodeInputs[inputName].id] = true;', count: 1, replace: 'for (const toY of Object.values(nodeInputs)) {\n                    tensorsLeadToY[toY.id] = true;' },
+      { find: 'for (const inputName in node.inputs) {\n                const nodeInput = node.inputs[inputName];', count: 1, replace: 'for (const [inputName, nodeInput] of Object.entries(node.inputs)) {' },
+    ],
+    packedShape: false,
+  },
+];
+
+/** The patch for module `id` (a path, maybe with a query), if any. */
+export function patchOf(id: string): Patch | undefined {
+  const path = id.split('?')[0]!.replace(/\\/g, '/');
+  return PATCHES.find((p) => path.endsWith(`/node_modules/${p.file}`));
+}
+
+/** `code` with the patch applied; throws if the file does not hold each text as often as expected. */
+export function applyPatch(patch: Patch, code: string): string {
+  let out = code;
+  for (const { find, count, replace } of patch.edits) {
+    const found = out.split(find).length - 1;
+    if (found !== count) throw new Error(`${patch.file}: expected "${find}" ${count} time(s), found ${found}; has the package changed?`);
+    out = out.split(find).join(replace);
+  }
+  return patch.packedShape ? `${out}\n${PACKED_SHAPE}\n` : out;
+}
+
+export function tfjsDeopts(): Plugin {
+  return {
+    name: 'rto-lab-tfjs-deopts',
+    apply: 'build',
+    enforce: 'pre',
+    transform(code, id) {
+      const patch = patchOf(id);
+      return patch ? { code: applyPatch(patch, code), map: null } : null;
+    },
+  };
+}
