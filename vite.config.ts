@@ -52,7 +52,7 @@ export default defineConfig({
   plugins: [
     react(),
     cspMeta(),
-    // Three spots of tfjs rewritten so that V8 stops deoptimising and recompiling them (docs/performance.md).
+    // Four spots of tfjs rewritten so that V8 stops deoptimising and recompiling them (docs/performance.md).
     tfjsDeopts(),
     // The offline copy (src/ui/serviceWorker.ts registers it): a Workbox precache of every file the lab needs.
     VitePWA({

@@ -93,11 +93,40 @@ describe('tfjsDeopts', () => {
     expect(Object.keys(kept[2]!.inputs)).toEqual(['a']);
   });
 
+  it('walkTensorContainer finds the tensors tfjs finds, in the same order', () => {
+    const code = source(row('tensor_util.js'));
+    class Tensor {
+      constructor(readonly id: number) {}
+    }
+    /** tensor_util.js's walkTensorContainer and isIterable (its only helpers), with a Tensor class of our own. */
+    const walkOf = (text: string) => {
+      const fn = (name: string) => text.slice(text.indexOf(`function ${name}(`), text.indexOf('\n}\n', text.indexOf(`function ${name}(`)) + 3);
+      return new Function('Tensor', `${fn('walkTensorContainer')}\n${fn('isIterable')}\nreturn walkTensorContainer;`)(Tensor) as (c: unknown, list: Tensor[], seen: Set<unknown>) => void;
+    };
+    const before = walkOf(code);
+    const after = walkOf(applyPatch(row('tensor_util.js'), code));
+    const [a, b, c] = [new Tensor(1), new Tensor(2), new Tensor(3)];
+    const holey = [a, , c]; // eslint-disable-line no-sparse-arrays
+    const containers: unknown[] = [a, [a, b], { loss: a, grads: { w: b, v: [c, a] } }, holey, [[b], { x: null, y: 3, z: 'text' }, c], new Float32Array(2), null, 7, { nested: { deeper: [c] } }];
+    for (const container of containers) {
+      const want: Tensor[] = [];
+      before(container, want, new Set());
+      const got: Tensor[] = [];
+      after(container, got, new Set());
+      expect(got).toEqual(want);
+    }
+    // Not vacuous: a result object with nested gradients gives its three tensors, each once, in key order.
+    const list: Tensor[] = [];
+    before({ loss: a, grads: { w: b, v: [c, a] } }, list, new Set());
+    expect(list.map((t) => t.id)).toEqual([1, 2, 3]);
+  });
+
   it('finds the files by module id, whatever the separators or query, and nothing else', () => {
     expect(patchOf('/work/node_modules/@tensorflow/tfjs-core/dist/tensor.js')?.file).toBe('@tensorflow/tfjs-core/dist/tensor.js');
     expect(patchOf('C:\\lab\\node_modules\\@tensorflow\\tfjs-backend-wasm\\dist\\backend_wasm.js?v=1')?.file).toBe('@tensorflow/tfjs-backend-wasm/dist/backend_wasm.js');
     expect(patchOf('/work/node_modules/@tensorflow/tfjs-core/dist/tape.js')?.file).toBe('@tensorflow/tfjs-core/dist/tape.js');
-    expect(patchOf('/work/node_modules/@tensorflow/tfjs-core/dist/tensor_util.js')).toBeUndefined();
+    expect(patchOf('/work/node_modules/@tensorflow/tfjs-core/dist/tensor_util.js')?.file).toBe('@tensorflow/tfjs-core/dist/tensor_util.js');
+    expect(patchOf('/work/node_modules/@tensorflow/tfjs-core/dist/engine.js')).toBeUndefined();
     expect(patchOf('/work/src/lab/tensor.js')).toBeUndefined();
     expect(tfjsDeopts().apply).toBe('build');
   });

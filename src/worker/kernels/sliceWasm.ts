@@ -13,8 +13,20 @@ import { overrideWasmKernel } from './wasmOverride';
 
 type Typed = Float32Array | Int32Array | Uint8Array;
 
+/**
+ * A shape's numbers in a new array of one layout. Callers' arrays come in several of V8's layouts, and reading more
+ * than one deoptimised sliceOf in Chromium, 43 times in one Quick demo (docs/performance.md).
+ */
+function dims(shape: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < shape.length; i++) out.push(shape[i]!);
+  return out;
+}
+
 /** x[begin : begin + size] into a new tensor of the wasm heap. */
-function sliceOf(backend: BackendWasm, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
+function sliceOf(backend: BackendWasm, x: tf.TensorInfo, beginIn: readonly number[], sizeIn: readonly number[]): tf.TensorInfo {
+  const begin = dims(beginIn);
+  const size = dims(sizeIn);
   const out = backend.makeOutput(size, x.dtype);
   const count = tf.util.sizeFromShape(size);
   if (count === 0) return out;
@@ -22,7 +34,13 @@ function sliceOf(backend: BackendWasm, x: tf.TensorInfo, begin: number[], size: 
   const from = backend.typedArrayFromHeap(x) as Typed;
   const to = backend.typedArrayFromHeap(out) as Typed;
   const rank = x.shape.length;
-  const strides = [...tf.util.computeStrides(x.shape), 1];
+  // Row-major strides, 1 for the last axis, in one loop (a spread of computeStrides' array, whose layout differs by
+  // rank, was another of the layouts above).
+  const strides = new Array<number>(rank);
+  for (let a = rank - 1, stride = 1; a >= 0; a--) {
+    strides[a] = stride;
+    stride *= x.shape[a]!;
+  }
   // Axes j.. form contiguous runs: every axis after j is taken whole.
   let j = rank - 1;
   let run = size[j]!;
