@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { applyPatch, patchOf, PATCHES, tfjsDeopts, type Patch } from '../../scripts/vite/tfjsDeopts';
+import { applyPatch, copiesShapes, patchOf, PATCHES, tfjsDeopts, type Patch } from '../../scripts/vite/tfjsDeopts';
+import viteConfig from '../../vite.config';
 
 const resolve = createRequire(import.meta.url).resolve;
 const source = (patch: Patch): string => readFileSync(resolve(patch.file), 'utf8');
@@ -38,9 +39,9 @@ describe('tfjsDeopts', () => {
       const code = source(patch);
       const patched = applyPatch(patch, code);
       for (const { replace, count } of patch.edits) expect(patched.split(replace).length - 1).toBe(count);
-      expect(patched.includes('function rtoLabPackedShape')).toBe(patch.packedShape);
+      expect(patched.includes('function rtoLabPackedShape')).toBe(copiesShapes(patch));
       // Undo the edits and drop the appended copy: the original file.
-      let back = patch.packedShape ? patched.slice(0, patched.lastIndexOf('\nfunction rtoLabPackedShape')) : patched;
+      let back = copiesShapes(patch) ? patched.slice(0, patched.lastIndexOf('\nfunction rtoLabPackedShape')) : patched;
       for (const { find, replace } of patch.edits) back = back.split(replace).join(find);
       expect(back).toBe(code);
     });
@@ -129,5 +130,13 @@ describe('tfjsDeopts', () => {
     expect(patchOf('/work/node_modules/@tensorflow/tfjs-core/dist/engine.js')).toBeUndefined();
     expect(patchOf('/work/src/lab/tensor.js')).toBeUndefined();
     expect(tfjsDeopts().apply).toBe('build');
+  });
+
+  it("is in the build's plugins and its workers' (where tfjs runs)", async () => {
+    const config = viteConfig as { plugins?: unknown[]; worker?: { plugins?: () => unknown[] } };
+    const named = (plugins: unknown[] | undefined) => (plugins ?? []).flat(3).some((p) => (p as { name?: string } | null)?.name === tfjsDeopts().name);
+    expect(named(config.plugins)).toBe(true);
+    expect(named(await Promise.all(config.worker?.plugins?.() ?? []))).toBe(true);
+    expect(copiesShapes(PATCHES.find((p) => p.file.endsWith('tape.js'))!)).toBe(false);
   });
 });
