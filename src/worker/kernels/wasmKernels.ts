@@ -10,3 +10,4 @@ import './kvWriteWasm';
 import './transposeWasm';
 import './adamWasm';
 import './layerNormWasm';
+import './identityWasm';
