@@ -306,3 +306,35 @@ describe('a lab against its task', () => {
     expect(caught(() => checkLabAgainstTask(s, fixtureVocab(30))).message).toBe("this lab was built with another vocabulary than the sentiment task's: the lab has 24 words and the task 30 (the first 24 agree)");
   });
 });
+
+describe('lab file: saves of the same pairs', () => {
+  // Without models or runs, so that the pairs are what a changed vocabulary trips on.
+  const pairsOnly = (): LabSnapshot => ({ ...makeSnapshot({ pairs: 40 }), sft: null, rm: null, dpo: null, runs: [] });
+  const highest = (s: LabSnapshot) => Math.max(...[...s.pairs!.train, ...s.pairs!.heldOut].flatMap((p) => [...p.prompt, ...p.chosen, ...p.rejected]));
+
+  it('write the same bytes again, and read back the same lab', () => {
+    const s = makeSnapshot({ pairs: 40 });
+    const first = encodeLabFile(s);
+    const second = encodeLabFile(s);
+    expect(second).toEqual(first);
+    expect(decodeLabFile(second)).toEqual(s);
+  });
+
+  it('are checked again against a smaller vocabulary', () => {
+    const s = pairsOnly();
+    encodeLabFile(s);
+    const words = highest(s); // the largest id used is then one past the vocabulary
+    const smaller = { ...s, vocab: s.vocab.slice(0, words) };
+    expect(caught(() => encodeLabFile(smaller)).message).toMatch(new RegExp(`^cannot save the lab: (training|held-out) pair \\d+'s \\w+ uses token id ${words}, outside the lab's vocabulary of ${words} words$`));
+  });
+
+  it('are new lists when they change, and new lists are checked', () => {
+    const s = pairsOnly();
+    encodeLabFile(s);
+    const bad = { ...s.pairs!.train[0]!, rejected: [-1, 2] };
+    const longer = { ...s, pairs: { ...s.pairs!, train: [...s.pairs!.train, bad] } };
+    expect(caught(() => encodeLabFile(longer)).code).toBe('schema');
+    const heldOut = { ...s, pairs: { ...s.pairs!, heldOut: [...s.pairs!.heldOut, { ...bad, rejected: [2], goldChosen: Number.POSITIVE_INFINITY }] } };
+    expect(caught(() => encodeLabFile(heldOut)).message).toBe('cannot save the lab: pairs.heldOut[2].goldChosen is Infinity; a lab file holds finite numbers only');
+  });
+});
