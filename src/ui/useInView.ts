@@ -1,12 +1,12 @@
 /**
  * Whether an element is on screen (or within a screen's margin of it), for the charts that stream while a run goes
  * on: one off screen is not redrawn until it scrolls into view (useThrottled.ts). True where the browser has no
- * IntersectionObserver, and until the first answer.
+ * IntersectionObserver; until the first answer, `initial` (true unless told).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 
-export function useInView<T extends Element>(): [(el: T | null) => void, boolean] {
-  const [inView, setInView] = useState(true);
+export function useInView<T extends Element>(initial = true): [(el: T | null) => void, boolean] {
+  const [inView, setInView] = useState(() => initial || typeof IntersectionObserver === 'undefined');
   const observer = useRef<IntersectionObserver | null>(null);
   const ref = useCallback((el: T | null) => {
     observer.current?.disconnect();

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { PRESETS, setupProblems, type SettingGroup, type Settings } from '../../lab/config';
 import { STAGES } from '../../lab/stages';
+import type { TaskName } from '../../lab/tasks/task';
 import { METHODS, methodOf, type MethodName } from '../../lab/train/methods';
 import { RLHF_STAGES, type RlhfStage } from '../../worker/protocol';
 import { rolloutTextOf } from '../../lab/rollouts/write';
@@ -48,6 +49,12 @@ const SETTING_GROUPS: Record<RlhfStage, SettingGroup[]> = { preferences: ['prefs
 
 
 /** Stages 2–6 in the page: each later stage with its progress, results, and for PPO/RTO the curves and heatmaps. */
+type RlRun = { stage: 'ppo' | 'rto'; run: StageRun; color: string };
+
+/** The label each RL run is shown under (runLabels.ts). */
+const labelsOf = (rlRuns: readonly RlRun[], task: TaskName) =>
+  runLabels(rlRuns.map(({ stage, run }) => ({ stage, preset: run.preset, overrides: run.overrides, task, ...(run.method ? { method: run.method } : {}) })));
+
 export function RlhfPanel({
   lab,
   setup,
@@ -176,33 +183,38 @@ export function RlhfPanel({
     const seen = { ppo: 0, rto: 0 };
     return all.map((run) => ({ stage: run.stage, run, color: PALETTE[run.stage][seen[run.stage]++ % PALETTE[run.stage].length] ?? '#6b7280' }));
   }, [ppoRun, rtoRun, state.rlArchive]);
-  const labels = useMemo(
-    () => runLabels(rlRuns.map(({ stage, run }) => ({ stage, preset: run.preset, overrides: run.overrides, task, ...(run.method ? { method: run.method } : {}) }))),
-    [rlRuns, task],
-  );
+  const labels = useMemo(() => labelsOf(rlRuns, task), [rlRuns, task]);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const toggle = useCallback((stage: string) => setHidden((h) => (h.has(stage) ? new Set([...h].filter((x) => x !== stage)) : new Set([...h, stage]))), []);
   const exportRuns = rlRuns.map(({ run }, i) => ({ label: labels[i] ?? run.stage, points: run.points }));
-  const chartRuns = useMemo(
-    () => rlRuns.map(({ stage, run, color }, i) => ({ label: labels[i] ?? stage, color, visible: !hidden.has(labels[i] ?? stage), points: run.points.map((p) => ({ step: p.step, episodes: p.values.episodes ?? p.step, values: p.values })) })),
-    [rlRuns, labels, hidden],
-  );
-  // While an RL run streams in, the charts are redrawn once a second when on screen and not at all off it
-  // (useThrottled.ts); at once otherwise.
+  // While an RL run streams in, what is drawn from the runs below (the curves, the sample-efficiency chart, the
+  // heatmap and the responses) is redrawn once a second when on screen and not at all off it (useThrottled.ts); at
+  // once otherwise. Redrawn at every batch of events, off screen too, they were most of the page's work in the Quick
+  // demo (docs/performance.md).
   const rlLive = ppoRun?.status === 'running' || rtoRun?.status === 'running';
-  const [chartsRef, chartsOnScreen] = useInView<HTMLDivElement>();
-  const shownChartRuns = useThrottled(chartRuns, chartEveryMs(rlLive, chartsOnScreen));
+  // Not drawn at all until they first come on screen while a run goes on: mounting the charts took 0.5 s of the page's
+  // CPU when PPO started in the Quick demo, under the fold, where the visitor had not looked yet.
+  const [resultsRef, resultsOnScreen] = useInView<HTMLDivElement>(false);
+  const [resultsSeen, setResultsSeen] = useState(false);
+  if (resultsOnScreen && !resultsSeen) setResultsSeen(true); // once seen, kept drawn (state adjusted while rendering)
+  const drawResults = resultsSeen || resultsOnScreen || !rlLive;
+  const shownRuns = useThrottled(rlRuns, chartEveryMs(rlLive, resultsOnScreen));
+  const shownLabels = useMemo(() => (shownRuns === rlRuns ? labels : labelsOf(shownRuns, task)), [shownRuns, rlRuns, labels, task]);
+  const chartRuns = useMemo(
+    () => shownRuns.map(({ stage, run, color }, i) => ({ label: shownLabels[i] ?? stage, color, visible: !hidden.has(shownLabels[i] ?? stage), points: run.points.map((p) => ({ step: p.step, episodes: p.values.episodes ?? p.step, values: p.values })) })),
+    [shownRuns, shownLabels, hidden],
+  );
   // The heatmap shows the visible runs; a method with one visible run is named by the method alone.
   const heatmapRuns = useMemo(() => {
-    const visibleRuns = rlRuns.map((r, i) => ({ ...r, label: labels[i] ?? r.stage })).filter((r) => !hidden.has(r.label));
+    const visibleRuns = shownRuns.map((r, i) => ({ ...r, label: shownLabels[i] ?? r.stage })).filter((r) => !hidden.has(r.label));
     const methodLabel = (run: StageRun) => methodOf(run.method ?? run.stage).label;
     return visibleRuns.map(({ run, color, label }) => ({
       label: visibleRuns.filter((v) => methodLabel(v.run) === methodLabel(run)).length === 1 ? methodLabel(run) : label,
       color,
       snapshots: run.tokens,
     }));
-  }, [rlRuns, labels, hidden]);
-  const responseRuns = useMemo(() => rlRuns.map(({ run }, i) => ({ label: labels[i] ?? run.stage, run })), [rlRuns, labels]);
+  }, [shownRuns, shownLabels, hidden]);
+  const responseRuns = useMemo(() => shownRuns.map(({ run }, i) => ({ label: shownLabels[i] ?? run.stage, run })), [shownRuns, shownLabels]);
   const finished = (runId: string) => rlRuns.some(({ run }) => run.runId === runId && isCompleteRlRun(run));
   const sweepIds = chartSweepIds(sweep, finished);
   const efficiency = useMemo(() => efficiencyPoints(responseRuns, sweepIds), [responseRuns, sweepIds]);
@@ -311,36 +323,39 @@ export function RlhfPanel({
         onStop={stopSweep}
       />
       {rlRuns.length > 0 && (
-        <>
+        <div ref={resultsRef}>
           <h3 id="rl-curves-title">PPO and RTO, episode by episode</h3>
-          <div ref={chartsRef}>
-            <RlCharts runs={shownChartRuns} references={references} onToggle={toggle} task={task} />
-          </div>
-          <div className="row">
-            <button type="button" data-testid="download-csv" onClick={() => downloadFile('rto-lab-metrics.csv', metricsCsv(exportRuns), 'text/csv')}>
-              Download metrics (CSV)
-            </button>
-            <button type="button" onClick={() => downloadFile('rto-lab-metrics.json', metricsJson(exportRuns, { preset, overrides }), 'application/json')}>
-              Download metrics (JSON)
-            </button>
-            <button
-              type="button"
-              data-testid="download-rollouts"
-              title="The heatmap rows of every run as RL Logging Board JSONL, with RTO's channels (dpo_rewards, kl_rewards, score_reward) and the gold reward"
-              onClick={() => downloadFile('rto-lab-rollouts.jsonl', rlRuns.map(({ run }) => rolloutTextOf({ method: run.method ?? run.stage, tokens: run.tokens })).join(''), 'application/x-ndjson')}
-            >
-              Download rollouts (JSONL)
-            </button>
-          </div>
-          <SampleEfficiencyChart points={efficiency.points} fromSweep={efficiency.fromSweep} stoppedEarly={efficiency.stoppedEarly} />
-          <h3 id="heatmap-title">Where the reward comes from, token by token</h3>
-          <TokenHeatmap
-            runs={heatmapRuns}
-            hasTrueReward={state.sftModel?.task === 'oracle'}
-          />
-          <p className="hint">Heatmap rows: the first held-out prompts, sampled afresh at each reported iteration. Runs hidden on the charts are hidden here too.</p>
-          <ResponseTable runs={responseRuns} />
-        </>
+          {drawResults ? (
+            <>
+              <RlCharts runs={chartRuns} references={references} onToggle={toggle} task={task} />
+              <div className="row">
+                <button type="button" data-testid="download-csv" onClick={() => downloadFile('rto-lab-metrics.csv', metricsCsv(exportRuns), 'text/csv')}>
+                  Download metrics (CSV)
+                </button>
+                <button type="button" onClick={() => downloadFile('rto-lab-metrics.json', metricsJson(exportRuns, { preset, overrides }), 'application/json')}>
+                  Download metrics (JSON)
+                </button>
+                <button
+                  type="button"
+                  data-testid="download-rollouts"
+                  title="The heatmap rows of every run as RL Logging Board JSONL, with RTO's channels (dpo_rewards, kl_rewards, score_reward) and the gold reward"
+                  onClick={() => downloadFile('rto-lab-rollouts.jsonl', rlRuns.map(({ run }) => rolloutTextOf({ method: run.method ?? run.stage, tokens: run.tokens })).join(''), 'application/x-ndjson')}
+                >
+                  Download rollouts (JSONL)
+                </button>
+              </div>
+              <SampleEfficiencyChart points={efficiency.points} fromSweep={efficiency.fromSweep} stoppedEarly={efficiency.stoppedEarly} />
+              <h3 id="heatmap-title">Where the reward comes from, token by token</h3>
+              <TokenHeatmap runs={heatmapRuns} hasTrueReward={state.sftModel?.task === 'oracle'} />
+              <p className="hint">Heatmap rows: the first held-out prompts, sampled afresh at each reported iteration. Runs hidden on the charts are hidden here too.</p>
+              <ResponseTable runs={responseRuns} />
+            </>
+          ) : (
+            <p className="hint results-pending" data-testid="results-pending">
+              The curves, the token heatmap and the responses are drawn when you scroll here.
+            </p>
+          )}
+        </div>
       )}
     </section>
   );
