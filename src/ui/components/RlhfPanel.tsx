@@ -290,6 +290,7 @@ export function RlhfPanel({
             }
             {...(stage === 'rto' && runs.rto ? { note: `last run: ${methodOf(runs.rto.method ?? 'rto').label}` } : {})}
             run={runs[stage]}
+            pageBusy={busy}
             canStart={canStart(stage)}
             onStart={() => start(stage)}
             onContinue={() => {

@@ -39,6 +39,8 @@ export function StageCard(props: {
   settings: ReactNode;
   /** Before Start: the expected time on the active backend (expectedTime.ts), or why there is none. */
   expected?: string;
+  /** Whether any run of the page goes on (this card's or another's): a loss chart off screen is not drawn meanwhile. */
+  pageBusy?: boolean;
 }) {
   const { run } = props;
   const eta = run?.etaSeconds ?? null;
@@ -85,7 +87,7 @@ export function StageCard(props: {
         </p>
       )}
       <p className="hint">{props.guidance}</p>
-      {run && (run.stage === 'rm' || run.stage === 'dpo') && <StageLossChart stage={run.stage} points={run.points} live={run.status === 'running'} />}
+      {run && (run.stage === 'rm' || run.stage === 'dpo') && <StageLossChart stage={run.stage} points={run.points} live={run.status === 'running' || Boolean(props.pageBusy)} />}
       <details className="stage-settings">
         <summary>Settings</summary>
         {props.settings}

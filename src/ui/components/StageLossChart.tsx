@@ -17,8 +17,10 @@ const SERIES: Record<'rm' | 'dpo', { accuracy: string; label: string }> = {
  * LossChart: its points change only while its stage runs.
  */
 export function StageLossChart({ stage, points, live }: { stage: 'rm' | 'dpo'; points: readonly MetricPoint[]; live: boolean }) {
-  // Redrawn once a second while the stage trains and the chart is on screen (useThrottled.ts), at once when it ends;
-  // in between the plot below gets the same props and does not render at all.
+  // `live` while its stage trains or another stage runs (StageCard's pageBusy): then redrawn once a second on screen
+  // (useThrottled.ts) and not at all off it, so that a stage ending beside another is not drawn under the fold while
+  // the workers still need the CPU (the Quick demo's reward model and DPO); at once when nothing runs. In between the
+  // plot below gets the same props and does not render at all.
   const [ref, onScreen] = useInView<HTMLDivElement>();
   const shown = useThrottled(points, chartEveryMs(live, onScreen));
   return (
