@@ -40,7 +40,7 @@ try {
   const stolen = stolenSeconds();
   const ends = await Promise.all(
     ['preferences', 'rm', 'dpo', 'ppo', 'rto'].map(async (stage) => {
-      await page.waitForSelector(`[data-testid="stage-${stage}"][data-status="done"]`, { timeout: 1_800_000 });
+      await page.waitForSelector(`[data-testid="stage-${stage}"][data-status="done"]:not([data-report="pending"])`, { timeout: 1_800_000 });
       const at = performance.now();
       const beside = (await page.getByTestId(`stage-${stage}`).getAttribute('data-beside')) === 'yes';
       console.log(`${stage}: done ${seconds(at - sftDone)} after SFT${beside ? ' (in the second worker)' : ''}`);

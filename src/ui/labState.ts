@@ -177,6 +177,8 @@ function reduceEvent(state: LabState, event: Event): LabState {
       const next = onSft(state, event.runId, () => ({ status: 'done' }));
       return next === state ? state : { ...next, sftModel: r, stages: staleAfter(next.stages, 'sft'), rlArchive: [] };
     }
+    case 'runReport': // a later stage's report: stageRuns.ts
+      return state;
     case 'runFailed':
       return onRunEvent(state, event.runId, { status: 'failed', error: event.message }, () => ({ status: 'failed', error: event.message }));
     case 'runPaused': // the SFT run here; later-stage runs in stageRuns.ts

@@ -24,6 +24,17 @@ describe('later-stage runs in the UI state', () => {
     expect(run.tokens[0]?.rows[0]?.channels.score).toEqual([1]);
   });
 
+  it("adds a report made after its stage (DPO's, in the second worker) to that run's summary, and to no other", () => {
+    const dpo = { ...job('ppo'), stage: 'dpo' as const };
+    let s = labReducer(initialLabState('auto'), { type: 'runRequested', runId: 'd1', job: dpo });
+    s = labReducer(s, { type: 'event', event: { type: 'runFinished', runId: 'd1', result: { kind: 'stage', stage: 'dpo', seconds: 3, values: { heldOutAccuracy: 0.68, steps: 202 }, reportPending: true } } });
+    expect(s.stages.dpo).toMatchObject({ status: 'done', summary: { reportPending: true, values: { heldOutAccuracy: 0.68, steps: 202 } } });
+    const other = labReducer(s, { type: 'event', event: { type: 'runReport', runId: 'elsewhere', values: { gold: 1 } } });
+    expect(other.stages).toBe(s.stages);
+    s = labReducer(s, { type: 'event', event: { type: 'runReport', runId: 'd1', values: { trainAccuracy: 0.76, gold: 0.105 } } });
+    expect(s.stages.dpo?.summary).toEqual({ kind: 'stage', stage: 'dpo', seconds: 3, values: { heldOutAccuracy: 0.68, steps: 202, trainAccuracy: 0.76, gold: 0.105 }, reportPending: false });
+  });
+
   it('marks a run the worker started beside another (its second worker), and only that one', () => {
     let s = labReducer(initialLabState('auto'), { type: 'runRequested', runId: 'r1', job: job('ppo') });
     s = labReducer(s, { type: 'runRequested', runId: 'r2', job: job('preferences') });

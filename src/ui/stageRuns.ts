@@ -90,6 +90,8 @@ export function reduceStageRuns(runs: StageRuns, event: Event, at = 0): StageRun
       const result = event.result;
       return result.kind === 'stage' ? patch(runs, event.runId, () => ({ status: 'done', etaSeconds: null, summary: result })) : runs;
     }
+    case 'runReport':
+      return patch(runs, event.runId, (r) => (r.summary ? { summary: { ...r.summary, values: { ...r.summary.values, ...event.values }, reportPending: false } } : {}));
     case 'runFailed':
       return patch(runs, event.runId, () => ({ status: 'failed', error: event.message }));
     case 'runCancelled':

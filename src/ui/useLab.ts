@@ -297,6 +297,10 @@ function replayLab(event: EventOf<'labOpened'>, dispatch: (action: Action) => vo
   for (const run of event.runs) {
     if (run.job.kind !== 'load') dispatch({ type: 'runRequested', runId: run.runId, job: run.job, at: performance.now() });
     for (const e of run.events) dispatch({ type: 'event', event: e, at: performance.now() });
+    // A report that was still being made when the lab was last saved (a reload in between) is not coming: the stage
+    // shows what it has.
+    const awaited = run.events.some((e) => e.type === 'runFinished' && e.result.kind === 'stage' && e.result.reportPending);
+    if (awaited && !run.events.some((e) => e.type === 'runReport')) dispatch({ type: 'event', event: { type: 'runReport', runId: run.runId, values: {} }, at: performance.now() });
   }
   for (const r of event.resumable) dispatch({ type: 'runInterrupted', runId: r.runId, iteration: r.iteration });
   dispatch({ type: 'sftModelLoaded', summary: event.sft });

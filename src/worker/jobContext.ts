@@ -1,7 +1,8 @@
 /** What every worker job gets: its run id, the active backend, a way to post events, and a cancel flag. */
 import type { BackendName } from './backendChoice';
 import type { RlResumeState } from '../lab/lab/snapshot';
-import type { Event } from './protocol';
+import type { Event, RunJob } from './protocol';
+import type { DpoReportGiven } from './rlhfJobs';
 
 export class RunCancelled extends Error {}
 
@@ -14,4 +15,9 @@ export interface JobContext {
   pauseGate: () => Promise<void>;
   /** Where an RL run's checkpoints go: by default into the lab's record of the run (labSession.ts); the side worker sends them to the lab worker. */
   checkpoint?: (state: RlResumeState) => void;
+  /**
+   * Hands a finished DPO stage's report (rlhfJobs.ts, dpoReport) to the side worker: true when it took it (a runReport
+   * event follows), false when the stage must make it itself. Only the lab worker's own runs have it (sideRuns.ts).
+   */
+  reportBeside?: (job: Extract<RunJob, { kind: 'stage' }>, given: DpoReportGiven) => boolean;
 }

@@ -15,9 +15,11 @@ import { pauseCommand, pauseGate, resumeRun } from './pauses';
 import { scoreTypedText } from './scoreTextJob';
 import { exportSftCheckpoint, getSftModel, importSftCheckpoint, taskFor, whenTaskBuilds } from './session';
 import { loadQuickDemo, prepareQuickDemo, settleQuickDemo } from './quickDemo';
-import { recordEvent, recordLoad, saveSoon, setPoster } from './labSession';
+import { currentLab, recordEvent, recordLoad, saveSoon, setPoster } from './labSession';
+import { dpoReport, type DpoReportGiven } from './rlhfJobs';
+import type { StageJob } from './sideProtocol';
 import { closeLab, continueRun, deleteLab, exportLab, listLabs, openLab } from './labCommands';
-import { canRunBeside, releaseSide, runBeside, stagesAtOnce, tellSide, warmSide } from './sideRuns';
+import { canRunBeside, releaseSide, reportBeside, runBeside, stagesAtOnce, tellSide, warmSide } from './sideRuns';
 
 /** The few worker-global members used here (the project type-checks against the DOM lib). */
 interface WorkerScope {
@@ -189,7 +191,15 @@ async function runAndReport(runId: string, prepare: () => { job: RunJob; run: (c
   try {
     const { job, run } = prepare();
     post({ type: 'runStarted', runId, job, backend });
-    const result = await Promise.race([run({ runId, backend, post, cancelled: () => abandoned || cancelled.has(runId), pauseGate: () => pauseGate(runId) }), lost]);
+    const ctx: JobContext = {
+      runId,
+      backend,
+      post,
+      cancelled: () => abandoned || cancelled.has(runId),
+      pauseGate: () => pauseGate(runId),
+      reportBeside: (job, given) => reportBeside(runId, job, given, backend, post, () => reportInThisWorker(runId, job, given)),
+    };
+    const result = await Promise.race([run(ctx), lost]);
     post({ type: 'runFinished', runId, result });
   } catch (error) {
     // A stage stopped by a non-finite number hands back its last good weights; the lab keeps its own models.
@@ -206,6 +216,22 @@ async function runAndReport(runId: string, prepare: () => { job: RunJob; run: (c
     abandonOnGpuLoss.delete(abandon);
     cancelled.delete(runId);
   }
+}
+
+/**
+ * A DPO report the side worker could not make (it failed or stopped), made here after what is queued, on the lab it
+ * was for; dropped if another lab is open by then.
+ */
+function reportInThisWorker(runId: string, job: StageJob, given: DpoReportGiven): void {
+  const lab = currentLab();
+  queue = queue.then(async () => {
+    if (!lab || currentLab() !== lab) return;
+    try {
+      post({ type: 'runReport', runId, values: await dpoReport(job, given) });
+    } catch (error) {
+      post({ type: 'console', level: 'warn', message: `the DPO stage's train accuracy and evaluation could not be made: ${errorMessage(error)}` });
+    }
+  });
 }
 
 type LabCommand = Extract<Command, { type: 'listLabs' | 'openLab' | 'deleteLab' | 'closeLab' | 'exportLab' }>;

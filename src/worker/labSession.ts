@@ -111,6 +111,7 @@ export function recordEvent(event: Event): void {
     pending.delete(event.runId);
     if (lab?.run(event.runId)) saveSoon();
   }
+  if (event.type === 'runReport' && lab?.run(event.runId)) saveSoon(); // a finished stage's report, made after it
 }
 
 /** A lab-level event that is not a run (the Quick demo's load, an imported checkpoint): kept as a finished record. */

@@ -60,6 +60,11 @@ export interface StageSummary {
   values: Record<string, number>;
   /** It ran in the side worker, beside another stage (sideRuns.ts); kept with the run, so a reopened lab says so too. */
   beside?: boolean;
+  /**
+   * Its report (DPO's train accuracy and its policy's evaluation) is being computed in the side worker while the next
+   * stage runs here; a runReport event brings its values (sideRuns.ts, reportBeside).
+   */
+  reportPending?: boolean;
 }
 
 /** What a finished SFT run (or an imported SFT checkpoint) amounts to. */
@@ -135,6 +140,8 @@ export type Event =
   | { type: 'runStarted'; runId: string; job: RunJob; backend: BackendName; beside?: boolean }
   | { type: 'runProgress'; runId: string; done: number; total: number; label: string }
   | { type: 'runFinished'; runId: string; result: RunResult }
+  /** The values of a finished stage's report made after it (reportPending), to add to its summary. */
+  | { type: 'runReport'; runId: string; values: Record<string, number> }
   | { type: 'stage'; runId: string; event: StageEvent }
   | { type: 'checkpointExported'; requestId: string; bytes: ArrayBuffer; fileName: string }
   | { type: 'checkpointImported'; requestId: string; summary: SftSummary }

@@ -7,7 +7,8 @@ import { resolveSettings } from '../lab/config';
 import { taskSampleOptions } from '../lab/model/sample';
 import { dpoSettingsOf, preferenceSettingsOf, rlPromptsOf, rlSettingsOf, rmSettingsOf } from '../lab/stageSettings';
 import type { Task } from '../lab/tasks/task';
-import { trainDpo } from '../lab/train/dpo';
+import { evaluateDpo, trainDpoPolicy } from '../lab/train/dpo';
+import { referenceLogProbs } from '../lab/train/pairLogProbs';
 import { makePreferencePairs } from '../lab/train/preferences';
 import { trainRl } from '../lab/train/rl';
 import { evaluateLikeRl, sftBaseline } from '../lab/train/rlBaseline';
@@ -45,9 +46,50 @@ export async function runStage(ctx: JobContext, job: StageJob, resume: RlResumeS
     ctx.post({ type: 'stage', runId: ctx.runId, event });
     if (event.type === 'metrics') ctx.post({ type: 'runProgress', runId: ctx.runId, done: event.step, total: event.totalSteps, label: `${event.stage === 'ppo' || event.stage === 'rto' ? 'iteration' : 'step'} ${event.step}` });
   };
-  const values = await stageValues(ctx, job, task, sft, settings, forward, resume);
-  const summary: StageSummary = { stage: job.stage, seconds: (performance.now() - started) / 1000, values };
+  const { values, reportPending } = await stageValues(ctx, job, task, sft, settings, forward, resume);
+  const summary: StageSummary = { stage: job.stage, seconds: (performance.now() - started) / 1000, values, ...(reportPending ? { reportPending } : {}) };
   return { kind: 'stage', ...summary };
+}
+
+/**
+ * What a DPO report needs that its worker computes once (the SFT reference's log-probs of the training pairs, and
+ * SFT's evaluation): the lab worker has them at hand and hands them to the side worker with the report, which would
+ * otherwise compute them again (its copy of the lab has models of its own, so its caches miss).
+ */
+export interface DpoReportGiven {
+  reference: Float32Array;
+  sft: { golds: number[]; gold: number; length: number };
+}
+
+/** The models a DPO report reads, from this worker's SFT model and lab. */
+async function reportModels(job: StageJob) {
+  const sft: TrainedModel = need(getSftModel(), 'sft');
+  const task = await taskOfSft(sft, job.dataUrl);
+  const settings = resolveSettings(job.preset, { ...job.overrides, vocabSize: sft.summary.settings.vocabSize }, sft.summary.task);
+  const chain = getChain();
+  const dpo = need(chain.dpo, 'dpo');
+  return { task, settings, pairs: need(chain.pairs, 'pairs'), dpo, model: { params: sft.params, config: sft.config }, policy: { params: dpo.params, config: dpo.config } };
+}
+
+/** DpoReportGiven from this worker's caches (referenceLogProbs, sftBaseline), computed if they miss. */
+export async function dpoReportGiven(job: StageJob): Promise<DpoReportGiven> {
+  const { task, settings, pairs, model, policy } = await reportModels(job);
+  const reference = await referenceLogProbs(model.params, policy.config, pairs.train, taskSampleOptions(task));
+  const baseline = await sftBaseline(task, model, rlPromptsOf(task, settings).evalPrompts, settings.seed);
+  return { reference, sft: { golds: baseline.gold, gold: baseline.evaluation.gold, length: baseline.evaluation.length } };
+}
+
+/**
+ * What the DPO card adds to its training's numbers: the final policy's accuracy on all training pairs, and the policy
+ * evaluated like PPO and RTO (the same held-out prompts and seed), the line the RL curves are drawn against next to
+ * SFT's. Made from the lab's models and `given`, so the lab worker and its side worker give the same numbers
+ * (sideRuns.ts, reportBeside).
+ */
+export async function dpoReport(job: StageJob, given: DpoReportGiven): Promise<Record<string, number>> {
+  const { task, settings, pairs, dpo, model, policy } = await reportModels(job);
+  const train = await evaluateDpo(policy.params, policy.config, pairs.train, given.reference, dpo.beta, taskSampleOptions(task));
+  const e = await evaluateLikeRl(task, policy, model, rlPromptsOf(task, settings).evalPrompts, settings.seed, { gold: given.sft.golds });
+  return { trainAccuracy: train.accuracy, gold: e.gold, sftGold: given.sft.gold, winRate: e.winRate, kl: e.kl, length: e.length, sftLength: given.sft.length };
 }
 
 async function stageValues(
@@ -58,7 +100,7 @@ async function stageValues(
   settings: ReturnType<typeof resolveSettings>,
   forward: NonNullable<Parameters<typeof trainRl>[0]['onEvent']>,
   resume: RlResumeState | null,
-): Promise<Record<string, number>> {
+): Promise<{ values: Record<string, number>; reportPending?: boolean }> {
   const chain = getChain();
   const lab = currentLab();
   if (!lab) throw new Error(`this stage needs ${NEEDS.sft}`);
@@ -79,25 +121,25 @@ async function stageValues(
       const heldOut = await makePreferencePairs(task, model, heldOutPrompts, s, `${settings.seed}:held-out`, progress('held-out', trainPrompts.length, total), ctx.pauseGate);
       const values = { pairs: train.stats.pairs, heldOutPairs: heldOut.stats.pairs, tieRate: train.stats.tieRate, agreement: train.stats.agreement };
       lab.setPairs({ key: key('prefs'), summary: { ...values, settings }, train: train.pairs, heldOut: heldOut.pairs, stats: { train: train.stats, heldOut: heldOut.stats } });
-      return { pairs: train.stats.pairs, heldOutPairs: heldOut.stats.pairs, tieRate: train.stats.tieRate, agreement: train.stats.agreement };
+      return { values: { pairs: train.stats.pairs, heldOutPairs: heldOut.stats.pairs, tieRate: train.stats.tieRate, agreement: train.stats.agreement } };
     }
     case 'rm': {
       const pairs = need(chain.pairs, 'pairs');
       const r = await trainRewardModel({ sft: model, train: pairs.train, heldOut: pairs.heldOut, settings: rmSettingsOf(settings), seed: settings.seed, onEvent: forward, shouldStop: ctx.cancelled, pauseGate: ctx.pauseGate });
       const values = { heldOutAccuracy: r.heldOut.accuracy, trainAccuracy: r.train.accuracy, scoreMean: r.norm.mean, scoreStd: r.norm.std, steps: r.steps };
       await lab.setRm(r.params, r.config, r.norm, key('rm'), { ...values, settings });
-      return values;
+      return { values };
     }
     case 'dpo': {
       const pairs = need(chain.pairs, 'pairs');
-      const r = await trainDpo({ sft: model, train: pairs.train, heldOut: pairs.heldOut, settings: dpoSettingsOf(settings), actionSpace: taskSampleOptions(task), seed: settings.seed, onEvent: forward, shouldStop: ctx.cancelled, pauseGate: ctx.pauseGate });
+      const r = await trainDpoPolicy({ sft: model, train: pairs.train, heldOut: pairs.heldOut, settings: dpoSettingsOf(settings), actionSpace: taskSampleOptions(task), seed: settings.seed, onEvent: forward, shouldStop: ctx.cancelled, pauseGate: ctx.pauseGate });
       await lab.setDpo(r.params, r.config, settings.dpoBeta, { beta1: settings.beta1, clip: settings.rtoClip }, key('dpo'), { heldOutAccuracy: r.heldOut.accuracy, heldOutMargin: r.heldOut.margin, steps: r.steps, settings });
-      // The DPO policy itself, evaluated like PPO and RTO (same held-out prompts and seed): the line the RL curves
-      // are drawn against, next to SFT's.
-      const { evalPrompts } = rlPromptsOf(task, settings);
-      const baseline = await sftBaseline(task, model, evalPrompts, settings.seed);
-      const e = await evaluateLikeRl(task, { params: r.params, config: r.config }, model, evalPrompts, settings.seed, baseline);
-      return { heldOutAccuracy: r.heldOut.accuracy, heldOutMargin: r.heldOut.margin, trainAccuracy: r.train.accuracy, steps: r.steps, gold: e.gold, sftGold: baseline.evaluation.gold, winRate: e.winRate, kl: e.kl, length: e.length, sftLength: baseline.evaluation.length };
+      const trained = { heldOutAccuracy: r.heldOut.accuracy, heldOutMargin: r.heldOut.margin, steps: r.steps };
+      // The report on the policy: in the side worker when it can take it (RTO, which needs only the policy, then
+      // starts here at once), else here.
+      const given = await dpoReportGiven(job);
+      if (ctx.reportBeside?.(job, given)) return { values: trained, reportPending: true };
+      return { values: { ...trained, ...(await dpoReport(job, given)) } };
     }
     case 'ppo':
     case 'rto': {
@@ -126,7 +168,7 @@ async function stageValues(
         ...(resume ? { resume } : {}),
       });
       r.params.forEach((v) => v.dispose());
-      return { gold: r.final.gold, sftGold: baseline.evaluation.gold, winRate: r.final.winRate, kl: r.final.kl, length: r.final.length, sftLength: baseline.evaluation.length, episodes: r.episodes, iterations: r.iterations };
+      return { values: { gold: r.final.gold, sftGold: baseline.evaluation.gold, winRate: r.final.winRate, kl: r.final.kl, length: r.final.length, sftLength: baseline.evaluation.length, episodes: r.episodes, iterations: r.iterations } };
     }
   }
 }

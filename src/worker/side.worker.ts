@@ -15,7 +15,7 @@ import { RunCancelled } from './jobContext';
 import { currentLab, replaceLab, setAutosave } from './labSession';
 import { pauseCommand, pauseGate, resumeRun } from './pauses';
 import { errorMessage, type Event } from './protocol';
-import { runStage } from './rlhfJobs';
+import { dpoReport, runStage } from './rlhfJobs';
 import { taskFor } from './session';
 import type { SideCommand, SideReply } from './sideProtocol';
 
@@ -75,10 +75,24 @@ async function run(command: Extract<SideCommand, { type: 'run' }>): Promise<void
   }
 }
 
+/** A DPO stage's report, on the lab as the stage left it; the copy is freed after, as a run's is. */
+async function report(command: Extract<SideCommand, { type: 'report' }>): Promise<void> {
+  try {
+    await useBackend(command.backend);
+    replaceLab(Lab.fromSnapshot(command.lab));
+    reply({ type: 'reported', runId: command.runId, values: await dpoReport(command.job, command.given) });
+  } catch (error) {
+    reply({ type: 'reportFailed', runId: command.runId, message: errorMessage(error) });
+  } finally {
+    replaceLab(null);
+  }
+}
+
 let queue: Promise<void> = Promise.resolve();
 scope.addEventListener('message', (e) => {
   const command = e.data;
   if (command.type === 'run') queue = queue.then(() => run(command));
+  else if (command.type === 'report') queue = queue.then(() => report(command));
   else if (command.type === 'warm') queue = queue.then(() => warm(command));
   else if (command.type === 'cancel') {
     cancelled.add(command.runId);

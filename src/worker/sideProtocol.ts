@@ -8,6 +8,7 @@ import type { TaskName } from '../lab/tasks/task';
 import type { BackendName } from './backendChoice';
 import type { LabSnapshot, RlResumeState } from '../lab/lab/snapshot';
 import type { Event, RunJob, RunResult } from './protocol';
+import type { DpoReportGiven } from './rlhfJobs';
 
 export type StageJob = Extract<RunJob, { kind: 'stage' }>;
 
@@ -20,6 +21,8 @@ export interface SideArtefacts {
 export type SideCommand =
   /** Runs `job` on `lab` (a snapshot without its runs' journal) under `backend`, which the side worker starts first. */
   | { type: 'run'; runId: string; backend: BackendName; job: StageJob; lab: LabSnapshot }
+  /** Makes a finished DPO stage's report (rlhfJobs.ts, dpoReport) on `lab` (with its new DPO policy), after any run before it. */
+  | { type: 'report'; runId: string; backend: BackendName; job: StageJob; lab: LabSnapshot; given: DpoReportGiven }
   /** Starts `backend` and builds the task the lab worker is building, so that a run beside it need not wait for them. */
   | { type: 'warm'; backend: BackendName; task: TaskName; dataUrl: string; settings: Settings }
   | { type: 'cancel' | 'pause' | 'resume'; runId: string };
@@ -29,5 +32,7 @@ export type SideReply =
   | { type: 'event'; event: Event }
   | { type: 'checkpoint'; runId: string; state: RlResumeState }
   | { type: 'finished'; runId: string; result: RunResult; made: SideArtefacts }
+  | { type: 'reported'; runId: string; values: Record<string, number> }
+  | { type: 'reportFailed'; runId: string; message: string }
   /** `cancelled`: stopped by the user (runCancelled), otherwise failed with `message`. */
   | { type: 'ended'; runId: string; cancelled: boolean; message: string };

@@ -145,4 +145,78 @@ describe('a stage run beside another, in the side worker', () => {
     expect(posted[1]).toMatchObject({ level: 'warn', message: expect.stringContaining('blocked by the page policy') });
     expect(side.canRunBeside('wasm', job)).toBe(false);
   });
+
+  describe("a DPO stage's report", () => {
+    const dpoJob: StageJob = { ...job, stage: 'dpo' };
+    const given = { reference: Float32Array.from([-1.5, -2.25]), sft: { golds: [0.1, -0.2], gold: -0.05, length: 8 } };
+    /**
+     * A side worker that has answered once (a run beside), as it has when the lab worker's DPO ends in the Quick demo.
+     * The lab worker has one `post`; the side worker's replies go to it.
+     */
+    let posted: Event[] = [];
+    const post = (e: Event) => posted.push(e);
+    async function warmed(answer: Script) {
+      const side = await fresh();
+      script = (c, w) => (c.type === 'run' ? w.reply({ type: 'finished', runId: c.runId, result: { kind: 'stage', stage: 'rm', seconds: 1, values: {} }, made: { rm: null, dpo: null } }) : answer(c, w));
+      await side.runBeside('rm-1', { ...job, stage: 'rm' }, 'wasm', post, vi.fn());
+      posted = [];
+      return side;
+    }
+
+    it('goes to the side worker with the lab and what the lab worker computed, and comes back as a runReport', async () => {
+      const told: SideCommand[] = [];
+      const side = await warmed((c, w) => {
+        told.push(c);
+        if (c.type === 'report') w.reply({ type: 'reported', runId: c.runId, values: { trainAccuracy: 0.75, gold: 0.1 } });
+      });
+      const fallback = vi.fn();
+      expect(side.reportBeside('dpo-1', dpoJob, given, 'wasm', post, fallback)).toBe(true);
+      await new Promise((r) => setTimeout(r, 0));
+      expect(told).toHaveLength(1);
+      expect(told[0]).toMatchObject({ type: 'report', runId: 'dpo-1', job: dpoJob, given, lab: { runs: [] } });
+      expect(posted).toEqual([{ type: 'runReport', runId: 'dpo-1', values: { trainAccuracy: 0.75, gold: 0.1 } }]);
+      expect(fallback).not.toHaveBeenCalled();
+    });
+
+    it('is made in the lab worker when the side worker fails it or dies before answering', async () => {
+      const side = await warmed((c, w) => c.type === 'report' && w.reply({ type: 'reportFailed', runId: c.runId, message: 'no DPO model' }));
+      const failed = vi.fn();
+      expect(side.reportBeside('dpo-2', dpoJob, given, 'wasm', post, failed)).toBe(true);
+      await new Promise((r) => setTimeout(r, 0));
+      expect(failed).toHaveBeenCalledTimes(1);
+      script = (c, w) => c.type === 'report' && w.die('out of memory');
+      const lost = vi.fn();
+      expect(side.reportBeside('dpo-3', dpoJob, given, 'wasm', post, lost)).toBe(true);
+      await new Promise((r) => setTimeout(r, 0));
+      expect(lost).toHaveBeenCalledTimes(1);
+      expect(posted.filter((e) => e.type === 'runReport')).toEqual([]);
+    });
+
+    it('keeps the side worker while a report is out, even after a switch to a GPU backend', async () => {
+      let reply: (() => void) | null = null;
+      let worker: FakeWorker | null = null;
+      const side = await warmed((c, w) => {
+        worker = w;
+        if (c.type === 'report') reply = () => w.reply({ type: 'reported', runId: c.runId, values: {} });
+      });
+      side.reportBeside('dpo-4', dpoJob, given, 'wasm', post, vi.fn());
+      await new Promise((r) => setTimeout(r, 0));
+      side.releaseSide('webgpu');
+      expect(worker!.terminated).toBe(false);
+      reply!();
+      expect(posted).toEqual([{ type: 'runReport', runId: 'dpo-4', values: {} }]);
+      side.releaseSide('webgpu'); // answered: now it may go
+      await side.runBeside('r8', job, 'wasm', post, vi.fn());
+      expect(FakeWorker.made).toBe(2);
+    });
+
+    it('is not handed over where stages run one at a time, or before a side worker ever answered', async () => {
+      const side = await fresh();
+      expect(side.reportBeside('dpo-5', dpoJob, given, 'wasm', () => {}, vi.fn())).toBe(false); // never answered yet
+      const warm = await warmed(() => {});
+      expect(warm.reportBeside('dpo-6', dpoJob, given, 'webgpu', () => {}, vi.fn())).toBe(false);
+      vi.stubGlobal('navigator', { hardwareConcurrency: 1 });
+      expect(warm.reportBeside('dpo-7', dpoJob, given, 'wasm', () => {}, vi.fn())).toBe(false);
+    });
+  });
 });

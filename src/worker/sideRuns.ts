@@ -15,6 +15,7 @@ import type { TaskName } from '../lab/tasks/task';
 import type { BackendName } from './backendChoice';
 import { currentLab, recordCheckpoint } from './labSession';
 import { errorMessage, type Event, type RunJob } from './protocol';
+import type { DpoReportGiven } from './rlhfJobs';
 import type { SideCommand, SideReply, StageJob } from './sideProtocol';
 
 /** How many stages can run at once on this backend here: 2 with the side worker, else 1. */
@@ -38,6 +39,8 @@ interface SideRun {
 
 let side: Worker | null = null;
 let running: SideRun | null = null;
+/** DPO reports handed to the side worker and not answered yet, with what to do if it cannot answer. */
+const reports = new Map<string, { fallback: () => void }>();
 /** Whether the side worker ever answered: one that dies before it does cannot start here (a host's policy, say). */
 let answered = false;
 /** Why side runs are off in this page (a side worker that could not start); null while they are on. */
@@ -51,7 +54,12 @@ function sideWorker(post: (event: Event) => void): Worker {
     answered = true;
     if (r.type === 'event') post(r.event);
     else if (r.type === 'checkpoint') recordCheckpoint(r.runId, r.state);
-    else if (running?.runId === r.runId) running.settle(r);
+    else if (r.type === 'reported' || r.type === 'reportFailed') {
+      const report = reports.get(r.runId);
+      reports.delete(r.runId);
+      if (r.type === 'reported') post({ type: 'runReport', runId: r.runId, values: r.values });
+      else report?.fallback();
+    } else if (running?.runId === r.runId) running.settle(r);
   });
   // A side worker that dies (out of memory, a crash in tfjs) ends its run with the reason; the next run starts a new
   // one. One that dies before it ever answered cannot start in this page: side runs are off, and its run goes on here.
@@ -62,6 +70,10 @@ function sideWorker(post: (event: Event) => void): Worker {
     const reason = e.message || 'no reason given';
     if (!answered) broken = reason;
     running?.settle({ type: 'ended', runId: running.runId, cancelled: false, message: `the second worker stopped (${reason}); run the stage again` });
+    // Reports it was making are made in the lab worker instead.
+    const lost = [...reports.values()];
+    reports.clear();
+    for (const report of lost) report.fallback();
   });
   side = worker;
   return worker;
@@ -86,9 +98,28 @@ export function warmSide(backend: BackendName | null, task: TaskName, dataUrl: s
  * with it the backend and task it holds; a later switch back starts a new one. A side run still going is left to end.
  */
 export function releaseSide(backend: BackendName | null): void {
-  if (!side || running || stagesAtOnce(backend) > 1) return;
+  if (!side || running || reports.size > 0 || stagesAtOnce(backend) > 1) return;
   side.terminate();
   side = null;
+}
+
+/**
+ * Hands a finished DPO stage's report (rlhfJobs.ts, dpoReport: the train accuracy and the policy's evaluation) to the
+ * side worker, with the lab as the stage left it, so that RTO, which needs only the policy, starts in this worker at
+ * once (docs/performance.md). The side worker makes it after the run it may be running (PPO, in the Quick demo); its
+ * values reach the page as a runReport event. False where stages run one at a time: the stage then makes its report
+ * itself. Should the side worker fail or stop, `fallback` makes it in this worker.
+ */
+export function reportBeside(runId: string, job: StageJob, given: DpoReportGiven, backend: BackendName, post: (event: Event) => void, fallback: () => void): boolean {
+  const lab = currentLab();
+  if (!lab || stagesAtOnce(backend) < 2 || broken || !answered) return false;
+  try {
+    sideWorker(post).postMessage({ type: 'report', runId, backend, job, lab: { ...lab.snapshot(), runs: [] }, given } satisfies SideCommand);
+  } catch {
+    return false;
+  }
+  reports.set(runId, { fallback });
+  return true;
 }
 
 /**

@@ -47,8 +47,12 @@ export interface DpoResult {
   config: GptConfig;
   steps: number;
   heldOut: DpoEvaluation;
+  /** On all training pairs, with the final weights. */
   train: DpoEvaluation;
 }
+
+/** A DPO run without its pass over the training pairs (trainDpoPolicy). */
+export type DpoPolicy = Omit<DpoResult, 'train'>;
 
 /** Loss and [chosen, rejected, margin, accuracy] from sequence log-probs [2B] (chosen rows first). */
 export function dpoLoss(policy: tf.Tensor1D, reference: tf.Tensor1D, beta: number, pairs: number): { loss: tf.Scalar; metrics: tf.Tensor1D } {
@@ -114,7 +118,29 @@ export interface DpoRun {
   pauseGate?: () => Promise<void>;
 }
 
+/** DPO, then the final policy evaluated on all training pairs. */
 export async function trainDpo(run: DpoRun): Promise<DpoResult> {
+  const r = await trainDpoPolicy(run);
+  try {
+    return { ...r, train: await dpoTrainEvaluation(r, run.sft, run.train, run.settings.beta, run.actionSpace) };
+  } catch (error) {
+    disposeParams(r.params);
+    throw error;
+  }
+}
+
+/**
+ * The DPO loss and metrics of a trained policy on all training pairs, against the SFT reference (its log-probs
+ * computed once per worker, referenceLogProbs): trainDpo's `train`. Any worker that holds the same models gives
+ * the same numbers, so the page's lab worker may leave it to its second worker (src/worker/sideRuns.ts).
+ */
+export async function dpoTrainEvaluation(policy: { params: ParamTensors; config: GptConfig }, sft: { params: ParamTensors }, train: readonly PreferencePair[], beta: number, space: SampleOptions): Promise<DpoEvaluation> {
+  const reference = await referenceLogProbs(sft.params, policy.config, train, space);
+  return evaluateDpo(policy.params, policy.config, train, reference, beta, space);
+}
+
+/** DPO's training, with its held-out evaluations: the policy, without the pass over the training pairs (trainDpo). */
+export async function trainDpoPolicy(run: DpoRun): Promise<DpoPolicy> {
   const { settings: s, sft } = run;
   if (run.train.length === 0) throw new Error('DPO needs preference pairs, and there are none (all tied?)');
   const config = { ...sft.config, scalarHead: false };
@@ -169,8 +195,7 @@ export async function trainDpo(run: DpoRun): Promise<DpoResult> {
     }
     // The last step's held-out evaluation is already of these weights, unless the run stopped between evaluations.
     const heldOut = lastHeldOut?.step === step ? lastHeldOut.evaluation : await evaluateDpo(params, config, run.heldOut, refHeldOut, s.beta, space);
-    const train = await evaluateDpo(params, config, run.train, refTrain, s.beta, space);
-    return { params, config, steps: step, heldOut, train };
+    return { params, config, steps: step, heldOut };
   } catch (error) {
     // A NonFiniteError takes the policy (never changed by the failing step) to its catcher; otherwise it is freed.
     if (!keepOnError(error, params)) disposeParams(params);

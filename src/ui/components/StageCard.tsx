@@ -52,7 +52,7 @@ export function StageCard(props: {
   const where = beside ? ' · in a second worker' : '';
   const status = !run ? null : run.status === 'paused' ? `paused at ${run.done}/${run.total || '?'}${where}` : run.status === 'running' ? `${run.label} · ${run.done}/${run.total || '?'}${eta === null ? '' : ` · about ${Math.ceil(eta)} s left`}${where}` : run.status === 'done' ? 'done' : run.status === 'interrupted' ? `interrupted: ${run.label} of ${run.total || '?'}; Continue goes on from there` : `${run.status}${run.error ? `: ${run.error}` : ''}`;
   return (
-    <li className="stage-card" data-testid={`stage-${props.id}`} data-status={run?.status ?? 'not-run'} data-beside={beside ? 'yes' : undefined}>
+    <li className="stage-card" data-testid={`stage-${props.id}`} data-status={run?.status ?? 'not-run'} data-beside={beside ? 'yes' : undefined} data-report={run?.summary?.reportPending ? 'pending' : undefined}>
       <div className="row">
         <strong>{props.title}</strong>
         {props.picker}
@@ -98,6 +98,7 @@ export function StageCard(props: {
             .map(([k, v]) => `${LABELS[k] ?? k} ${fmt(v)}`)
             .join(' · ')}{' '}
           · {loaded ? 'shipped with the lab' : `${run.summary.seconds.toFixed(1)} s${beside ? ' in a second worker' : ''}`}
+          {run.summary.reportPending && ' · its train accuracy and its policy’s evaluation are on their way from the second worker'}
         </p>
       )}
     </li>
