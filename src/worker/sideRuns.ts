@@ -8,6 +8,9 @@
  * The side worker gets the lab as it stands (a snapshot of its models, without the runs' journal), runs the stage
  * with the lab worker's own code and gives back its events, an RL run's checkpoints and the model it made, which
  * are posted, recorded and installed here as if the stage had run in this worker. One side run at a time.
+ *
+ * It also makes the report of a DPO stage that ended in this worker (reportBeside), so that RTO starts here at once:
+ * the report's values come back as a runReport event.
  */
 import type { Settings } from '../lab/config';
 import { paramsOfBlob } from '../lab/lab/lab';
