@@ -197,7 +197,10 @@ async function runAndReport(runId: string, prepare: () => { job: RunJob; run: (c
       post,
       cancelled: () => abandoned || cancelled.has(runId),
       pauseGate: () => pauseGate(runId),
-      reportBeside: (job, given) => reportBeside(runId, job, given, backend, post, () => reportInThisWorker(runId, job, given)),
+      reportBeside: (job, given) => {
+        const lab = currentLab();
+        return reportBeside(runId, job, given, backend, post, () => reportInThisWorker(lab, runId, job, given));
+      },
     };
     const result = await Promise.race([run(ctx), lost]);
     post({ type: 'runFinished', runId, result });
@@ -220,10 +223,9 @@ async function runAndReport(runId: string, prepare: () => { job: RunJob; run: (c
 
 /**
  * A DPO report the side worker could not make (it failed or stopped), made here after what is queued, on the lab it
- * was for; dropped if another lab is open by then.
+ * was handed over from (`lab`); dropped if another lab is open by then.
  */
-function reportInThisWorker(runId: string, job: StageJob, given: DpoReportGiven): void {
-  const lab = currentLab();
+function reportInThisWorker(lab: ReturnType<typeof currentLab>, runId: string, job: StageJob, given: DpoReportGiven): void {
   queue = queue.then(async () => {
     if (!lab || currentLab() !== lab) return;
     try {

@@ -1,34 +1,25 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { PRESETS, setupProblems, type SettingGroup, type Settings } from '../../lab/config';
 import { STAGES } from '../../lab/stages';
-import type { TaskName } from '../../lab/tasks/task';
 import { METHODS, methodOf, type MethodName } from '../../lab/train/methods';
 import { RLHF_STAGES, type RlhfStage } from '../../worker/protocol';
-import { rolloutTextOf } from '../../lab/rollouts/write';
-import { metricsCsv, metricsJson } from '../metricsExport';
 import { chainAfterSft, runAllPlan } from '../runAllPlan';
-import { runLabels } from '../runLabels';
 import { chainOrder, type QueuedRun } from '../runQueue';
 import { quickDemoOverrides } from '../../lab/quickDemoSettings';
-import { efficiencyPoints, isCompleteRlRun } from '../sampleEfficiency';
+import { isCompleteRlRun } from '../sampleEfficiency';
 import { overridesOf, sftJobOf, type Setup } from '../setup';
 import type { StageRun } from '../stageRuns';
 import { chartSweepIds, DEFAULT_SWEEP_FRACTIONS, fractionsText, parseSweepFractions, sweepPlan, type SweepState } from '../sweepPlan';
 import type { LabApi } from '../useLab';
 import { useRunQueue } from '../useRunQueue';
-import { useInView } from '../useInView';
-import { chartEveryMs, useThrottled } from '../useThrottled';
 import { QuickDemoCard, type QuickDemoStatus } from './QuickDemoCard';
-import { ResponseTable } from './ResponseTable';
-import { RlCharts } from './RlCharts';
-import { SampleEfficiencyChart } from './SampleEfficiencyChart';
+import { RlResults, type RlRun } from './RlResults';
 import { SettingsEditor } from './SettingsEditor';
 import { SetupPickers } from './SetupPickers';
 import { StageCard } from './StageCard';
 import { SweepControl } from './SweepControl';
-import { TokenHeatmap } from './TokenHeatmap';
-import { corpusUrl, downloadFile } from '../appFiles';
+import { corpusUrl } from '../appFiles';
 import { setupExpectedLine } from '../expectedTime';
 
 
@@ -49,12 +40,6 @@ const SETTING_GROUPS: Record<RlhfStage, SettingGroup[]> = { preferences: ['prefs
 
 
 /** Stages 2–6 in the page: each later stage with its progress, results, and for PPO/RTO the curves and heatmaps. */
-type RlRun = { stage: 'ppo' | 'rto'; run: StageRun; color: string };
-
-/** The label each RL run is shown under (runLabels.ts). */
-const labelsOf = (rlRuns: readonly RlRun[], task: TaskName) =>
-  runLabels(rlRuns.map(({ stage, run }) => ({ stage, preset: run.preset, overrides: run.overrides, task, ...(run.method ? { method: run.method } : {}) })));
-
 export function RlhfPanel({
   lab,
   setup,
@@ -171,61 +156,30 @@ export function RlhfPanel({
     }
   };
 
-  // Earlier runs first, then the current PPO and RTO runs; each method's runs take its palette in turn. The charts,
-  // the heatmap and the tables below are memoised on what is derived here, so it changes only with the RL runs: the
-  // page re-renders at every step of every stage, and redrawing the RL charts at each was most of the page's work
-  // while a stage ran beside them (docs/performance.md).
+  // Earlier runs first, then the current PPO and RTO runs; each method's runs take its palette in turn. What
+  // RlResults draws is memoised on this, so it changes only with the RL runs: the page re-renders at every step of
+  // every stage, and redrawing the RL charts at each was most of the page's work while a stage ran beside them
+  // (docs/performance.md).
   const ppoRun = runs.ppo;
   const rtoRun = runs.rto;
   const rlRuns = useMemo(() => {
     const current = [ppoRun, rtoRun].filter((r): r is StageRun => r !== undefined);
     const all = [...state.rlArchive, ...current].filter((r): r is StageRun & { stage: 'ppo' | 'rto' } => r.stage === 'ppo' || r.stage === 'rto');
     const seen = { ppo: 0, rto: 0 };
-    return all.map((run) => ({ stage: run.stage, run, color: PALETTE[run.stage][seen[run.stage]++ % PALETTE[run.stage].length] ?? '#6b7280' }));
+    return all.map((run): RlRun => ({ stage: run.stage, run, color: PALETTE[run.stage][seen[run.stage]++ % PALETTE[run.stage].length] ?? '#6b7280' }));
   }, [ppoRun, rtoRun, state.rlArchive]);
-  const labels = useMemo(() => labelsOf(rlRuns, task), [rlRuns, task]);
-  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
-  const toggle = useCallback((stage: string) => setHidden((h) => (h.has(stage) ? new Set([...h].filter((x) => x !== stage)) : new Set([...h, stage]))), []);
-  const exportRuns = rlRuns.map(({ run }, i) => ({ label: labels[i] ?? run.stage, points: run.points }));
-  // While an RL run streams in, what is drawn from the runs below (the curves, the sample-efficiency chart, the
-  // heatmap and the responses) is redrawn once a second when on screen and not at all off it (useThrottled.ts); at
-  // once otherwise. Redrawn at every batch of events, off screen too, they were most of the page's work in the Quick
-  // demo (docs/performance.md).
   const rlLive = ppoRun?.status === 'running' || rtoRun?.status === 'running';
-  // Not drawn at all until they first come on screen while a run goes on: mounting the charts took 0.5 s of the page's
-  // CPU when PPO started in the Quick demo, under the fold, where the visitor had not looked yet.
-  const [resultsRef, resultsOnScreen] = useInView<HTMLDivElement>(false);
-  const [resultsSeen, setResultsSeen] = useState(false);
-  if (resultsOnScreen && !resultsSeen) setResultsSeen(true); // once seen, kept drawn (state adjusted while rendering)
-  const drawResults = resultsSeen || resultsOnScreen || !rlLive;
-  const shownRuns = useThrottled(rlRuns, chartEveryMs(rlLive, resultsOnScreen));
-  const shownLabels = useMemo(() => (shownRuns === rlRuns ? labels : labelsOf(shownRuns, task)), [shownRuns, rlRuns, labels, task]);
-  const chartRuns = useMemo(
-    () => shownRuns.map(({ stage, run, color }, i) => ({ label: shownLabels[i] ?? stage, color, visible: !hidden.has(shownLabels[i] ?? stage), points: run.points.map((p) => ({ step: p.step, episodes: p.values.episodes ?? p.step, values: p.values })) })),
-    [shownRuns, shownLabels, hidden],
-  );
-  // The heatmap shows the visible runs; a method with one visible run is named by the method alone.
-  const heatmapRuns = useMemo(() => {
-    const visibleRuns = shownRuns.map((r, i) => ({ ...r, label: shownLabels[i] ?? r.stage })).filter((r) => !hidden.has(r.label));
-    const methodLabel = (run: StageRun) => methodOf(run.method ?? run.stage).label;
-    return visibleRuns.map(({ run, color, label }) => ({
-      label: visibleRuns.filter((v) => methodLabel(v.run) === methodLabel(run)).length === 1 ? methodLabel(run) : label,
-      color,
-      snapshots: run.tokens,
-    }));
-  }, [shownRuns, shownLabels, hidden]);
-  const responseRuns = useMemo(() => shownRuns.map(({ run }, i) => ({ label: shownLabels[i] ?? run.stage, run })), [shownRuns, shownLabels]);
   const finished = (runId: string) => rlRuns.some(({ run }) => run.runId === runId && isCompleteRlRun(run));
   const sweepIds = chartSweepIds(sweep, finished);
-  const efficiency = useMemo(() => efficiencyPoints(responseRuns, sweepIds), [responseRuns, sweepIds]);
   const sftGold = rlRuns.map((x) => x.run.summary?.values.sftGold).find((g) => g !== undefined);
   const dpoGold = runs.dpo?.summary?.values.gold;
   const dpoWinRate = runs.dpo?.summary?.values.winRate;
   const references = useMemo(() => ({ sft: sftGold, dpo: dpoGold, dpoWinRate }), [sftGold, dpoGold, dpoWinRate]);
 
-  // The Quick demo's progress: the stage running now, or done once RTO finished with nothing left to run.
-  const runningStages = RLHF_STAGES.filter((s) => runs[s]?.status === 'running' || runs[s]?.status === 'paused');
-  const runningStage = runningStages.length ? runningStages.map((s) => TITLES[s]).join(' and ') : undefined;
+  // The Quick demo's progress: the stage running now (or whose report is still being made: DPO's, beside RTO), or
+  // done once RTO finished with nothing left to run or report.
+  const runningStages = RLHF_STAGES.filter((s) => runs[s]?.status === 'running' || runs[s]?.status === 'paused' || runs[s]?.summary?.reportPending);
+  const runningStage = runningStages.length ? runningStages.map((s) => (runs[s]?.status === 'done' ? `${TITLES[s]}'s report` : TITLES[s])).join(' and ') : undefined;
   const demoEnded = RLHF_STAGES.find((s) => runs[s]?.status === 'failed' || runs[s]?.status === 'cancelled');
   const demoStatus: QuickDemoStatus = !demoStarted
     ? { kind: 'idle' }
@@ -324,39 +278,7 @@ export function RlhfPanel({
         onStop={stopSweep}
       />
       {rlRuns.length > 0 && (
-        <div ref={resultsRef}>
-          <h3 id="rl-curves-title">PPO and RTO, episode by episode</h3>
-          {drawResults ? (
-            <>
-              <RlCharts runs={chartRuns} references={references} onToggle={toggle} task={task} />
-              <div className="row">
-                <button type="button" data-testid="download-csv" onClick={() => downloadFile('rto-lab-metrics.csv', metricsCsv(exportRuns), 'text/csv')}>
-                  Download metrics (CSV)
-                </button>
-                <button type="button" onClick={() => downloadFile('rto-lab-metrics.json', metricsJson(exportRuns, { preset, overrides }), 'application/json')}>
-                  Download metrics (JSON)
-                </button>
-                <button
-                  type="button"
-                  data-testid="download-rollouts"
-                  title="The heatmap rows of every run as RL Logging Board JSONL, with RTO's channels (dpo_rewards, kl_rewards, score_reward) and the gold reward"
-                  onClick={() => downloadFile('rto-lab-rollouts.jsonl', rlRuns.map(({ run }) => rolloutTextOf({ method: run.method ?? run.stage, tokens: run.tokens })).join(''), 'application/x-ndjson')}
-                >
-                  Download rollouts (JSONL)
-                </button>
-              </div>
-              <SampleEfficiencyChart points={efficiency.points} fromSweep={efficiency.fromSweep} stoppedEarly={efficiency.stoppedEarly} />
-              <h3 id="heatmap-title">Where the reward comes from, token by token</h3>
-              <TokenHeatmap runs={heatmapRuns} hasTrueReward={state.sftModel?.task === 'oracle'} />
-              <p className="hint">Heatmap rows: the first held-out prompts, sampled afresh at each reported iteration. Runs hidden on the charts are hidden here too.</p>
-              <ResponseTable runs={responseRuns} />
-            </>
-          ) : (
-            <p className="hint results-pending" data-testid="results-pending">
-              The curves, the token heatmap and the responses are drawn when you scroll here.
-            </p>
-          )}
-        </div>
+        <RlResults runs={rlRuns} live={rlLive} task={task} references={references} sweepIds={sweepIds} preset={preset} overrides={overrides} hasTrueReward={state.sftModel?.task === 'oracle'} />
       )}
     </section>
   );
