@@ -9,6 +9,7 @@ import '../lab/zodJitless';
 import { Lab } from '../lab/lab/lab';
 import { NonFiniteError } from '../lab/train/finite';
 import { disposeParams } from '../lab/model/gpt';
+import { adoptBaselines } from '../lab/train/rlBaseline';
 import { activateBackend } from './backend';
 import type { BackendName } from './backendChoice';
 import { RunCancelled } from './jobContext';
@@ -52,7 +53,10 @@ async function run(command: Extract<SideCommand, { type: 'run' }>): Promise<void
   const { runId, job } = command;
   try {
     const active = await useBackend(command.backend);
-    replaceLab(Lab.fromSnapshot(command.lab));
+    const lab = Lab.fromSnapshot(command.lab);
+    replaceLab(lab);
+    // SFT's evaluations the lab worker has made, on the same backend: the same to the bit, not computed again here.
+    if (lab.sft) adoptBaselines(lab.sft.model.params, command.baselines);
     const result = await runStage(
       {
         runId,

@@ -8,6 +8,7 @@ import type { TaskName } from '../lab/tasks/task';
 import type { BackendName } from './backendChoice';
 import type { LabSnapshot, RlResumeState } from '../lab/lab/snapshot';
 import type { Event, RunJob, RunResult } from './protocol';
+import type { HandedBaseline } from '../lab/train/rlBaseline';
 import type { DpoReportGiven } from './rlhfJobs';
 
 export type StageJob = Extract<RunJob, { kind: 'stage' }>;
@@ -19,8 +20,11 @@ export interface SideArtefacts {
 }
 
 export type SideCommand =
-  /** Runs `job` on `lab` (a snapshot without its runs' journal) under `backend`, which the side worker starts first. */
-  | { type: 'run'; runId: string; backend: BackendName; job: StageJob; lab: LabSnapshot }
+  /**
+   * Runs `job` on `lab` (a snapshot without its runs' journal) under `backend`, which the side worker starts first;
+   * `baselines`: the SFT model's evaluations the lab worker has computed (rlBaseline.ts), which an RL run reads.
+   */
+  | { type: 'run'; runId: string; backend: BackendName; job: StageJob; lab: LabSnapshot; baselines: HandedBaseline[] }
   /** Makes a finished DPO stage's report (rlhfJobs.ts, dpoReport) on `lab` (with its new DPO policy), after any run before it. */
   | { type: 'report'; runId: string; backend: BackendName; job: StageJob; lab: LabSnapshot; given: DpoReportGiven }
   /** Starts `backend` and builds the task the lab worker is building, so that a run beside it need not wait for them. */

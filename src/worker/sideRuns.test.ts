@@ -65,6 +65,7 @@ describe('a stage run beside another, in the side worker', () => {
     script = (c, w) => {
       if (c.type !== 'run') return;
       expect(c.lab.runs).toEqual([]); // the models only, not the journal
+      expect(c.baselines).toEqual([]); // no SFT model in this lab: no SFT evaluations to hand over
       w.reply({ type: 'event', event: { type: 'runProgress', runId: c.runId, done: 1, total: 2, label: 'iteration 1' } });
       w.reply({ type: 'finished', runId: c.runId, result: { kind: 'stage', stage: 'ppo', seconds: 1, values: { gold: 0.5 } }, made: { rm: null, dpo: null } });
     };

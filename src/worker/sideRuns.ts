@@ -5,15 +5,17 @@
  * and the pairs, PPO only the reward model, so the page's queue (src/ui/runQueue.ts) starts DPO while the reward
  * model trains and RTO while PPO does (docs/performance.md, "Two stages at once").
  *
- * The side worker gets the lab as it stands (a snapshot of its models, without the runs' journal), runs the stage
- * with the lab worker's own code and gives back its events, an RL run's checkpoints and the model it made, which
- * are posted, recorded and installed here as if the stage had run in this worker. One side run at a time.
+ * The side worker gets the lab as it stands (a snapshot of its models, without the runs' journal) and the SFT
+ * evaluations computed here (rlBaseline.ts, handedBaselines), runs the stage with the lab worker's own code and gives
+ * back its events, an RL run's checkpoints and the model it made, which are posted, recorded and installed here as if
+ * the stage had run in this worker. One side run at a time.
  *
  * It also makes the report of a DPO stage that ended in this worker (reportBeside), so that RTO starts here at once:
  * the report's values come back as a runReport event.
  */
 import type { Settings } from '../lab/config';
 import { paramsOfBlob } from '../lab/lab/lab';
+import { handedBaselines } from '../lab/train/rlBaseline';
 import type { TaskName } from '../lab/tasks/task';
 import type { BackendName } from './backendChoice';
 import { currentLab, recordCheckpoint } from './labSession';
@@ -151,7 +153,8 @@ export async function runBeside(runId: string, job: StageJob, backend: BackendNa
   const reply = await new Promise<Extract<SideReply, { type: 'finished' | 'ended' }>>((settle) => {
     running = { runId, settle };
     try {
-      sideWorker(post).postMessage({ type: 'run', runId, backend, job, lab: { ...lab.snapshot(), runs: [] } } satisfies SideCommand);
+      const baselines = lab.sft ? handedBaselines(lab.sft.model.params) : [];
+      sideWorker(post).postMessage({ type: 'run', runId, backend, job, lab: { ...lab.snapshot(), runs: [] }, baselines } satisfies SideCommand);
     } catch (error) {
       broken = errorMessage(error);
       settle({ type: 'ended', runId, cancelled: false, message: `could not start a second worker: ${broken}` });

@@ -10,6 +10,7 @@ import { oracleTask } from '../tasks/oracle';
 import type { Task } from '../tasks/task';
 import { dumpDeviations, rolloutDump } from './rolloutDump';
 import { trainRl } from './rl';
+import type { GoldBaseline } from '../eval/policyEval';
 import { sftBaseline } from './rlBaseline';
 import type { RlSettings } from './rlSettings';
 import { opinionatedGpt, UNTRAINED_CONFIG, untrainedRlSettings } from './untrainedRlFixture';
@@ -160,7 +161,7 @@ describe('the RL loop (PPO, RTO and the ablations) on untrained models', () => {
     const baseline = await sftBaseline(task, { params: sft, config }, evalPrompts, 7);
     expect(baseline.sample?.batch.responses).toEqual(baseline.evaluation.responses);
     // Iteration 0's metrics and response rows, with the baseline's responses (as the page runs) and drawn afresh.
-    const atZero = async (b: typeof baseline) => {
+    const atZero = async (b: GoldBaseline) => {
       const seen: StageEvent[] = [];
       await trainRl({
         task,
