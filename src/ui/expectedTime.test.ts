@@ -38,6 +38,11 @@ describe('expected time', () => {
       (100 * 60 + ((3200 + 500 + 2 * 500 + 500 + 3200) / 1000) * 500) / 1000,
       9,
     );
+    // With two stages at once the report's pass over the training pairs is made beside, after the stage.
+    expect(seconds(expectedSeconds('dpo', { ...small, dpoEpochs: 1, dpoBatch: 32 }, 'wasm', { task: 'sentiment', pairs: { train: 3200, heldOut: 500 }, reportBeside: true }, figures))).toBeCloseTo(
+      (100 * 60 + ((3200 + 500 + 2 * 500 + 500) / 1000) * 500) / 1000,
+      9,
+    );
   });
 
   it('scales batch and prompt counts linearly', () => {

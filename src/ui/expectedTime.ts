@@ -69,6 +69,11 @@ export interface StageContext {
   method?: string;
   /** Train and held-out pairs when the lab already holds them (otherwise estimated from the prompts). */
   pairs?: { train: number; heldOut: number };
+  /**
+   * Two stages can run at once here: DPO's report (its pass over the training pairs) is then made in the second
+   * worker after the stage has ended (src/worker/sideRuns.ts, reportBeside), and is not part of its time.
+   */
+  reportBeside?: boolean;
 }
 
 /** Why there is no estimate, or the expected seconds. */
@@ -99,8 +104,9 @@ export function expectedSeconds(stage: EstimatedStage, s: Settings, backend: str
     }
     case 'dpo': {
       const steps = s.dpoEpochs * Math.ceil(pairs.train / s.dpoBatch);
-      // The reference's pass over every pair once, the held-out evaluations, and the closing train and held-out ones.
-      const passes = pairs.train + pairs.heldOut + evaluations(steps, RM_DPO_EVAL_EVERY) * pairs.heldOut + pairs.heldOut + pairs.train;
+      // The reference's pass over every pair once, the held-out evaluations, and the closing held-out one and the
+      // train one (the report's, unless it is made beside).
+      const passes = pairs.train + pairs.heldOut + evaluations(steps, RM_DPO_EVAL_EVERY) * pairs.heldOut + pairs.heldOut + (ctx.reportBeside ? 0 : pairs.train);
       ms = steps * c.dpoStep * (s.dpoBatch / f.at.dpoBatch) + (passes / 1000) * c.dpoPairsPer1000;
       break;
     }

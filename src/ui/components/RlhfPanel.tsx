@@ -262,7 +262,7 @@ export function RlhfPanel({
             }}
             guidance={stage === 'rto' && method !== 'rto' ? `${methodOf(method).help} (${methodOf(method).paper.title}, arXiv ${methodOf(method).paper.arxiv}.) ${LOOK_FOR.rto}` : `${STAGES.find((s) => s.id === STAGE_ID[stage])?.summary ?? ''} ${LOOK_FOR[stage]}`}
             settings={<SettingsEditor groups={SETTING_GROUPS[stage]} preset={preset} task={task} overrides={edited} onChange={edit} disabled={busy} />}
-            expected={setupExpectedLine(stage, preset, overrides, backend, { task, ...(stage === 'rto' ? { method } : {}), ...(pairs ? { pairs } : {}) })}
+            expected={setupExpectedLine(stage, preset, overrides, backend, { task, ...(stage === 'rto' ? { method } : {}), ...(pairs ? { pairs } : {}), reportBeside: stagesAtOnce > 1 })}
           />
         ))}
       </ol>
