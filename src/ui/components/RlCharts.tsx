@@ -4,6 +4,8 @@ import { lengthNote } from '../lengthHacking';
 import { MEASURED_RESULT } from '../measuredResults';
 import { MatchedKlView } from './MatchedKlView';
 import { bandKey, lineChartData, runEvaluationSummary, scatterData, SE_METRIC, seriesKey, type RlChartRow, type RlRunSeries } from '../rlChartData';
+import { useInView } from '../useInView';
+import { HELD, useThrottled } from '../useThrottled';
 import { LEGEND_TOP, xLabel, yLabel } from './chartParts';
 
 export type { RlPoint, RlRunSeries } from '../rlChartData';
@@ -90,44 +92,63 @@ function referenceLines(refs: Reference[]) {
   ));
 }
 
+/**
+ * What a chart draws from: while a run streams in, one that is off screen keeps what it last drew (the same object, so
+ * its plot is not drawn again) until it scrolls into view or the runs end. Watching the curves, a teacher sees the top
+ * row of them; the page redrew all eight every second, and on two cores that took the workers' CPU
+ * (docs/performance.md, "When the page shows it").
+ */
+function useHeldOffScreen<T>(value: T, live: boolean): [(el: HTMLElement | null) => void, T] {
+  const [ref, onScreen] = useInView<HTMLElement>();
+  return [ref, useThrottled(value, live && !onScreen ? HELD : 0)];
+}
+
 /** One metric against episodes seen, a line per visible run (with a ± SE band where the worker sends one). */
-function MetricChart({ spec, runs, refs }: { spec: LineSpec; runs: RlRunSeries[]; refs: Reference[] }) {
+function MetricChart(props: { spec: LineSpec; runs: RlRunSeries[]; refs: Reference[]; live: boolean }) {
+  const [ref, { spec, runs, refs }] = useHeldOffScreen(props, props.live);
   const { rows, count } = useMemo(() => lineChartData(runs, spec.metric), [runs, spec.metric]);
-  const banded = SE_METRIC[spec.metric] !== undefined;
   // The first point of each visible run (iteration 0, the SFT policy): the e2e checks it sits on the SFT line.
   const first = runs.flatMap((run, i) => {
     const v = run.visible ? rows.find((r) => typeof r[seriesKey(i)] === 'number')?.[seriesKey(i)] : undefined;
     return typeof v === 'number' ? [v] : [];
   });
   return (
-    <figure className="rl-chart" data-testid={`rl-chart-${spec.slug}`} data-points={count} data-refs={refs.map((r) => r.label).join(',')} data-ref-values={refs.map((r) => r.y).join(',')} data-first={first.join(',')}>
+    <figure ref={ref} className="rl-chart" data-testid={`rl-chart-${spec.slug}`} data-points={count} data-refs={refs.map((r) => r.label).join(',')} data-ref-values={refs.map((r) => r.y).join(',')} data-first={first.join(',')}>
       <figcaption className="rl-chart-title">{spec.title}</figcaption>
       {spec.note && (
         <p className="rl-chart-note" style={NOTE_STYLE}>
           {spec.note}
         </p>
       )}
-      <ResponsiveContainer width="100%" height={HEIGHT}>
-        <ComposedChart data={rows} margin={MARGIN} accessibilityLayer>
-          <CartesianGrid stroke="#e6e9ef" />
-          <XAxis dataKey="episodes" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tickFormatter={(v: number) => String(Math.round(v))} label={X_LABEL} />
-          <YAxis domain={spec.domain ?? ['auto', 'auto']} tickFormatter={num} width={Y_WIDTH} label={yLabel(spec.y)} />
-          <Tooltip formatter={tooltipText(spec)} labelFormatter={(v) => `episodes ${String(v)}`} />
-          {banded &&
-            runs.map((run, i) =>
-              run.visible ? <Area key={`${run.label} band`} type="linear" dataKey={bandKey(i)} stroke="none" fill={run.color} fillOpacity={0.15} connectNulls isAnimationActive={false} tooltipType="none" legendType="none" /> : null,
-            )}
-          {runs.map((run, i) =>
-            run.visible ? (
-              <Line key={run.label} type="linear" dataKey={seriesKey(i)} name={run.label} stroke={run.color} connectNulls dot={spec.gold ? { r: 2.5 } : false} isAnimationActive={false} />
-            ) : null,
-          )}
-          {referenceLines(refs)}
-        </ComposedChart>
-      </ResponsiveContainer>
+      <MetricPlot spec={spec} runs={runs} refs={refs} rows={rows} />
     </figure>
   );
 }
+
+/** The plot of a MetricChart, memoised: a chart held off screen passes the same props and is not drawn again. */
+const MetricPlot = memo(function MetricPlot({ spec, runs, refs, rows }: { spec: LineSpec; runs: RlRunSeries[]; refs: Reference[]; rows: RlChartRow[] }) {
+  const banded = SE_METRIC[spec.metric] !== undefined;
+  return (
+    <ResponsiveContainer width="100%" height={HEIGHT}>
+      <ComposedChart data={rows} margin={MARGIN} accessibilityLayer>
+        <CartesianGrid stroke="#e6e9ef" />
+        <XAxis dataKey="episodes" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tickFormatter={(v: number) => String(Math.round(v))} label={X_LABEL} />
+        <YAxis domain={spec.domain ?? ['auto', 'auto']} tickFormatter={num} width={Y_WIDTH} label={yLabel(spec.y)} />
+        <Tooltip formatter={tooltipText(spec)} labelFormatter={(v) => `episodes ${String(v)}`} />
+        {banded &&
+          runs.map((run, i) =>
+            run.visible ? <Area key={`${run.label} band`} type="linear" dataKey={bandKey(i)} stroke="none" fill={run.color} fillOpacity={0.15} connectNulls isAnimationActive={false} tooltipType="none" legendType="none" /> : null,
+          )}
+        {runs.map((run, i) =>
+          run.visible ? (
+            <Line key={run.label} type="linear" dataKey={seriesKey(i)} name={run.label} stroke={run.color} connectNulls dot={spec.gold ? { r: 2.5 } : false} isAnimationActive={false} />
+          ) : null,
+        )}
+        {referenceLines(refs)}
+      </ComposedChart>
+    </ResponsiveContainer>
+  );
+});
 
 interface FrontierPoint {
   x: number;
@@ -150,11 +171,12 @@ function FrontierTooltip({ active, payload }: { active?: boolean; payload?: read
 }
 
 /** Gold reward against KL to SFT at each evaluation: up and to the left is better. */
-function FrontierChart({ runs, refs, goldAxis, task }: { runs: RlRunSeries[]; refs: Reference[]; goldAxis: string; task?: TaskName }) {
+function FrontierChart(props: { runs: RlRunSeries[]; refs: Reference[]; goldAxis: string; task?: TaskName; live: boolean }) {
+  const [ref, { runs, refs, goldAxis, task }] = useHeldOffScreen(props, props.live);
   const series = useMemo(() => runs.map((run) => (run.visible ? scatterData(run, 'eval/kl', 'gold/reward').map((p) => ({ ...p, run: run.label })) : [])), [runs]);
   const count = series.reduce((n, s) => n + s.length, 0);
   return (
-    <figure className="rl-chart rl-chart-wide" data-testid="rl-chart-frontier" data-points={count}>
+    <figure ref={ref} className="rl-chart rl-chart-wide" data-testid="rl-chart-frontier" data-points={count}>
       <figcaption className="rl-chart-title">Reward–KL frontier</figcaption>
       <p className="rl-chart-note" style={NOTE_STYLE} data-testid="matched-kl-note">
         Each dot is one evaluation: up is more gold, right is further from SFT. Equal β2 is not equal KL: without the clip and the RM term, the
@@ -166,20 +188,27 @@ function FrontierChart({ runs, refs, goldAxis, task }: { runs: RlRunSeries[]; re
           {MEASURED_RESULT[task]}
         </p>
       )}
-      <ResponsiveContainer width="100%" height={HEIGHT + 40}>
-        <ScatterChart margin={MARGIN} accessibilityLayer>
-          <CartesianGrid stroke="#e6e9ef" />
-          <XAxis dataKey="x" type="number" name="KL to SFT" domain={['auto', 'auto']} tickFormatter={num} label={{ ...X_LABEL, value: 'KL to SFT (nats per response)' }} />
-          <YAxis dataKey="y" type="number" name="gold reward" domain={['auto', 'auto']} tickFormatter={num} width={Y_WIDTH} label={yLabel(goldAxis)} />
-          <Tooltip content={<FrontierTooltip />} />
-          <Legend {...LEGEND_TOP} />
-          {runs.map((run, i) => (run.visible ? <Scatter key={run.label} name={run.label} data={series[i]} fill={run.color} isAnimationActive={false} /> : null))}
-          {referenceLines(refs)}
-        </ScatterChart>
-      </ResponsiveContainer>
+      <FrontierPlot runs={runs} refs={refs} goldAxis={goldAxis} series={series} />
     </figure>
   );
 }
+
+/** The plot of the FrontierChart, memoised as MetricPlot. */
+const FrontierPlot = memo(function FrontierPlot({ runs, refs, goldAxis, series }: { runs: RlRunSeries[]; refs: Reference[]; goldAxis: string; series: FrontierPoint[][] }) {
+  return (
+    <ResponsiveContainer width="100%" height={HEIGHT + 40}>
+      <ScatterChart margin={MARGIN} accessibilityLayer>
+        <CartesianGrid stroke="#e6e9ef" />
+        <XAxis dataKey="x" type="number" name="KL to SFT" domain={['auto', 'auto']} tickFormatter={num} label={{ ...X_LABEL, value: 'KL to SFT (nats per response)' }} />
+        <YAxis dataKey="y" type="number" name="gold reward" domain={['auto', 'auto']} tickFormatter={num} width={Y_WIDTH} label={yLabel(goldAxis)} />
+        <Tooltip content={<FrontierTooltip />} />
+        <Legend {...LEGEND_TOP} />
+        {runs.map((run, i) => (run.visible ? <Scatter key={run.label} name={run.label} data={series[i]} fill={run.color} isAnimationActive={false} /> : null))}
+        {referenceLines(refs)}
+      </ScatterChart>
+    </ResponsiveContainer>
+  );
+});
 
 /** Where a run ended, in one line: gold and win rate with their standard errors, KL, and length beside SFT's. */
 function RunSummary({ run }: { run: RlRunSeries }) {
@@ -205,12 +234,15 @@ export const RlCharts = memo(function RlCharts({
   references,
   onToggle,
   task,
+  live = false,
 }: {
   runs: RlRunSeries[];
   references?: { sft?: number; dpo?: number; dpoWinRate?: number };
   onToggle?: (label: string) => void;
   /** Names the gold reward's units on the axes (VADER compound or Σ log π*). */
   task?: TaskName;
+  /** A run streams in: charts off screen keep what they drew (useHeldOffScreen). */
+  live?: boolean;
 }) {
   const sft = references?.sft;
   const dpo = references?.dpo;
@@ -222,16 +254,19 @@ export const RlCharts = memo(function RlCharts({
     return refs;
   }, [sft, dpo]);
   const summaries = useMemo(() => runs.map((run) => runEvaluationSummary(run)), [runs]);
-  if (runs.every((run) => run.points.length === 0)) return null;
-  const winRefs: Reference[] = [{ y: 0.5, label: 'SFT 0.5' }, ...(dpoWinRate !== undefined && Number.isFinite(dpoWinRate) ? [{ y: dpoWinRate, label: 'DPO' }] : [])];
+  const specs = useMemo(() => lineCharts(task), [task]);
+  const winRefs: Reference[] = useMemo(() => [{ y: 0.5, label: 'SFT 0.5' }, ...(dpoWinRate !== undefined && Number.isFinite(dpoWinRate) ? [{ y: dpoWinRate, label: 'DPO' }] : [])], [dpoWinRate]);
   // SFT's length and the horizon, from any run's iteration 0 (all runs share the SFT model).
-  const known = summaries.find((s) => s !== null);
-  const firstLength = runs.map((run) => run.points.find((p) => Number.isFinite(p.values['eval/length']))?.values['eval/length']).find((v) => v !== undefined);
-  const cap = known?.lengthCap ?? runs.map((run) => run.points[0]?.values['eval/length_cap']).find((v) => v !== undefined);
-  const lengthRefs: Reference[] = [
-    ...(firstLength !== undefined ? [{ y: firstLength, label: 'SFT' }] : []),
-    ...(cap !== undefined && Number.isFinite(cap) ? [{ y: cap, label: `cap ${cap}`, position: 'insideTopRight' as const }] : []),
-  ];
+  const lengthRefs: Reference[] = useMemo(() => {
+    const known = summaries.find((s) => s !== null);
+    const firstLength = runs.map((run) => run.points.find((p) => Number.isFinite(p.values['eval/length']))?.values['eval/length']).find((v) => v !== undefined);
+    const cap = known?.lengthCap ?? runs.map((run) => run.points[0]?.values['eval/length_cap']).find((v) => v !== undefined);
+    return [
+      ...(firstLength !== undefined ? [{ y: firstLength, label: 'SFT' }] : []),
+      ...(cap !== undefined && Number.isFinite(cap) ? [{ y: cap, label: `cap ${cap}`, position: 'insideTopRight' as const }] : []),
+    ];
+  }, [runs, summaries]);
+  if (runs.every((run) => run.points.length === 0)) return null;
   const refsFor = (spec: LineSpec): Reference[] => (spec.metric === 'gold/reward' ? goldRefs : spec.metric === 'gold/win_rate' ? winRefs : spec.metric === 'eval/length' ? lengthRefs : []);
   const notes = runs.flatMap((run, i) => {
     const s = summaries[i];
@@ -258,10 +293,10 @@ export const RlCharts = memo(function RlCharts({
         </p>
       ))}
       <div className="rl-charts-grid">
-        {lineCharts(task).map((spec) => (
-          <MetricChart key={spec.slug} spec={spec} runs={runs} refs={refsFor(spec)} />
+        {specs.map((spec) => (
+          <MetricChart key={spec.slug} spec={spec} runs={runs} refs={refsFor(spec)} live={live} />
         ))}
-        <FrontierChart runs={runs} refs={goldRefs} goldAxis={GOLD_AXIS[task ?? 'any']} task={task} />
+        <FrontierChart runs={runs} refs={goldRefs} goldAxis={GOLD_AXIS[task ?? 'any']} task={task} live={live} />
         <MatchedKlView runs={runs} />
       </div>
     </div>

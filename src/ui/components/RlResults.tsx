@@ -74,7 +74,7 @@ export const RlResults = memo(function RlResults(props: {
       <h3 id="rl-curves-title">PPO and RTO, episode by episode</h3>
       {seen || onScreen || !live ? (
         <>
-          <RlCharts runs={chartRuns} references={props.references} onToggle={toggle} task={task} />
+          <RlCharts runs={chartRuns} references={props.references} onToggle={toggle} task={task} live={live} />
           <div className="row">
             <button type="button" data-testid="download-csv" onClick={() => downloadFile('rto-lab-metrics.csv', metricsCsv(exportRuns()), 'text/csv')}>
               Download metrics (CSV)
