@@ -1,6 +1,7 @@
 /**
  * A DPO stage's report (rlhfJobs.ts, dpoReport) made where the page's lab worker hands it, in its side worker: on a
- * copy of the lab (Lab.fromSnapshot, as the side worker gets it) with what the lab worker gives along, the numbers
+ * copy of the lab (Lab.fromSnapshot, as the side worker gets it) with what the lab worker gives along (the reference's
+ * log-probs, and SFT's evaluation through handedBaselines), the numbers
  * are those the stage makes in place, to the bit; handed over, the stage ends without them, marked pending. On the
  * Quick demo's shipped model and pairs, through a stand-in fetch of public/.
  */
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../cli/nodeBackend';
 import { Lab } from '../lab/lab/lab';
+import { adoptBaselines, handedBaselines } from '../lab/train/rlBaseline';
 import type { JobContext } from './jobContext';
 import { currentLab, replaceLab } from './labSession';
 import { loadQuickDemo } from './quickDemo';
@@ -62,8 +64,11 @@ describe("a DPO stage's report, made in place or on a copy of the lab", () => {
 
     // The side worker's way: a copy of the lab (its own model tensors, so its caches miss) and what was handed.
     const lab = currentLab()!;
+    const baselines = structuredClone(handedBaselines(lab.sft!.model.params));
+    expect(baselines).toHaveLength(1); // SFT's evaluation, computed for the report
     const copy = Lab.fromSnapshot({ ...lab.snapshot(), runs: [] });
     replaceLab(copy);
+    adoptBaselines(copy.sft!.model.params, baselines);
     try {
       const report = await dpoReport(job, handed!);
       expect(report).toEqual(Object.fromEntries(REPORT.map((k) => [k, inPlace.values[k]])));

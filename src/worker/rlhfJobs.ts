@@ -52,13 +52,13 @@ export async function runStage(ctx: JobContext, job: StageJob, resume: RlResumeS
 }
 
 /**
- * What a DPO report needs that its worker computes once (the SFT reference's log-probs of the training pairs, and
- * SFT's evaluation): the lab worker has them at hand and hands them to the side worker with the report, which would
- * otherwise compute them again (its copy of the lab has models of its own, so its caches miss).
+ * What a DPO report needs that its worker computes once, the SFT reference's log-probs of the training pairs: the lab
+ * worker has them at hand and hands them to the side worker with the report, which would otherwise compute them again
+ * (its copy of the lab has models of its own, so its caches miss). SFT's evaluation goes along as any side command's
+ * does (sideRuns.ts, handedBaselines).
  */
 export interface DpoReportGiven {
   reference: Float32Array;
-  sft: { golds: number[]; gold: number; length: number };
 }
 
 /** The models a DPO report reads, from this worker's SFT model and lab. */
@@ -71,12 +71,15 @@ async function reportModels(job: StageJob) {
   return { task, settings, pairs: need(chain.pairs, 'pairs'), dpo, model: { params: sft.params, config: sft.config }, policy: { params: dpo.params, config: dpo.config } };
 }
 
-/** DpoReportGiven from this worker's caches (referenceLogProbs, sftBaseline), computed if they miss. */
+/**
+ * DpoReportGiven from this worker's cache (referenceLogProbs), computed if it misses; SFT's evaluation is computed
+ * too (sftBaseline), so that it is among the baselines handed to the side worker with the report.
+ */
 export async function dpoReportGiven(job: StageJob): Promise<DpoReportGiven> {
   const { task, settings, pairs, model, policy } = await reportModels(job);
   const reference = await referenceLogProbs(model.params, policy.config, pairs.train, taskSampleOptions(task));
-  const baseline = await sftBaseline(task, model, rlPromptsOf(task, settings).evalPrompts, settings.seed);
-  return { reference, sft: { golds: baseline.gold, gold: baseline.evaluation.gold, length: baseline.evaluation.length } };
+  await sftBaseline(task, model, rlPromptsOf(task, settings).evalPrompts, settings.seed);
+  return { reference };
 }
 
 /**
@@ -88,8 +91,10 @@ export async function dpoReportGiven(job: StageJob): Promise<DpoReportGiven> {
 export async function dpoReport(job: StageJob, given: DpoReportGiven): Promise<Record<string, number>> {
   const { task, settings, pairs, dpo, model, policy } = await reportModels(job);
   const train = await evaluateDpo(policy.params, policy.config, pairs.train, given.reference, dpo.beta, taskSampleOptions(task));
-  const e = await evaluateLikeRl(task, policy, model, rlPromptsOf(task, settings).evalPrompts, settings.seed, { gold: given.sft.golds });
-  return { trainAccuracy: train.accuracy, gold: e.gold, sftGold: given.sft.gold, winRate: e.winRate, kl: e.kl, length: e.length, sftLength: given.sft.length };
+  const { evalPrompts } = rlPromptsOf(task, settings);
+  const baseline = await sftBaseline(task, model, evalPrompts, settings.seed);
+  const e = await evaluateLikeRl(task, policy, model, evalPrompts, settings.seed, baseline);
+  return { trainAccuracy: train.accuracy, gold: e.gold, sftGold: baseline.evaluation.gold, winRate: e.winRate, kl: e.kl, length: e.length, sftLength: baseline.evaluation.length };
 }
 
 async function stageValues(

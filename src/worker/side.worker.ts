@@ -18,7 +18,7 @@ import { pauseCommand, pauseGate, resumeRun } from './pauses';
 import { errorMessage, type Event } from './protocol';
 import { dpoReport, runStage } from './rlhfJobs';
 import { taskFor } from './session';
-import type { SideCommand, SideReply } from './sideProtocol';
+import type { SideCommand, SideLab, SideReply } from './sideProtocol';
 
 interface SideScope {
   postMessage(reply: SideReply): void;
@@ -49,14 +49,18 @@ async function warm(command: Extract<SideCommand, { type: 'warm' }>): Promise<vo
   }
 }
 
+/** The lab a command brings, as this worker's, with the SFT evaluations the lab worker made (the same to the bit). */
+function useLab({ lab, baselines }: SideLab): void {
+  const copy = Lab.fromSnapshot(lab);
+  replaceLab(copy);
+  if (copy.sft) adoptBaselines(copy.sft.model.params, baselines);
+}
+
 async function run(command: Extract<SideCommand, { type: 'run' }>): Promise<void> {
   const { runId, job } = command;
   try {
     const active = await useBackend(command.backend);
-    const lab = Lab.fromSnapshot(command.lab);
-    replaceLab(lab);
-    // SFT's evaluations the lab worker has made, on the same backend: the same to the bit, not computed again here.
-    if (lab.sft) adoptBaselines(lab.sft.model.params, command.baselines);
+    useLab(command);
     const result = await runStage(
       {
         runId,
@@ -83,7 +87,7 @@ async function run(command: Extract<SideCommand, { type: 'run' }>): Promise<void
 async function report(command: Extract<SideCommand, { type: 'report' }>): Promise<void> {
   try {
     await useBackend(command.backend);
-    replaceLab(Lab.fromSnapshot(command.lab));
+    useLab(command);
     reply({ type: 'reported', runId: command.runId, values: await dpoReport(command.job, command.given) });
   } catch (error) {
     reply({ type: 'reportFailed', runId: command.runId, message: errorMessage(error) });

@@ -19,14 +19,20 @@ export interface SideArtefacts {
   dpo: LabSnapshot['dpo'];
 }
 
+/**
+ * The lab as a side command gets it: a snapshot of its models without the runs' journal, and the SFT model's
+ * evaluations the lab worker has computed (rlBaseline.ts), which the side worker takes for its copy of the model.
+ */
+export interface SideLab {
+  lab: LabSnapshot;
+  baselines: HandedBaseline[];
+}
+
 export type SideCommand =
-  /**
-   * Runs `job` on `lab` (a snapshot without its runs' journal) under `backend`, which the side worker starts first;
-   * `baselines`: the SFT model's evaluations the lab worker has computed (rlBaseline.ts), which an RL run reads.
-   */
-  | { type: 'run'; runId: string; backend: BackendName; job: StageJob; lab: LabSnapshot; baselines: HandedBaseline[] }
-  /** Makes a finished DPO stage's report (rlhfJobs.ts, dpoReport) on `lab` (with its new DPO policy), after any run before it. */
-  | { type: 'report'; runId: string; backend: BackendName; job: StageJob; lab: LabSnapshot; given: DpoReportGiven }
+  /** Runs `job` on the lab under `backend`, which the side worker starts first. */
+  | ({ type: 'run'; runId: string; backend: BackendName; job: StageJob } & SideLab)
+  /** Makes a finished DPO stage's report (rlhfJobs.ts, dpoReport) on the lab (with its new DPO policy), after any run before it. */
+  | ({ type: 'report'; runId: string; backend: BackendName; job: StageJob; given: DpoReportGiven } & SideLab)
   /** Starts `backend` and builds the task the lab worker is building, so that a run beside it need not wait for them. */
   | { type: 'warm'; backend: BackendName; task: TaskName; dataUrl: string; settings: Settings }
   | { type: 'cancel' | 'pause' | 'resume'; runId: string };

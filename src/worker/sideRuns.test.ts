@@ -149,7 +149,7 @@ describe('a stage run beside another, in the side worker', () => {
 
   describe("a DPO stage's report", () => {
     const dpoJob: StageJob = { ...job, stage: 'dpo' };
-    const given = { reference: Float32Array.from([-1.5, -2.25]), sft: { golds: [0.1, -0.2], gold: -0.05, length: 8 } };
+    const given = { reference: Float32Array.from([-1.5, -2.25]) };
     /**
      * A side worker that has answered once (a run beside), as it has when the lab worker's DPO ends in the Quick demo.
      * The lab worker has one `post`; the side worker's replies go to it.
@@ -174,7 +174,7 @@ describe('a stage run beside another, in the side worker', () => {
       expect(side.reportBeside('dpo-1', dpoJob, given, 'wasm', post, fallback)).toBe(true);
       await new Promise((r) => setTimeout(r, 0));
       expect(told).toHaveLength(1);
-      expect(told[0]).toMatchObject({ type: 'report', runId: 'dpo-1', job: dpoJob, given, lab: { runs: [] } });
+      expect(told[0]).toMatchObject({ type: 'report', runId: 'dpo-1', job: dpoJob, given, lab: { runs: [] }, baselines: [] });
       expect(posted).toEqual([{ type: 'runReport', runId: 'dpo-1', values: { trainAccuracy: 0.75, gold: 0.1 } }]);
       expect(fallback).not.toHaveBeenCalled();
     });

@@ -21,7 +21,11 @@ import type { BackendName } from './backendChoice';
 import { currentLab, recordCheckpoint } from './labSession';
 import { errorMessage, type Event, type RunJob } from './protocol';
 import type { DpoReportGiven } from './rlhfJobs';
-import type { SideCommand, SideReply, StageJob } from './sideProtocol';
+import type { SideCommand, SideLab, SideReply, StageJob } from './sideProtocol';
+import type { Lab } from '../lab/lab/lab';
+
+/** The lab as the side worker gets it: its models, and the SFT evaluations computed here. */
+const sideLab = (lab: Lab): SideLab => ({ lab: { ...lab.snapshot(), runs: [] }, baselines: lab.sft ? handedBaselines(lab.sft.model.params) : [] });
 
 /** How many stages can run at once on this backend here: 2 with the side worker, else 1. */
 export function stagesAtOnce(backend: BackendName | null): number {
@@ -119,7 +123,7 @@ export function reportBeside(runId: string, job: StageJob, given: DpoReportGiven
   const lab = currentLab();
   if (!lab || stagesAtOnce(backend) < 2 || broken || !answered) return false;
   try {
-    sideWorker(post).postMessage({ type: 'report', runId, backend, job, lab: { ...lab.snapshot(), runs: [] }, given } satisfies SideCommand);
+    sideWorker(post).postMessage({ type: 'report', runId, backend, job, given, ...sideLab(lab) } satisfies SideCommand);
   } catch {
     return false;
   }
@@ -153,8 +157,7 @@ export async function runBeside(runId: string, job: StageJob, backend: BackendNa
   const reply = await new Promise<Extract<SideReply, { type: 'finished' | 'ended' }>>((settle) => {
     running = { runId, settle };
     try {
-      const baselines = lab.sft ? handedBaselines(lab.sft.model.params) : [];
-      sideWorker(post).postMessage({ type: 'run', runId, backend, job, lab: { ...lab.snapshot(), runs: [] }, baselines } satisfies SideCommand);
+      sideWorker(post).postMessage({ type: 'run', runId, backend, job, ...sideLab(lab) } satisfies SideCommand);
     } catch (error) {
       broken = errorMessage(error);
       settle({ type: 'ended', runId, cancelled: false, message: `could not start a second worker: ${broken}` });
