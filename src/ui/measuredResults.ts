@@ -12,6 +12,6 @@ export const MEASURED_RESULT: Record<TaskName, string> = {
     'At the tiny preset DPO itself (−25.9 at KL 2.2) is ahead of both: 20 RL iterations move the policy less than DPO does.',
   sentiment:
     'Measured on seeds the tuning never saw: at the tiny preset PPO and RTO end level (gold 0.093 and 0.089, KL 0.68 and 0.43, about 10 tokens; ' +
-    'the Quick demo agrees: 0.075 and 0.068), and DPO (0.176) is ahead of both. At the small preset PPO ends higher (0.367 against 0.224) by ' +
+    'the Quick demo, run with seeds 4–8, agrees: 0.075 and 0.068, where the page’s own Quick demo is one run of one seed), and DPO (0.176) is ahead of both. At the small preset PPO ends higher (0.367 against 0.224) by ' +
     'spending 2.6 times RTO’s KL (2.22 against 0.86); within a KL budget of 1, RTO is ahead (0.259 against 0.105). So RTO does not beat PPO at every KL here.',
 };

@@ -19,7 +19,7 @@ export function vaderCompound(text: string): number {
 
 /** The characters the package strips from a text before it splits it into words (its REGEX_REMOVE_PUNCTUATION). */
 const STRIPPED = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g;
-const isStripped = (c: string): boolean => c.length === 1 && '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~'.includes(c);
+const isStripped = (c: string): boolean => '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~'.includes(c);
 /** The punctuation the table puts before and after each word (the package's PUNC_LIST). */
 const PUNC_LIST: ReadonlySet<string> = new Set(['.', '!', '?', ',', ';', ':', '-', "'", '"', '!!', '!!!', '??', '???', '?!?', '!?!', '?!?!', '!?!?']);
 

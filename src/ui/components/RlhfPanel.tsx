@@ -23,6 +23,8 @@ import { corpusUrl } from '../appFiles';
 import { setupExpectedLine } from '../expectedTime';
 
 
+/** "A and B", "A, B and C": the stages the Quick demo's card names. */
+const LIST = new Intl.ListFormat('en-GB', { type: 'conjunction' });
 const TITLES: Record<RlhfStage, string> = { preferences: 'Preferences', rm: 'Reward model', dpo: 'DPO', ppo: 'PPO (sparse reward)', rto: 'RTO (dense reward)' };
 const STAGE_ID: Record<RlhfStage, (typeof STAGES)[number]['id']> = { preferences: 'preferences', rm: 'rm', dpo: 'dpo', ppo: 'ppo', rto: 'rto' };
 /** What to look for while a stage runs: one sentence for the classroom. */
@@ -179,7 +181,7 @@ export function RlhfPanel({
   // The Quick demo's progress: the stage running now (or whose report is still being made: DPO's, beside RTO), or
   // done once RTO finished with nothing left to run or report.
   const runningStages = RLHF_STAGES.filter((s) => runs[s]?.status === 'running' || runs[s]?.status === 'paused' || runs[s]?.summary?.reportPending);
-  const runningStage = runningStages.length ? runningStages.map((s) => (runs[s]?.status === 'done' ? `${TITLES[s]}'s report` : TITLES[s])).join(' and ') : undefined;
+  const runningStage = runningStages.length ? LIST.format(runningStages.map((s) => (runs[s]?.status === 'done' ? `${TITLES[s]}'s report` : TITLES[s]))) : undefined;
   const demoEnded = RLHF_STAGES.find((s) => runs[s]?.status === 'failed' || runs[s]?.status === 'cancelled');
   const demoStatus: QuickDemoStatus = !demoStarted
     ? { kind: 'idle' }
